@@ -1,0 +1,18 @@
+"""The registry of ML cases: slug -> case. A new case is one module and one line here."""
+
+from __future__ import annotations
+
+from predictions.cases.base import Case
+
+CASES: dict[str, Case] = {case.slug: case for case in ()}
+
+
+class UnknownCase(KeyError):
+    pass
+
+
+def get_case(slug: str) -> Case:
+    try:
+        return CASES[slug]
+    except KeyError:
+        raise UnknownCase(slug) from None
