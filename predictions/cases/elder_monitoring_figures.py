@@ -40,9 +40,11 @@ def _rhythm(frame: pd.DataFrame) -> tuple:
     quiet = (occupied[list(ROOMS)].sum(axis=1) == 0).groupby(occupied["hour"]).mean()
     fig = Figure(figsize=(9, 6))
     top, bottom = fig.subplots(2, 1, sharex=True)
-    image = top.imshow(profile.T.to_numpy(), aspect="auto", cmap="viridis")
+    image = top.imshow(
+        profile.T.to_numpy(), aspect="auto", cmap="viridis", extent=(-0.5, 23.5, 4.5, -0.5)
+    )
     top.set_yticks(range(len(ROOMS)), [room.replace("_", " ") for room in ROOMS])
-    fig.colorbar(image, ax=top, label="activations per hour (mean)")
+    fig.colorbar(image, ax=(top, bottom), label="activations per hour (mean)")
     bottom.bar(quiet.index, quiet.to_numpy(), color="grey")
     bottom.set_ylabel("share of hours with no motion")
     bottom.set_xlabel("hour of day (UTC)")
