@@ -187,6 +187,10 @@ class HomeRoutineModel(BaseEstimator):
         alert = alert_probability(self.score_samples(X), self.threshold_)
         return np.column_stack([alert, 1 - alert])
 
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """ "alert" where the score passes the threshold, else "normal"."""
+        return np.where(self.score_samples(X) > self.threshold_, "alert", "normal")
+
     @property
     def classes_(self) -> np.ndarray:
         return np.array(["alert", "normal"])
@@ -245,8 +249,8 @@ def _near(hours: np.ndarray, hour: int, window: int) -> np.ndarray:
 def _robust(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     center = np.nanmedian(values, axis=0)
     scale = 1.4826 * np.nanmedian(np.abs(values - center), axis=0)
-    # A night room is idle in most hours (MAD 0): a floor keeps one activation from
-    # looking infinitely unusual.
+    # A channel that hardly moves (MAD near 0) would make any change look infinitely
+    # unusual: the floor bounds the z-score.
     return center, np.maximum(scale, _MIN_SCALE)
 
 
@@ -555,8 +559,8 @@ class ElderMonitoringCase(Case):
                 label="Hours without motion",
                 description=(
                     "How many hours in a row, this one included, no room saw motion. "
-                    "Optional: without it only this hour counts (1 when all rooms are 0). "
-                    "Ignored when this hour has motion."
+                    "Optional: without it (or with 0 while every room is 0) only this hour "
+                    "counts. Ignored when this hour has motion."
                 ),
                 unit="hours",
                 required=False,

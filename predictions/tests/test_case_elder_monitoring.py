@@ -222,3 +222,10 @@ def test_a_higher_score_never_has_a_lower_alert_probability(model):
     results = case.predict(model, rows)
     pairs = sorted((r["anomaly_score"], r["probabilities"]["alert"]) for r in results)
     assert [p for _, p in pairs] == sorted(p for _, p in pairs)
+
+
+def test_the_bare_estimator_labels_a_prepared_matrix_like_the_case(model):
+    rows = case.schema.validate_rows([case.example, {**case.example, "covalue": 2500.0}])
+    matrix = case.rows_to_matrix(rows)
+    assert model.predict(matrix).tolist() == [r["label"] for r in case.predict(model, rows)]
+    assert model.predict(matrix).tolist() == ["normal", "alert"]
