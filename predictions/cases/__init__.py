@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from predictions.cases import cirrhosis_survival, nhanes_age
+from predictions.cases import cirrhosis_survival, glioma_grade, nhanes_age
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in (nhanes_age.CASE, cirrhosis_survival.CASE)}
+CASES: dict[str, Case] = {
+    case.slug: case for case in (nhanes_age.CASE, cirrhosis_survival.CASE, glioma_grade.CASE)
+}
 
 
 class UnknownCase(KeyError):
