@@ -35,15 +35,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from xgboost import XGBClassifier
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
-from predictions.cases.blend import SoftBlend
+from predictions.cases.base import Bar, TrainingData
+from predictions.cases.blend import SoftBlend, shallow_xgboost
 from predictions.cases.eda_plots import class_balance_figure, figure_save
-from predictions.evaluation import cross_validate_classifier
+from predictions.cases.tabular import TabularCase
 from predictions.schema import Field, FieldError, Schema
 
 DATASET_FILE = "case_6/TCGA_GBM_LGG_Mutations_all.csv"
@@ -124,7 +122,7 @@ def _age_text_to_years(text: str) -> float:
     return parse_age(text) if text != "--" else np.nan
 
 
-class GliomaGradeCase(Case):
+class GliomaGradeCase(TabularCase):
     slug = "glioma-grade"
     title = "Glioma grade from mutations (LGG or GBM)"
     description = (
@@ -185,6 +183,8 @@ class GliomaGradeCase(Case):
         "PIK3CA": True,
         "FUBP1": True,
     }
+    features = FEATURES
+    cv_repeats = 3
     leaky_columns = ("Project", "Primary_Diagnosis", "Case_ID", "Grade")
     dataset_files = (DATASET_FILE,)
     default_price = 25
@@ -197,10 +197,7 @@ class GliomaGradeCase(Case):
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
-        path = Path(datasets_dir) / DATASET_FILE
-        if not path.is_file():
-            raise DatasetMissing(path)
-        frame = pd.read_csv(path, encoding="utf-8-sig")
+        frame = pd.read_csv(self.dataset_path(datasets_dir), encoding="utf-8-sig")
         frame["age_years"] = frame["Age_at_diagnosis"].map(_age_text_to_years)
         unreported = frame["age_years"].isna() | (frame["Gender"] == "--")
         frame = frame[~unreported].reset_index(drop=True)
@@ -229,33 +226,8 @@ class GliomaGradeCase(Case):
             StandardScaler(),
             LogisticRegression(C=0.3, max_iter=5000),
         )
-        boosting = XGBClassifier(
-            n_estimators=300,
-            learning_rate=0.03,
-            max_depth=2,
-            subsample=0.8,
-            colsample_bytree=0.7,
-            min_child_weight=3,
-            n_jobs=1,
-            random_state=0,
-        )
+        boosting = shallow_xgboost(colsample_bytree=0.7, min_child_weight=3)
         return SoftBlend([("logistic", logistic), ("xgboost", boosting)])
-
-    def fit_production(self, data: TrainingData) -> Any:
-        return self.build_production().fit(np.asarray(data.X, dtype=float), data.y)
-
-    def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
-        X = np.asarray(data.X, dtype=float)
-        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0)
-        return {
-            "baseline": cross_validate_classifier(self.build_baseline(), X, data.y, cv=cv),
-            "production": cross_validate_classifier(self.build_production(), X, data.y, cv=cv),
-        }
-
-    def feature_names(self, model: Any) -> list[str]:
-        if model.n_features_in_ != len(FEATURES):
-            raise ValueError(f"{self.slug}: the model reads {model.n_features_in_} columns.")
-        return list(FEATURES)
 
     def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
         X = pd.DataFrame(np.asarray(data.X, dtype=float), columns=list(FEATURES))
