@@ -58,12 +58,3 @@ def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
     user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
     client.force_login(user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings) -> None:  # type: ignore[no-untyped-def]
-    # Tests run with DEBUG off but without collectstatic: no manifest to look names up in.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
