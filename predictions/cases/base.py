@@ -83,8 +83,6 @@ class Case(ABC):
     schema: ClassVar[Schema]
     example: ClassVar[dict[str, Any]]
     bars: ClassVar[tuple[Bar, ...]] = ()
-    leaky_columns: ClassVar[tuple[str, ...]] = ()
-    default_price: ClassVar[int] = 10
     # The metric a person should read first on the card.
     primary_metric: ClassVar[str]
     # One sentence on how the evaluation was done (folds, grouping, split).
