@@ -22,6 +22,7 @@ from predictions.registry import (
     NoProductionVersion,
     artifact_dumps,
     load_model,
+    model_list,
     model_version_promote,
     model_version_rollback,
     model_version_upload,
@@ -270,3 +271,19 @@ def test_concurrent_promotions_of_one_model_both_succeed_one_after_the_other(reg
     assert outcomes == ["ok", "ok"]
     statuses = sorted(ModelVersion.objects.values_list("status", flat=True))
     assert statuses == [Status.ARCHIVED, Status.PRODUCTION]
+
+
+def test_a_case_never_trained_is_listed_with_its_default_price_and_no_version(tiny_case):
+    [listing] = [item for item in model_list() if item.case is tiny_case]
+
+    assert listing.model.slug == "tiny"
+    assert listing.model.price_per_row == 7
+    assert listing.production is None
+    assert not MLModel.objects.exists()
+
+
+def test_a_deactivated_model_is_not_listed(register_tiny):
+    model_version_promote(version_id=register_tiny().pk)
+    MLModel.objects.filter(slug="tiny").update(is_active=False)
+
+    assert "tiny" not in {item.model.slug for item in model_list()}
