@@ -35,7 +35,7 @@ from billing.models import (
     Transfer,
     TransferKind,
 )
-from billing.money import InvalidAmount, format_credits
+from billing.money import InvalidAmount, check_credit_bounds, format_credits
 from billing.providers import get_provider
 
 logger = logging.getLogger(__name__)
@@ -506,7 +506,9 @@ def _locked_hold(hold_id: int) -> Hold:
 def _hold_settle(hold: Hold, *, status: str, captured: int = 0) -> _WalletRow:
     """Move an active, locked hold to its final status and take it out of `held`."""
     wallet = _wallet_update(
-        "balance = balance - %s, held = held - %s", "id = %s", [captured, hold.amount, hold.wallet_id]
+        "balance = balance - %s, held = held - %s",
+        "id = %s",
+        [captured, hold.amount, hold.wallet_id],
     )
     assert wallet is not None
     hold.status = status
@@ -581,11 +583,8 @@ def holds_expire(*, now: datetime | None = None) -> int:
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
     Raises InvalidAmount outside the configured minimum and maximum."""
-    low, high = settings.BILLING_TOPUP_MIN, settings.BILLING_TOPUP_MAX
-    if not isinstance(amount, int) or not low <= amount <= high:
-        raise InvalidAmount(
-            f"Top up between {format_credits(low)} and {format_credits(high)} credits."
-        )
+    _require_positive(amount)
+    check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
     payment_provider = get_provider(provider)
     with transaction.atomic():
         topup = TopUp.objects.create(
@@ -612,7 +611,12 @@ def _locked_topup(topup_id: int, *, provider: str, provider_reference: str) -> T
 
 @transaction.atomic
 def topup_complete(
-    *, topup_id: int, provider: str, provider_reference: str, amount: int, now: datetime | None = None
+    *,
+    topup_id: int,
+    provider: str,
+    provider_reference: str,
+    amount: int,
+    now: datetime | None = None,
 ) -> TopUp:
     """The provider confirmed payment: credit the wallet once.
 
