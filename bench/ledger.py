@@ -4,17 +4,20 @@
     .venv/bin/python bench/ledger.py [--seconds 3] [--clients 1 4 16]
 
 The database is created if missing and migrated. For each concurrency (1, 4, 16 clients,
-each a thread with its own connection) it runs `billing.services.wallet_charge` for a few
-seconds, then the same guarded UPDATE + INSERT written in raw SQL through psycopg, each on
-a fresh wallet, and checks that no update was lost: final balance = start - successes, and
-one transfer per success. Prints a table; exits non-zero if any check fails.
+each a process, or a thread with --mode threads, with its own connection) it runs
+`billing.services.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
+written in raw SQL through psycopg, each on a fresh wallet, and checks that no update was
+lost: final balance = start - successes, and one transfer per success. Prints a table;
+exits non-zero if any check fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import os
+import queue
 import sys
 import threading
 import time
@@ -48,38 +51,45 @@ def run_clients(
     seconds: float,
     debit: Callable[[int, int], bool],
     close: Callable[[], None],
+    mode: str,
 ) -> int:
     """Each client calls debit(client, n) in a loop until time is up, then close();
-    returns the number of successful debits."""
-    successes = [0] * clients
-    barrier = threading.Barrier(clients + 1)
-    deadline = 0.0
+    returns the number of successful debits. Clients are processes (like gunicorn sync
+    workers: no shared GIL) or threads."""
+    if mode == "processes":
+        context = multiprocessing.get_context("fork")
+        barrier, results, spawn = context.Barrier(clients + 1), context.Queue(), context.Process
+    else:
+        barrier, results, spawn = threading.Barrier(clients + 1), queue.Queue(), threading.Thread
 
     def client(index: int) -> None:
+        done = 0
         barrier.wait()
+        deadline = time.monotonic() + seconds
         try:
             for n in itertools.count():
-                if time.perf_counter() >= deadline:
-                    return
-                if debit(index, n):
-                    successes[index] += 1
+                if time.monotonic() >= deadline:
+                    break
+                done += debit(index, n)
         finally:
             close()
+            results.put(done)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline = time.perf_counter() + seconds
+    workers = [spawn(target=client, args=(i,)) for i in range(clients)]
+    for worker in workers:
+        worker.start()
     barrier.wait()
-    for thread in threads:
-        thread.join()
-    return sum(successes)
+    total = sum(results.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -91,7 +101,7 @@ def main() -> int:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
 
     from accounts.models import User
     from billing.models import Account, Transfer
@@ -160,15 +170,17 @@ def main() -> int:
             debit, close = service_debit(user, label), lambda: connection.close()
         else:
             debit, close = raw_debit(wallet_id, label), raw_close
+        # Forked clients must not share the parent's connection.
+        connections.close_all()
         started = time.perf_counter()
-        done = run_clients(clients, args.seconds, debit, close)
+        done = run_clients(clients, args.seconds, debit, close, args.mode)
         elapsed = time.perf_counter() - started
         balance = Account.objects.get(pk=wallet_id).balance
         transfers = Transfer.objects.filter(wallet_id=wallet_id, kind="charge").count()
         intact = balance == START_UNITS - done and transfers == done
         return done / elapsed, intact
 
-    print(f"one hot wallet, {args.seconds:g} s per cell, PostgreSQL, threads as clients")
+    print(f"one hot wallet, {args.seconds:g} s per cell, PostgreSQL, clients are {args.mode}")
     header = ("clients", "service debits/s", "raw SQL debits/s", "ratio", "lost updates")
     print(f"{header[0]:>7} | {header[1]:>16} | {header[2]:>16} | {header[3]:>5} | {header[4]}")
     print("-" * 72)
