@@ -154,6 +154,7 @@ def test_random_movements_keep_the_books_straight():
         max_examples=20,
         stateful_step_count=20,
         deadline=None,
+        database=None,  # no example files in the worktree
         suppress_health_check=[HealthCheck.too_slow],
     )
     Ledger.TestCase().runTest()
