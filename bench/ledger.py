@@ -1,7 +1,7 @@
 """Debits per second on one hot wallet: the billing service beside raw SQL.
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_ledger
-    .venv/bin/python bench/ledger.py [--seconds 3] [--clients 1 4 16]
+    .venv/bin/python bench/ledger.py [--seconds 2] [--rounds 3] [--clients 1 4 16]
 
 The database is created if missing and migrated. For each concurrency (1, 4, 16 clients,
 each a process, or a thread with --mode threads, with its own connection) it runs
@@ -18,6 +18,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import statistics
 import sys
 import threading
 import time
@@ -52,10 +53,10 @@ def run_clients(
     debit: Callable[[int, int], bool],
     close: Callable[[], None],
     mode: str,
-) -> int:
+) -> tuple[int, float]:
     """Each client calls debit(client, n) in a loop until time is up, then close();
-    returns the number of successful debits. Clients are processes (like gunicorn sync
-    workers: no shared GIL) or threads."""
+    returns the number of successful debits and the seconds the slowest client ran.
+    Clients are processes (like gunicorn sync workers: no shared GIL) or threads."""
     if mode == "processes":
         context = multiprocessing.get_context("fork")
         barrier, results, spawn = context.Barrier(clients + 1), context.Queue(), context.Process
@@ -65,29 +66,32 @@ def run_clients(
     def client(index: int) -> None:
         done = 0
         barrier.wait()
-        deadline = time.monotonic() + seconds
+        started = time.monotonic()
         try:
             for n in itertools.count():
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= started + seconds:
                     break
                 done += debit(index, n)
         finally:
             close()
-            results.put(done)
+            results.put((done, time.monotonic() - started))
 
     workers = [spawn(target=client, args=(i,)) for i in range(clients)]
     for worker in workers:
         worker.start()
     barrier.wait()
-    total = sum(results.get() for _ in workers)
+    reports = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
-    return total
+    return sum(done for done, _ in reports), max(elapsed for _, elapsed in reports)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per cell and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating service/raw runs; medians shown"
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
     args = parser.parse_args()
@@ -161,8 +165,8 @@ def main() -> int:
 
         return debit
 
-    def measure(path: str, clients: int) -> tuple[float, bool]:
-        label = f"{run_id}-{path}-{clients}"
+    def measure(path: str, clients: int, round_: int) -> tuple[float, bool]:
+        label = f"{run_id}-{path}-{clients}-{round_}"
         user = fresh_wallet(label)
         wallet_id = Account.objects.get(user=user).pk
         if path == "service":
@@ -172,23 +176,33 @@ def main() -> int:
             debit, close = raw_debit(wallet_id, label), raw_close
         # Forked clients must not share the parent's connection.
         connections.close_all()
-        started = time.perf_counter()
-        done = run_clients(clients, args.seconds, debit, close, args.mode)
-        elapsed = time.perf_counter() - started
+        done, elapsed = run_clients(clients, args.seconds, debit, close, args.mode)
         balance = Account.objects.get(pk=wallet_id).balance
         transfers = Transfer.objects.filter(wallet_id=wallet_id, kind="charge").count()
         intact = balance == START_UNITS - done and transfers == done
         return done / elapsed, intact
 
-    print(f"one hot wallet, {args.seconds:g} s per cell, PostgreSQL, clients are {args.mode}")
+    print(
+        f"one hot wallet, PostgreSQL, clients are {args.mode}; median of {args.rounds} "
+        f"alternating rounds of {args.seconds:g} s"
+    )
     header = ("clients", "service debits/s", "raw SQL debits/s", "ratio", "lost updates")
     print(f"{header[0]:>7} | {header[1]:>16} | {header[2]:>16} | {header[3]:>5} | {header[4]}")
     print("-" * 72)
     all_ok = True
     for clients in args.clients:
-        service_rate, service_ok = measure("service", clients)
-        raw_rate, raw_ok = measure("raw", clients)
-        ok = service_ok and raw_ok
+        rates: dict[str, list[float]] = {"service": [], "raw": []}
+        ok = True
+        for round_ in range(args.rounds):
+            # Alternate which path goes first, so a load change on the machine hits both.
+            for path in ("service", "raw") if round_ % 2 == 0 else ("raw", "service"):
+                rate, intact = measure(path, clients, round_)
+                rates[path].append(rate)
+                ok &= intact
+        service_rate, raw_rate = (
+            statistics.median(rates["service"]),
+            statistics.median(rates["raw"]),
+        )
         all_ok &= ok
         print(
             f"{clients:>7} | {service_rate:>16,.0f} | {raw_rate:>16,.0f} | "
