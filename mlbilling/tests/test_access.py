@@ -1,0 +1,207 @@
+"""Attacker's sweep: another user's objects are 404, operator pages are staff-only, and
+every POST refuses a request without a CSRF token. Routes are enumerated from the URL
+configuration, so a route added without a place in these sweeps fails a test here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import ApiToken
+from accounts.services import api_token_create
+from accounts.tests.factories import UserFactory
+from billing.models import TopUp, TopUpState
+from billing.services import topup_create, wallet_grant
+from mlbilling.tests.routes import Route, routes
+
+pytestmark = pytest.mark.django_db
+
+OBJECT_CONVERTERS = {"int", "uuid"}
+
+
+@dataclass
+class Owned:
+    """What the owner has; every id here is the owner's."""
+
+    topup: TopUp
+    token: ApiToken
+    grant_reference: str
+
+
+@pytest.fixture
+def owner():  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+@pytest.fixture
+def owned(owner) -> Owned:  # type: ignore[no-untyped-def]
+    grant = wallet_grant(user=owner, amount=5_000, reason="owner's money")
+    token, _key = api_token_create(user=owner, name="owner's token")
+    return Owned(
+        topup=topup_create(user=owner, amount=1_000), token=token, grant_reference=grant.reference
+    )
+
+
+@pytest.fixture
+def intruder_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory())
+    return client
+
+
+@dataclass(frozen=True)
+class Probe:
+    route_name: str
+    method: str
+    path: Callable[[Owned], str]
+    data: dict[str, Any] | None = None
+
+
+# One probe per way in to an object; route names tie them to the URL configuration.
+PROBES = [
+    Probe("topup_detail", "get", lambda o: f"/billing/top-up/{o.topup.pk}/"),
+    Probe("sandbox_checkout", "get", lambda o: f"/billing/sandbox/checkout/{o.topup.pk}/"),
+    Probe(
+        "sandbox_checkout",
+        "post",
+        lambda o: f"/billing/sandbox/checkout/{o.topup.pk}/",
+        {"decision": "pay"},
+    ),
+    Probe("api-topup", "get", lambda o: f"/api/v1/topups/{o.topup.pk}"),
+    Probe("api_token_revoke", "post", lambda o: f"/account/tokens/{o.token.pk}/revoke/"),
+]
+
+# Routes with an object id that are public by design, and why.
+PUBLIC_OBJECT_ROUTES = {
+    "model-figure": "model-card figures of active models are public, like the card",
+}
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: f"{p.method} {p.route_name}")
+def test_another_users_object_is_not_found(intruder_client, owned, probe):
+    response = getattr(intruder_client, probe.method)(probe.path(owned), probe.data or {})
+
+    assert response.status_code == 404
+
+
+def test_the_owner_reaches_every_probed_object(owner, owned):
+    client = Client()
+    client.force_login(owner)
+
+    for probe in PROBES:
+        if probe.method == "get":
+            assert client.get(probe.path(owned)).status_code == 200, probe
+
+
+def test_the_intruders_attempts_changed_nothing(intruder_client, owned):
+    for probe in PROBES:
+        getattr(intruder_client, probe.method)(probe.path(owned), probe.data or {})
+
+    owned.topup.refresh_from_db()
+    owned.token.refresh_from_db()
+    assert owned.topup.state == TopUpState.PENDING
+    assert owned.token.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/billing/statement/", "/billing/statement.csv", "/api/v1/transactions"]
+)
+def test_statements_show_only_the_callers_own_movements(intruder_client, owned, path):
+    response = intruder_client.get(path)
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert owned.grant_reference.encode() not in body
+
+
+def test_the_account_page_lists_only_the_callers_own_tokens(intruder_client, owned):
+    response = intruder_client.get("/account/")
+
+    assert owned.token.prefix not in response.content.decode()
+
+
+def test_every_route_with_an_object_id_is_swept():
+    probed = {probe.route_name for probe in PROBES}
+    with_ids = {
+        route.name
+        for route in routes()
+        if not route.route.startswith("admin/")
+        and any(converter in OBJECT_CONVERTERS for converter, _name in route.parameters)
+    }
+
+    assert with_ids - probed - set(PUBLIC_OBJECT_ROUTES) == set()
+
+
+# --- operator pages -----------------------------------------------------------------------
+
+ADMIN_PUBLIC = {"login", "logout"}
+
+
+def _filled(route: Route) -> str:
+    values = {name: uuid.uuid4() if conv == "uuid" else 1 for conv, name in route.parameters}
+    return route.path(**values)
+
+
+ADMIN_ROUTES = [r for r in routes() if r.route.startswith("admin/") and r.name not in ADMIN_PUBLIC]
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.route)
+def test_operator_pages_send_a_signed_in_customer_to_the_staff_login(intruder_client, route):
+    response = intruder_client.get(_filled(route))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_operator_pages_open_for_staff():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/billing/transfer/").status_code == 200
+
+
+# --- CSRF ---------------------------------------------------------------------------------
+
+# POST routes that take no CSRF token, and why.
+CSRF_EXEMPT = {
+    "payment_callback": "server-to-server from the provider, authenticated by its signature",
+    "api-auth-token": "no session: the email and password are in the body",
+}
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in routes() if r.name not in CSRF_EXEMPT], ids=lambda r: r.route
+)
+def test_every_post_without_a_csrf_token_is_refused(route):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.post(_filled(route), {})
+
+    assert response.status_code == 403
+    if route.name != "api-docs":  # its HTML renderer shows no detail
+        assert b"CSRF" in response.content
+
+
+def test_the_csrf_exemptions_name_existing_routes():
+    assert set(CSRF_EXEMPT) <= {route.name for route in routes()}
+
+
+def test_a_post_with_the_csrf_token_is_accepted():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    client.get("/billing/top-up/")
+
+    response = client.post(
+        "/billing/top-up/",
+        {"amount": "10.00", "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
+
+    assert response.status_code == 302
+    assert TopUp.objects.count() == 1
