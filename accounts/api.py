@@ -15,7 +15,10 @@ from accounts.services import LoginRefused, TooManyLoginAttempts, api_token_obta
 
 DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
 
-_detail_response = inline_serializer("AuthTokenError", fields={"detail": serializers.CharField()})
+# A refused login carries `detail`; invalid fields are reported per field instead.
+_detail_response = inline_serializer(
+    "AuthTokenError", fields={"detail": serializers.CharField(required=False)}
+)
 
 
 class LoginRefusedError(exceptions.APIException):
