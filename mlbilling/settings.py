@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlbilling.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mlbilling.faults.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -1,0 +1,97 @@
+"""Faults: each leaves the ledger reconciled and the client told to try again.
+
+Covered elsewhere, not repeated here:
+- a duplicate top-up callback: billing/tests/test_pages.py
+  (test_a_signed_callback_credits_once_however_often_it_arrives) and, twenty at once on
+  PostgreSQL, billing/tests/test_concurrency.py
+  (test_a_top_up_callback_delivered_twenty_times_at_once_credits_once).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from accounts.tests.factories import UserFactory
+from billing.models import Account, TopUpState, Transfer
+from billing.selectors import ledger_reconcile, wallet_balance
+from billing.services import topup_create, wallet_charge, wallet_grant
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def database_lost_at(statement: str) -> Iterator[None]:
+    """The connection drops when a statement matching the regular expression `statement`
+    (at its start, quotes ignored) is sent; the ones before it in the transaction ran."""
+    pattern = re.compile(r"\s*" + statement, re.IGNORECASE)
+
+    def lose_connection(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if pattern.match(sql.replace('"', "")):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(lose_connection):
+        yield
+
+
+def transfer_insert_lost():  # type: ignore[no-untyped-def]
+    # After the guarded wallet UPDATE, at the INSERT of the transfer.
+    return database_lost_at(rf"INSERT\s+INTO\s+{Transfer._meta.db_table}\b")
+
+
+def test_a_lost_database_during_a_charge_rolls_back_the_debit():
+    user = UserFactory()
+    wallet_grant(user=user, amount=1_000, reason="funds")
+
+    with pytest.raises(OperationalError), transfer_insert_lost(), transaction.atomic():
+        wallet_charge(user=user, amount=300, reference="fault-1", revenue_account="revenue:x")
+
+    assert wallet_balance(user=user).balance == 1_000
+    assert not Transfer.objects.filter(reference="fault-1").exists()
+    assert ledger_reconcile().clean
+
+
+def test_a_top_up_paid_while_the_database_is_away_is_a_503_and_can_be_paid_again(client):
+    user = UserFactory()
+    client.force_login(user)
+    topup = topup_create(user=user, amount=2_500)
+
+    with transfer_insert_lost():
+        response = client.post(f"/billing/sandbox/checkout/{topup.pk}/", {"decision": "pay"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    topup.refresh_from_db()
+    assert topup.state == TopUpState.PENDING
+    assert wallet_balance(user=user).balance == 0
+    assert ledger_reconcile().clean
+
+    again = client.post(f"/billing/sandbox/checkout/{topup.pk}/", {"decision": "pay"})
+
+    assert again.status_code == 302
+    assert wallet_balance(user=user).balance == 2_500
+    assert ledger_reconcile().clean
+
+
+def test_an_api_call_that_loses_the_database_answers_503_in_the_api_error_shape(client):
+    client.force_login(UserFactory())
+
+    with database_lost_at(rf"SELECT\s+{Account._meta.db_table}\."):
+        response = client.get("/api/v1/balance")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+    assert response["Retry-After"] == "5"
+
+
+def test_other_errors_are_left_to_django():
+    from mlbilling.faults import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+
+    assert middleware.process_exception(None, ValueError("a bug")) is None  # type: ignore[arg-type]
