@@ -1,0 +1,181 @@
+"""The journey a person takes, in a real browser (Debian's Chromium, headless) against a
+live server on PostgreSQL: sign up, verify the email, log in, top up through the sandbox
+checkout, see the statement; an operator grants credits in the admin. Every page is
+checked for Content-Security-Policy violations. Screenshots of each step go to
+ci-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connections
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from billing.selectors import ledger_reconcile
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/auth/confirm-email/\S+)")
+
+pytestmark = [
+    pytest.mark.browser,
+    # The worker and the browser see the server's data only through a real database.
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+    pytest.mark.django_db(transaction=True),
+    # The live server serves static files from the finders, not a collected STATIC_ROOT.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+
+class Journey:
+    """One browser; numbered screenshots; the CSP violations any page reported."""
+
+    def __init__(self, browser, base_url: str, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        self.browser = browser
+        self.prefix = prefix
+        self.base_url = base_url
+        self.csp_violations: list[str] = []
+        self.step = 0
+
+    def new_page(self):  # type: ignore[no-untyped-def]
+        context = self.browser.new_context(base_url=self.base_url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.on("console", self._console)
+        return page
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def shot(self, page, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.step += 1
+        page.screenshot(
+            path=SCREENSHOTS / f"{self.prefix}-{self.step:02d}-{name}.png", full_page=True
+        )
+
+
+@pytest.fixture
+def journey(request, live_server, monkeypatch) -> Iterator[Journey]:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between browser steps are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield Journey(browser, live_server.url, prefix=request.node.name.removeprefix("test_")[:40])
+        browser.close()
+        # Under the running loop the ORM keeps its connection per context, not per thread:
+        # close it here, or the test database cannot be dropped at the end.
+        connections.close_all()
+
+
+def _sign_up_and_verify(journey: Journey, email: str, password: str):  # type: ignore[no-untyped-def]
+    page = journey.new_page()
+    page.goto("/auth/signup/")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password1"]', password)
+    page.fill('input[name="password2"]', password)
+    journey.shot(page, "sign-up")
+    page.click('main button[type="submit"]')
+    page.wait_for_url("**/auth/confirm-email/")
+    journey.shot(page, "verification-sent")
+
+    link = CONFIRM_LINK.search(mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    page.goto(link[1])
+    journey.shot(page, "confirm-email")
+    page.click('main button[type="submit"]')
+    page.wait_for_load_state()
+    return page
+
+
+def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/auth/login/")
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', password)
+    page.click('main button[type="submit"]')
+    page.wait_for_url(lambda url: "/auth/login/" not in url)
+
+
+def test_a_customer_signs_up_tops_up_and_an_operator_grants_credits(journey):
+    email, password = "journey@example.com", "a-journey-password-2026"
+    page = _sign_up_and_verify(journey, email, password)
+
+    page.click('nav button:has-text("Log out")')
+    page.wait_for_load_state()
+    _log_in(page, email, password)
+    journey.shot(page, "logged-in")
+
+    page.goto("/billing/top-up/")
+    journey.shot(page, "top-up")
+    page.click('button:has-text("Buy 25.00")')
+    page.wait_for_url("**/billing/sandbox/checkout/**")
+    journey.shot(page, "sandbox-checkout")
+    page.click('button[value="pay"]')
+    page.wait_for_url("**/billing/top-up/*/")
+    assert "25.00 credits added" in page.content()
+    journey.shot(page, "top-up-paid")
+
+    page.goto("/billing/statement/")
+    assert "25.00" in page.inner_text("main")
+    journey.shot(page, "statement")
+
+    UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+    admin = journey.new_page()
+    admin.goto("/admin/login/")
+    admin.fill('input[name="username"]', "operator@example.com")
+    admin.fill('input[name="password"]', DEFAULT_PASSWORD)
+    admin.click('input[type="submit"]')
+    admin.wait_for_url("**/admin/")
+    admin.goto(f"/admin/billing/account/?q={email}")
+    admin.check('input[name="_selected_action"]')
+    admin.select_option('select[name="action"]', "grant_credits")
+    admin.click('button[name="index"]')
+    admin.fill('input[name="amount"]', "5.00")
+    admin.fill('input[name="reason"]', "welcome gift")
+    journey.shot(admin, "admin-grant")
+    admin.click('input[name="apply"]')
+    admin.wait_for_load_state()
+    assert "5.00 credits." in admin.inner_text("body")
+    journey.shot(admin, "admin-granted")
+
+    page.goto("/billing/statement/")
+    assert "welcome gift" in page.inner_text("main")
+    assert "30.00" in page.inner_text("body")
+    journey.shot(page, "statement-with-grant")
+
+    assert ledger_reconcile().clean
+    assert journey.csp_violations == []
+
+
+def test_the_api_docs_render_under_the_content_security_policy(journey):
+    page = journey.new_page()
+    page.goto("/api/docs/")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "mlbilling API" in page.inner_text(".swagger-ui .info .title")
+    journey.shot(page, "api-docs")
+
+    assert journey.csp_violations == []
