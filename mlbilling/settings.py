@@ -247,7 +247,13 @@ BILLING_TOPUP_MIN = env.int("BILLING_TOPUP_MIN", default=500)
 BILLING_TOPUP_MAX = env.int("BILLING_TOPUP_MAX", default=100_000)
 BILLING_TOPUP_PACKAGES = env.list("BILLING_TOPUP_PACKAGES", cast=int, default=[1000, 2500, 5000])
 BILLING_TOPUP_TTL_MINUTES = env.int("BILLING_TOPUP_TTL_MINUTES", default=60)
-BILLING_PAYMENT_PROVIDERS = {"sandbox": "billing.providers.sandbox.SandboxProvider"}
+# The sandbox pays without money: on only in development unless BILLING_SANDBOX says so
+# (tests and demos). Production lists its real providers here.
+BILLING_PAYMENT_PROVIDERS = (
+    {"sandbox": "billing.providers.sandbox.SandboxProvider"}
+    if env.bool("BILLING_SANDBOX", default=DEBUG)
+    else {}
+)
 # The sandbox signs its callbacks with this; derived from SECRET_KEY unless set.
 PAYMENTS_SANDBOX_SECRET = env.str("PAYMENTS_SANDBOX_SECRET", default="") or (
     hashlib.sha256(f"payments-sandbox:{SECRET_KEY}".encode()).hexdigest()
