@@ -1,0 +1,73 @@
+"""Reads for the prediction API and pages: the model catalogue and a user's predictions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from predictions.cases import CASES, UnknownCase
+from predictions.cases.base import Case
+from predictions.models import MLModel, ModelVersion, Prediction
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A model a customer can call: its registry row, its case and what serves it now."""
+
+    model: MLModel
+    case: Case
+    production: ModelVersion | None
+
+
+def model_catalog() -> list[CatalogEntry]:
+    """Active models whose case is known, each with its production version (or None)."""
+    models = list(MLModel.objects.filter(is_active=True, slug__in=list(CASES)).order_by("slug"))
+    production = {
+        version.model_id: version
+        for version in ModelVersion.objects.filter(
+            model__in=models, status=ModelVersion.Status.PRODUCTION
+        )
+    }
+    return [CatalogEntry(m, CASES[m.slug], production.get(m.pk)) for m in models]
+
+
+def model_catalog_entry(*, slug: str) -> CatalogEntry:
+    """One active model by slug; raises `UnknownCase` when there is none to show."""
+    for entry in model_catalog():
+        if entry.model.slug == slug:
+            return entry
+    raise UnknownCase(slug)
+
+
+def prediction_list(
+    *,
+    user: Any,
+    model: str | None = None,
+    status: str | None = None,
+    created_from: dt.date | None = None,
+    created_to: dt.date | None = None,
+) -> QuerySet[Prediction]:
+    """The user's own predictions, newest first, filtered by model slug, status and dates
+    (both ends inclusive, in the current time zone)."""
+    queryset = Prediction.objects.filter(user=user).select_related("model_version__model")
+    if model:
+        queryset = queryset.filter(model_version__model__slug=model)
+    if status:
+        queryset = queryset.filter(status=status)
+    if created_from:
+        queryset = queryset.filter(created_at__date__gte=created_from)
+    if created_to:
+        queryset = queryset.filter(created_at__date__lte=created_to)
+    return queryset.order_by("-created_at")
+
+
+def prediction_get(*, user: Any, prediction_id: uuid.UUID | str) -> Prediction:
+    """One of the user's own predictions; another user's raises `Prediction.DoesNotExist`
+    exactly like a missing one, so ids of others cannot be probed."""
+    return Prediction.objects.select_related("model_version__model").get(
+        user=user, pk=prediction_id
+    )
