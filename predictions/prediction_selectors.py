@@ -4,42 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 
-from predictions.cases import CASES, UnknownCase
-from predictions.cases.base import Case
-from predictions.models import MLModel, ModelVersion, Prediction
+from predictions.cases import UnknownCase
+from predictions.models import Prediction
+from predictions.registry import ModelListing, model_list
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    """A model a customer can call: its registry row, its case and what serves it now."""
-
-    model: MLModel
-    case: Case
-    production: ModelVersion | None
-
-
-def model_catalog() -> list[CatalogEntry]:
-    """Active models whose case is known, each with its production version (or None)."""
-    models = list(MLModel.objects.filter(is_active=True, slug__in=list(CASES)).order_by("slug"))
-    production = {
-        version.model_id: version
-        for version in ModelVersion.objects.filter(
-            model__in=models, status=ModelVersion.Status.PRODUCTION
-        )
-    }
-    return [CatalogEntry(m, CASES[m.slug], production.get(m.pk)) for m in models]
-
-
-def model_catalog_entry(*, slug: str) -> CatalogEntry:
-    """One active model by slug; raises `UnknownCase` when there is none to show."""
-    for entry in model_catalog():
-        if entry.model.slug == slug:
-            return entry
+def model_catalog_entry(*, slug: str) -> ModelListing:
+    """One active model by slug, as `registry.model_list` shows it; raises `UnknownCase`."""
+    for listing in model_list():
+        if listing.model.slug == slug:
+            return listing
     raise UnknownCase(slug)
 
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from billing.money import format_credits
 from predictions.models import Prediction
-from predictions.prediction_selectors import CatalogEntry
+from predictions.registry import ModelListing
 
 
 class ProductionVersionSerializer(serializers.Serializer):
@@ -18,7 +18,7 @@ class ProductionVersionSerializer(serializers.Serializer):
 
 
 class ModelInfoSerializer(serializers.Serializer):
-    """A `CatalogEntry` as the API shows it."""
+    """A `ModelListing` as the API shows it."""
 
     slug = serializers.CharField(source="model.slug")
     title = serializers.CharField(source="model.title")
@@ -30,10 +30,10 @@ class ModelInfoSerializer(serializers.Serializer):
     example = serializers.JSONField(source="case.example", help_text="A valid input row.")
     production_version = ProductionVersionSerializer(source="production", allow_null=True)
 
-    def get_price_per_row(self, entry: CatalogEntry) -> str:
+    def get_price_per_row(self, entry: ModelListing) -> str:
         return format_credits(entry.model.price_per_row)
 
-    def get_input_schema(self, entry: CatalogEntry) -> dict[str, Any]:
+    def get_input_schema(self, entry: ModelListing) -> dict[str, Any]:
         return entry.case.schema.to_json_schema()
 
 

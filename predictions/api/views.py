@@ -30,6 +30,7 @@ from predictions.api.serializers import (
 )
 from predictions.inference import prediction_run
 from predictions.models import Prediction
+from predictions.registry import model_list
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 
@@ -41,7 +42,7 @@ class ModelListView(APIView):
 
     @extend_schema(responses={200: ModelInfoSerializer(many=True)}, tags=["models"])
     def get(self, request: Request) -> Response:
-        return Response(ModelInfoSerializer(selectors.model_catalog(), many=True).data)
+        return Response(ModelInfoSerializer(model_list(), many=True).data)
 
 
 class ModelDetailView(APIView):
