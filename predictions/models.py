@@ -111,7 +111,8 @@ class Prediction(models.Model):
     # balance its first response showed.
     balance_after = models.BigIntegerField(null=True, blank=True)
     latency_ms = models.FloatField(default=0)
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint must ignore requests without a key.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     # sha256 of the canonical request (model + inputs): the same key with another body
     # is refused instead of silently answering with the first result.
     request_hash = models.CharField(max_length=64, blank=True)
@@ -137,9 +138,7 @@ class Prediction(models.Model):
                 condition=models.Q(status="succeeded") | models.Q(cost=0),
                 name="prediction_only_success_costs",
             ),
-            models.CheckConstraint(
-                condition=models.Q(rows__gte=1), name="prediction_has_rows"
-            ),
+            models.CheckConstraint(condition=models.Q(rows__gte=1), name="prediction_has_rows"),
         ]
 
     def __str__(self) -> str:

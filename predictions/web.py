@@ -73,7 +73,7 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
             except PredictionRefused as exc:
                 form.add_error(
                     None,
-                    _("Not enough credits: this prediction costs %(needed)s, you have %(available)s.")
+                    _("Not enough credits: this costs %(needed)s, you have %(available)s.")
                     % {
                         "needed": format_credits(exc.needed),
                         "available": format_credits(exc.available),
@@ -92,7 +92,9 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
                     },
                 )
                 return redirect("predictions:detail", pk=prediction.pk)
-    return render(request, "predictions/predict_page.html", predict_form_context(request, listing, form))
+    return render(
+        request, "predictions/predict_page.html", predict_form_context(request, listing, form)
+    )
 
 
 class HistoryFilterForm(forms.Form):
@@ -159,9 +161,7 @@ def result_rows(prediction: Prediction) -> list[dict]:
                 "index": index,
                 "label": result.get("label"),
                 "probabilities": [(label, p * 100) for label, p in probabilities],
-                "extras": {
-                    k: v for k, v in result.items() if k not in ("label", "probabilities")
-                },
+                "extras": {k: v for k, v in result.items() if k not in ("label", "probabilities")},
             }
         )
     return rows

@@ -65,7 +65,9 @@ def schema_errors(error: SchemaError) -> dict[str, Any]:
 def _domain_error(exc: Exception) -> Response | None:
     if isinstance(exc, SchemaError):
         return _response(
-            400, _("Invalid input: %(what)s") % {"what": exc.describe()}, "invalid_input",
+            400,
+            _("Invalid input: %(what)s") % {"what": exc.describe()},
+            "invalid_input",
             errors=schema_errors(exc),
         )
     if isinstance(exc, InvalidAmount):
@@ -83,7 +85,9 @@ def _domain_error(exc: Exception) -> Response | None:
         return _response(409, str(exc), "idempotency_key_reused")
     if isinstance(exc, PredictionFailed):
         return _response(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), "model_failed",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            str(exc),
+            "model_failed",
             prediction=str(exc.prediction.id),
         )
     if isinstance(exc, UnknownCase):
