@@ -141,10 +141,12 @@ def test_the_form_uses_convenient_widgets_for_each_kind():
         case=Case(),
     )
 
-    assert 'type="text"' in html and 'value="Apple iPhone 13"' in html
+    assert 'type="text"' in html
+    assert 'value="Apple iPhone 13"' in html
     assert 'class="checkbox-grid"' in html
     assert '<select name="sex"' in html
-    assert 'min="0"' in html and 'max="120"' in html
+    assert 'min="0"' in html
+    assert 'max="120"' in html
     assert bound.is_valid()
     assert bound.row() == {
         "title": "A phone",
