@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
