@@ -20,11 +20,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from billing.money import format_credits
-from billing.selectors import wallet_balance
 from billing.services import InsufficientCredits, wallet_charge
 from predictions import registry
 from predictions.cases import get_case
 from predictions.models import Prediction
+from predictions.prediction_selectors import prediction_context
 from predictions.schema import SchemaError
 
 logger = logging.getLogger(__name__)
@@ -106,13 +106,13 @@ def prediction_run(
     started = time.perf_counter()
     case = get_case(slug)
     _check_shape(rows, idempotency_key)
-    fingerprint = request_fingerprint(slug=slug, rows=rows) if idempotency_key else ""
-    if idempotency_key:
-        earlier = _succeeded_with_key(user=user, key=idempotency_key)
-        if earlier is not None:
-            return _replay(earlier, fingerprint)
     clean_rows = case.schema.validate_rows(rows)
-    version = registry.production_version(slug=slug)
+    # One query for the version, the wallet and an earlier use of the key (see there).
+    context = prediction_context(user=user, slug=slug, idempotency_key=idempotency_key)
+    fingerprint = request_fingerprint(slug=slug, rows=rows) if idempotency_key else ""
+    if context.earlier_id is not None:
+        return _replay(_prediction(context.earlier_id), fingerprint)
+    version = context.version
     cost = version.model.price_per_row * len(rows)
     prediction = Prediction(
         id=uuid.uuid4(),
@@ -129,9 +129,8 @@ def prediction_run(
 
     # Cheap pre-check without a lock: spares the model run when the wallet clearly
     # cannot pay. The guarded debit below is what actually decides.
-    wallet = wallet_balance(user=user)
-    if wallet.available < cost:
-        _record_refused(prediction, started, balance=wallet.balance, available=wallet.available)
+    if context.available < cost:
+        _record_refused(prediction, started, balance=context.balance, available=context.available)
 
     try:
         results = case.predict(registry.load_model(version), clean_rows)
@@ -161,7 +160,7 @@ def prediction_run(
                 )
                 prediction.balance_after = transfer.balance_after
             else:
-                prediction.balance_after = wallet.balance
+                prediction.balance_after = context.balance
             _save(prediction, started)
     except InsufficientCredits as exc:
         # A concurrent request spent the credits after the pre-check: the result is
@@ -206,6 +205,10 @@ def _succeeded_with_key(*, user: Any, key: str) -> Prediction | None:
         .filter(user=user, idempotency_key=key, status=Prediction.Status.SUCCEEDED)
         .first()
     )
+
+
+def _prediction(prediction_id: uuid.UUID) -> Prediction:
+    return Prediction.objects.select_related("model_version__model").get(pk=prediction_id)
 
 
 def _replay(earlier: Prediction, fingerprint: str) -> PredictionOutcome:
