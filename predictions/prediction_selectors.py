@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db import connection
+from django.db.models import QuerySet
 
 from billing.models import Account
 from predictions.cases import UnknownCase
-from predictions.models import ModelVersion, Prediction
+from predictions.models import MLModel, ModelVersion, Prediction
 from predictions.registry import ModelListing, NoProductionVersion, model_list
 
 
@@ -63,6 +64,24 @@ class PredictionContext:
     earlier_id: uuid.UUID | None  # the success that already spent the Idempotency-Key
 
 
+# Raw SQL, because building this query with the ORM (a join and three subqueries) cost more
+# CPU than running the model. Only the columns serving needs are read; the version's other
+# fields (metrics, card: large JSON) stay deferred and load if someone touches them.
+_VERSION_COLUMNS = ["id", "model_id", "version", "artifact", "sha256", "status"]
+_MODEL_COLUMNS = ["slug", "title", "price_per_row"]
+_CONTEXT_SQL = f"""
+SELECT {", ".join(f"v.{c}" for c in _VERSION_COLUMNS)},
+       {", ".join(f"m.{c}" for c in _MODEL_COLUMNS)},
+       w.balance, w.held,
+       (SELECT p.id FROM {Prediction._meta.db_table} p
+         WHERE p.user_id = %s AND p.idempotency_key = %s AND p.status = %s)
+  FROM {ModelVersion._meta.db_table} v
+  JOIN {MLModel._meta.db_table} m ON m.id = v.model_id
+  LEFT JOIN {Account._meta.db_table} w ON w.user_id = %s
+ WHERE m.slug = %s AND v.status = %s
+"""  # noqa: S608 (table and column names are ours; every value is a parameter)
+
+
 def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> PredictionContext:
     """The production version of `slug`, the user's wallet and an earlier success with
     the same key, in one query; raises `NoProductionVersion`.
@@ -72,27 +91,25 @@ def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> 
     costs as much as the model itself (bench/api.py). The wallet is only read here (no
     lock); the guarded debit in `billing.services.wallet_charge` is what decides.
     """
-    wallet = Account.objects.filter(user=user)
-    versions = (
-        ModelVersion.objects.select_related("model")
-        .filter(model__slug=slug, status=ModelVersion.Status.PRODUCTION)
-        .annotate(
-            wallet_balance=Subquery(wallet.values("balance")[:1]),
-            wallet_held=Subquery(wallet.values("held")[:1]),
+    succeeded, production = Prediction.Status.SUCCEEDED, ModelVersion.Status.PRODUCTION
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CONTEXT_SQL, [user.pk, idempotency_key, succeeded, user.pk, slug, production]
         )
-    )
-    if idempotency_key:
-        earlier = Prediction.objects.filter(
-            user=user, idempotency_key=idempotency_key, status=Prediction.Status.SUCCEEDED
-        )
-        versions = versions.annotate(earlier_id=Subquery(earlier.values("pk")[:1]))
-    version = versions.first()
-    if version is None:
+        row = cursor.fetchone()
+    if row is None:
         raise NoProductionVersion(slug)
-    balance = version.wallet_balance or 0
+    version_values = row[: len(_VERSION_COLUMNS)]
+    model_values = row[len(_VERSION_COLUMNS) : len(_VERSION_COLUMNS) + len(_MODEL_COLUMNS)]
+    wallet_balance, wallet_held, earlier_id = row[-3:]
+    version = ModelVersion.from_db(connection.alias, _VERSION_COLUMNS, version_values)
+    version.model = MLModel.from_db(
+        connection.alias, ["id", *_MODEL_COLUMNS], [version.model_id, *model_values]
+    )
+    balance = wallet_balance or 0
     return PredictionContext(
         version=version,
         balance=balance,
-        available=balance - (version.wallet_held or 0),
-        earlier_id=getattr(version, "earlier_id", None),
+        available=balance - (wallet_held or 0),
+        earlier_id=uuid.UUID(str(earlier_id)) if earlier_id else None,
     )
