@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from predictions.cases import elder_monitoring
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in ()}
+CASES: dict[str, Case] = {case.slug: case for case in (elder_monitoring.CASE,)}
 
 
 class UnknownCase(KeyError):

@@ -69,15 +69,6 @@ def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
     return client
 
 
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings) -> None:  # type: ignore[no-untyped-def]
-    # Tests run with DEBUG off but without collectstatic: no manifest to look names up in.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 # --- Paid predictions (prediction API helper) ------------------------------------------
 
 
