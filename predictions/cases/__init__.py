@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from predictions.cases import elder_monitoring
+from predictions.cases import cirrhosis_survival, elder_monitoring, glioma_grade, nhanes_age
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in (elder_monitoring.CASE,)}
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        elder_monitoring.CASE,
+        nhanes_age.CASE,
+        cirrhosis_survival.CASE,
+        glioma_grade.CASE,
+    )
+}
 
 
 class UnknownCase(KeyError):
