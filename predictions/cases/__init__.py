@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from predictions.cases import android_malware, product_category
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in ()}
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        android_malware.CASE,
+        product_category.CASE,
+    )
+}
 
 
 class UnknownCase(KeyError):
