@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -109,3 +110,8 @@ def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
         raise ValueError("X has 3 features, but LogisticRegression is expecting 2")
 
     monkeypatch.setattr(tiny_case, "predict", explode)
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return Path(settings.DATASETS_DIR)
