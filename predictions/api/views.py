@@ -36,7 +36,13 @@ from predictions.registry import model_list
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 
 
-class ModelListView(APIView):
+class CommonErrorBody:
+    """Field errors of this view in the common error body too (predictions.api.errors)."""
+
+    common_error_body = True
+
+
+class ModelListView(CommonErrorBody, APIView):
     """The models on offer: price, input schema, example and production version."""
 
     permission_classes = [AllowAny]
@@ -46,7 +52,7 @@ class ModelListView(APIView):
         return Response(ModelInfoSerializer(model_list(), many=True).data)
 
 
-class ModelDetailView(APIView):
+class ModelDetailView(CommonErrorBody, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: ModelInfoSerializer, 404: NOT_FOUND}, tags=["models"])
@@ -54,7 +60,7 @@ class ModelDetailView(APIView):
         return Response(ModelInfoSerializer(selectors.model_catalog_entry(slug=slug)).data)
 
 
-class PredictView(APIView):
+class PredictView(CommonErrorBody, APIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
     throttle_scope = "predict"
 
@@ -109,7 +115,7 @@ class PredictionFilterSerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[PredictionFilterSerializer], tags=["predictions"])
-class PredictionListView(generics.ListAPIView):
+class PredictionListView(CommonErrorBody, generics.ListAPIView):
     """Your predictions, newest first (succeeded, failed and refused)."""
 
     serializer_class = PredictionSummarySerializer
@@ -121,7 +127,7 @@ class PredictionListView(generics.ListAPIView):
 
 
 @extend_schema(responses={200: PredictionSerializer, 404: NOT_FOUND}, tags=["predictions"])
-class PredictionDetailView(generics.RetrieveAPIView):
+class PredictionDetailView(CommonErrorBody, generics.RetrieveAPIView):
     serializer_class = PredictionSerializer
 
     def get_object(self) -> Prediction:
