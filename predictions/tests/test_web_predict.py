@@ -182,3 +182,12 @@ def test_every_case_form_submitted_as_prefilled_is_valid_input(slug):
 
     assert submitted.is_valid(), submitted.errors
     assert case.schema.validate_rows([submitted.row()])
+
+
+def test_the_model_card_carries_the_form(served, browser):
+    page = browser.get("/models/tiny/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'action="/models/tiny/predict/"' in html
+    assert 'name="x1"' in html
