@@ -1,6 +1,6 @@
 from django.urls import path
 
-from predictions import views
+from predictions import views, web
 
 app_name = "predictions"
 urlpatterns = [
@@ -11,4 +11,11 @@ urlpatterns = [
         views.model_figure,
         name="model-figure",
     ),
+]
+
+# --- Paid predictions on the website (prediction API helper) --------------------------
+urlpatterns += [
+    path("models/<slug:slug>/predict/", web.predict, name="predict"),
+    path("predictions/", web.history, name="history"),
+    path("predictions/<uuid:pk>/", web.detail, name="detail"),
 ]
