@@ -27,3 +27,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "mlbilling.errors.bad_request"
+handler404 = "mlbilling.errors.not_found"
+handler500 = "mlbilling.errors.server_error"

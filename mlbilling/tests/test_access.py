@@ -18,6 +18,8 @@ from accounts.tests.factories import UserFactory
 from billing.models import TopUp, TopUpState
 from billing.services import topup_create, wallet_grant
 from mlbilling.tests.routes import Route, routes
+from predictions.inference import prediction_run
+from predictions.models import Prediction
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,7 @@ class Owned:
     topup: TopUp
     token: ApiToken
     grant_reference: str
+    prediction: Prediction
 
 
 @pytest.fixture
@@ -39,11 +42,14 @@ def owner():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def owned(owner) -> Owned:  # type: ignore[no-untyped-def]
+def owned(owner, served) -> Owned:  # type: ignore[no-untyped-def]
     grant = wallet_grant(user=owner, amount=5_000, reason="owner's money")
     token, _key = api_token_create(user=owner, name="owner's token")
     return Owned(
-        topup=topup_create(user=owner, amount=1_000), token=token, grant_reference=grant.reference
+        topup=topup_create(user=owner, amount=1_000),
+        token=token,
+        grant_reference=grant.reference,
+        prediction=prediction_run(user=owner, slug="tiny", rows=[{"x1": 1, "x2": 2}]).prediction,
     )
 
 
@@ -74,6 +80,8 @@ PROBES = [
     ),
     Probe("api-topup", "get", lambda o: f"/api/v1/topups/{o.topup.pk}"),
     Probe("api_token_revoke", "post", lambda o: f"/account/tokens/{o.token.pk}/revoke/"),
+    Probe("detail", "get", lambda o: f"/predictions/{o.prediction.pk}/"),
+    Probe("api-prediction", "get", lambda o: f"/api/v1/predictions/{o.prediction.pk}"),
 ]
 
 # Routes with an object id that are public by design, and why.
@@ -109,14 +117,28 @@ def test_the_intruders_attempts_changed_nothing(intruder_client, owned):
 
 
 @pytest.mark.parametrize(
-    "path", ["/billing/statement/", "/billing/statement.csv", "/api/v1/transactions"]
+    "path",
+    [
+        "/billing/statement/",
+        "/billing/statement.csv",
+        "/api/v1/transactions",
+        "/predictions/",
+        "/api/v1/predictions",
+    ],
 )
-def test_statements_show_only_the_callers_own_movements(intruder_client, owned, path):
-    response = intruder_client.get(path)
+def test_lists_show_only_the_callers_own_records(intruder_client, owner, owned, path):
+    owners = Client()
+    owners.force_login(owner)
 
-    assert response.status_code == 200
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    assert owned.grant_reference.encode() not in body
+    def body(client: Client) -> bytes:
+        response = client.get(path)
+        assert response.status_code == 200
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    # The owner's list names the record (by reference or id); the intruder's does not.
+    marks = [owned.grant_reference.encode(), str(owned.prediction.pk).encode()]
+    assert any(mark in body(owners) for mark in marks)
+    assert not any(mark in body(intruder_client) for mark in marks)
 
 
 def test_the_account_page_lists_only_the_callers_own_tokens(intruder_client, owned):

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import topup_create, wallet_charge, wallet_grant
+from predictions.models import Prediction
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,35 @@ def test_other_errors_are_left_to_django():
     middleware = DatabaseUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
 
     assert middleware.process_exception(None, ValueError("a bug")) is None  # type: ignore[arg-type]
+
+
+def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_written(served):
+    user = UserFactory()
+    wallet_grant(user=user, amount=1_000, reason="funds")
+    client = APIClient()
+    client.force_authenticate(user)
+
+    with transfer_insert_lost():
+        response = client.post(
+            "/api/v1/models/tiny/predict",
+            {"inputs": [{"x1": 1, "x2": 2}]},
+            format="json",
+            headers={"Idempotency-Key": "retry-me"},
+        )
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+    assert not Prediction.objects.exists()
+    assert wallet_balance(user=user).balance == 1_000
+    assert ledger_reconcile().clean
+
+    retried = client.post(
+        "/api/v1/models/tiny/predict",
+        {"inputs": [{"x1": 1, "x2": 2}]},
+        format="json",
+        headers={"Idempotency-Key": "retry-me"},
+    )
+
+    assert retried.status_code == 200
+    assert wallet_balance(user=user).balance == 1_000 - served.model.price_per_row
+    assert ledger_reconcile().clean
