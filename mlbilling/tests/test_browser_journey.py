@@ -1,6 +1,7 @@
 """The journey a person takes, in a real browser (Debian's Chromium, headless) against a
 live server on PostgreSQL: sign up, verify the email, log in, top up through the sandbox
-checkout, see the statement; an operator grants credits in the admin. Every page is
+checkout, predict with a model's form, see the charges on the statement; an operator
+grants credits in the admin. Every page is
 checked for Content-Security-Policy violations. Screenshots of each step go to
 ci-artifacts/screenshots/.
 """
@@ -17,7 +18,11 @@ from django.core import mail
 from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from billing.money import format_credits
 from billing.selectors import ledger_reconcile
+from predictions.cases import get_case
+from predictions.registry import model_version_promote, model_version_register
+from predictions.training import training_data_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
@@ -92,6 +97,18 @@ def journey(request, live_server, monkeypatch) -> Iterator[Journey]:  # type: ig
         connections.close_all()
 
 
+@pytest.fixture
+def nhanes_in_production(settings):  # type: ignore[no-untyped-def]
+    """Case nhanes-age fitted on 300 rows and promoted (a few seconds; the full training
+    with its figures is train_models' own test)."""
+    case = get_case("nhanes-age")
+    data = training_data_sample(case.load_training_data(settings.DATASETS_DIR), 300)
+    version = model_version_register(
+        case=case, model=case.fit_production(data), metrics={"production": {}}
+    )
+    return model_version_promote(version_id=version.pk)
+
+
 def _sign_up_and_verify(journey: Journey, email: str, password: str):  # type: ignore[no-untyped-def]
     page = journey.new_page()
     page.goto("/auth/signup/")
@@ -120,7 +137,9 @@ def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped
     page.wait_for_url(lambda url: "/auth/login/" not in url)
 
 
-def test_a_customer_signs_up_tops_up_and_an_operator_grants_credits(journey):
+def test_a_customer_signs_up_tops_up_predicts_and_an_operator_grants_credits(
+    nhanes_in_production, journey
+):
     email, password = "journey@example.com", "a-journey-password-2026"
     page = _sign_up_and_verify(journey, email, password)
 
@@ -139,8 +158,20 @@ def test_a_customer_signs_up_tops_up_and_an_operator_grants_credits(journey):
     assert "25.00 credits added" in page.content()
     journey.shot(page, "top-up-paid")
 
+    price = format_credits(nhanes_in_production.model.price_per_row)
+    page.goto("/models/nhanes-age/")
+    journey.shot(page, "model-card")
+    page.click('form.predict-form button[type="submit"]')
+    page.wait_for_url("**/predictions/*/")
+    results = page.inner_text("main")
+    assert "Results" in results
+    assert f"{price} credits" in results
+    journey.shot(page, "prediction")
+
     page.goto("/billing/statement/")
-    assert "25.00" in page.inner_text("main")
+    statement = page.inner_text("main")
+    assert "25.00" in statement
+    assert "nhanes-age" in statement
     journey.shot(page, "statement")
 
     UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
@@ -164,7 +195,8 @@ def test_a_customer_signs_up_tops_up_and_an_operator_grants_credits(journey):
 
     page.goto("/billing/statement/")
     assert "welcome gift" in page.inner_text("main")
-    assert "30.00" in page.inner_text("body")
+    balance = 3_000 - nhanes_in_production.model.price_per_row
+    assert format_credits(balance) in page.inner_text("body")
     journey.shot(page, "statement-with-grant")
 
     assert ledger_reconcile().clean
