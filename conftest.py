@@ -2,6 +2,18 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connections
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests marked `postgres` need real row locks and concurrency: they run only when
+    # DATABASE_URL points at PostgreSQL (CI runs both databases).
+    if connections["default"].vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +24,14 @@ def _fast_password_hashing(settings: settings) -> None:  # type: ignore[valid-ty
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings) -> None:  # type: ignore[no-untyped-def]
+    # Tests run with DEBUG off but without collectstatic: serve assets from the finders
+    # instead of the manifest that only collectstatic writes.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True

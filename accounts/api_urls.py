@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import api
+
+urlpatterns = [
+    path("auth/token", api.AuthTokenApi.as_view(), name="api-auth-token"),
+    path("me", api.MeApi.as_view(), name="api-me"),
+]

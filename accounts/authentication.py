@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from accounts.models import ApiToken, hash_token_key
+from accounts.models import ApiToken, User, hash_token_key
+from accounts.services import api_token_touch
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
@@ -11,7 +12,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
 
     model = ApiToken
 
-    def authenticate_credentials(self, key: str):  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:  # type: ignore[override]
         token = (
             ApiToken.objects.active()
             .select_related("user")
@@ -22,4 +23,5 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        api_token_touch(token=token)
         return (token.user, token)

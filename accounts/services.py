@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
-from django.db import transaction
+from datetime import datetime, timedelta
 
-from accounts.models import User
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ApiToken, User, hash_token_key
+
+# last_used_at is informational; recording it at most once a minute keeps authenticated
+# requests read-only instead of writing the token row on every call.
+TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class LoginRefused(Exception):
+    """A login attempt that must not succeed; the message is safe to show the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCredentials(LoginRefused):
+    """Unknown email or wrong password: deliberately never says which."""
+
+    def __init__(self) -> None:
+        super().__init__(str(_("Unable to log in with the email and password given.")))
+
+
+class EmailNotVerified(LoginRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            str(_("Your email address must be verified first: follow the link we emailed you."))
+        )
+
+
+class TooManyLoginAttempts(LoginRefused):
+    pass
 
 
 @transaction.atomic
@@ -21,3 +58,71 @@ def user_create_verified(*, email: str, password: str, is_staff: bool = False) -
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a named API token for `user`; return it with its key.
+
+    The key is returned only here: the database keeps its SHA-256, so the caller must show
+    it to the user now or never.
+    """
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[: ApiToken.PREFIX_LENGTH],
+        key_hash=hash_token_key(key),
+        expires_at=expires_at,
+    )
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of `user`'s tokens; revoking a revoked token changes nothing.
+
+    Raises ApiToken.DoesNotExist when the token is not the user's, so that another user's
+    token id looks exactly like a missing one.
+    """
+    token = ApiToken.objects.get(pk=token_id, user=user)
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> None:
+    """Record that `token` was used, at most once per TOKEN_LAST_USED_RESOLUTION.
+
+    The condition lives in the UPDATE so that concurrent requests never write twice.
+    """
+    now = now or timezone.now()
+    stale_before = now - TOKEN_LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at >= stale_before:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=stale_before)
+    ).update(last_used_at=now)
+
+
+def api_token_obtain(
+    *, request: HttpRequest, email: str, password: str, name: str
+) -> tuple[ApiToken, str]:
+    """Exchange an email and password for a new API token (the API's login).
+
+    Goes through allauth's authentication so failed attempts count towards the same
+    per-account and per-IP limits as the login form. Raises InvalidCredentials (never
+    saying whether the email or the password was wrong), EmailNotVerified (only after
+    the password was right, so it reveals nothing to a guesser) or TooManyLoginAttempts.
+    """
+    try:
+        user = get_adapter(request).authenticate(request, email=email, password=password)
+    except ValidationError as error:
+        raise TooManyLoginAttempts(" ".join(error.messages)) from error
+    # allauth hands back an inactive user whose password matched (to explain the refusal
+    # on its own pages); the API treats a deactivated account like a wrong password.
+    if user is None or not user.is_active:
+        raise InvalidCredentials
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        raise EmailNotVerified
+    return api_token_create(user=user, name=name)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+CASE_TITLES = [
+    "Android malware",
+    "Product categories",
+    "Elderly person monitoring",
+    "NHANES age group",
+    "Cirrhosis survival",
+    "Glioma grade",
+]
+
+
+def test_the_landing_page_explains_the_service_and_lists_the_six_models(client):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "charged only for predictions that succeed" in html
+    assert "How billing works" in html
+    for title in CASE_TITLES:
+        assert title in html
+    assert reverse("account_signup") in html
+
+
+def test_the_navigation_links_a_logged_in_user_to_their_account(logged_in_client):
+    html = logged_in_client.get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("my_account")}"' in html
+    assert "My account" in html
+    assert reverse("account_signup") not in html
+
+
+@pytest.mark.postgres
+def test_postgres_marked_tests_run_only_on_postgresql():
+    # Proves the root conftest hook: on SQLite this test is skipped, never failed.
+    assert connection.vendor == "postgresql"
