@@ -25,7 +25,7 @@ def format_credits(units: int) -> str:
 
 
 def parse_credits(text: str) -> int:
-    """"12.50" -> 1250. Raises InvalidAmount for anything that is not a plain amount with at
+    """ "12.50" -> 1250. Raises InvalidAmount for anything that is not a plain amount with at
     most two decimals and at most MAX_UNITS in size. The sign is the caller's business."""
     cleaned = (text or "").strip() if isinstance(text, str) else ""
     if not cleaned:

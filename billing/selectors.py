@@ -28,9 +28,7 @@ def wallet_balance(*, user: User) -> WalletBalance:
 
 
 def wallet_low_balance_threshold(*, user: User) -> int | None:
-    return (
-        Account.objects.filter(user=user).values_list("low_balance_threshold", flat=True).first()
-    )
+    return Account.objects.filter(user=user).values_list("low_balance_threshold", flat=True).first()
 
 
 def _day_start(day: date) -> datetime:
@@ -112,6 +110,4 @@ def ledger_reconcile() -> Reconciliation:
             differences.append(
                 LedgerDifference(str(wallet), "held", wallet.held or 0, held.get(wallet.pk, 0))
             )
-    return Reconciliation(
-        differences=differences, wallets=len(wallets), total=sum(net.values())
-    )
+    return Reconciliation(differences=differences, wallets=len(wallets), total=sum(net.values()))

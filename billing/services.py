@@ -506,7 +506,9 @@ def _locked_hold(hold_id: int) -> Hold:
 def _hold_settle(hold: Hold, *, status: str, captured: int = 0) -> _WalletRow:
     """Move an active, locked hold to its final status and take it out of `held`."""
     wallet = _wallet_update(
-        "balance = balance - %s, held = held - %s", "id = %s", [captured, hold.amount, hold.wallet_id]
+        "balance = balance - %s, held = held - %s",
+        "id = %s",
+        [captured, hold.amount, hold.wallet_id],
     )
     assert wallet is not None
     hold.status = status
@@ -612,7 +614,12 @@ def _locked_topup(topup_id: int, *, provider: str, provider_reference: str) -> T
 
 @transaction.atomic
 def topup_complete(
-    *, topup_id: int, provider: str, provider_reference: str, amount: int, now: datetime | None = None
+    *,
+    topup_id: int,
+    provider: str,
+    provider_reference: str,
+    amount: int,
+    now: datetime | None = None,
 ) -> TopUp:
     """The provider confirmed payment: credit the wallet once.
 

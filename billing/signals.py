@@ -5,7 +5,9 @@ from typing import Any
 from billing.services import wallet_open
 
 
-def open_wallet_for_new_user(sender: type, instance: Any, created: bool, raw: bool, **kwargs: Any) -> None:
+def open_wallet_for_new_user(
+    sender: type, instance: Any, created: bool, raw: bool, **kwargs: Any
+) -> None:
     # Fixtures (raw) carry their own wallets.
     if created and not raw:
         wallet_open(user=instance)

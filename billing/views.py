@@ -60,7 +60,9 @@ def sandbox_checkout(request: HttpRequest, pk: int) -> HttpResponse:
     a real provider would send from its servers, through the same code path."""
     found = get_object_or_404(topups_of(user=request.user).filter(provider="sandbox"), pk=pk)
     if request.method == "POST" and found.state == TopUpState.PENDING:
-        body, headers = SandboxProvider().signed_callback(found, paid=request.POST.get("decision") == "pay")
+        body, headers = SandboxProvider().signed_callback(
+            found, paid=request.POST.get("decision") == "pay"
+        )
         found = topup_callback_process(provider="sandbox", body=body, headers=headers)
         if found.state == TopUpState.SUCCEEDED:
             messages.success(
@@ -154,10 +156,10 @@ def statement_csv(request: HttpRequest) -> StreamingHttpResponse:
 def low_balance_alert(request: HttpRequest) -> HttpResponse:
     form = LowBalanceForm(request.POST)
     if form.is_valid():
-        wallet_set_low_balance_threshold(user=request.user, threshold=form.cleaned_data["threshold"])
+        wallet_set_low_balance_threshold(
+            user=request.user, threshold=form.cleaned_data["threshold"]
+        )
         messages.success(request, _("Low-balance email saved."))
     else:
         messages.error(request, "; ".join(form.errors["threshold"]))
     return redirect("billing:statement")
-
-

@@ -131,7 +131,7 @@ class BatchJob(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -142,7 +142,9 @@ class BatchJob(models.Model):
         verbose_name_plural = _("batch jobs")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "queued", "running", "done", "cancelled", "failed"]),
+                condition=Q(
+                    status__in=["draft", "queued", "running", "done", "cancelled", "failed"]
+                ),
                 name="batch_job_status_valid",
             ),
             models.CheckConstraint(condition=Q(rows_total__gte=1), name="batch_job_has_rows"),
@@ -161,7 +163,7 @@ class BatchJob(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
+                condition=~Q(idempotency_key=""),
                 name="batch_job_idempotency_key_unique",
             ),
         ]

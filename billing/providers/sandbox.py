@@ -20,9 +20,7 @@ SIGNATURE_HEADER = "X-Sandbox-Signature"
 
 
 def _signature(body: bytes) -> str:
-    return hmac.new(
-        settings.PAYMENTS_SANDBOX_SECRET.encode(), body, hashlib.sha256
-    ).hexdigest()
+    return hmac.new(settings.PAYMENTS_SANDBOX_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
 class SandboxProvider(PaymentProvider):

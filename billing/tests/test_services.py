@@ -79,12 +79,11 @@ def test_the_same_reference_charges_once(funded_user):
 
 
 def test_a_replayed_charge_is_returned_even_when_the_wallet_is_now_empty(funded_user):
-    first = wallet_charge(
-        user=funded_user, amount=10_000, reference="p:1", revenue_account=REVENUE
+    first = wallet_charge(user=funded_user, amount=10_000, reference="p:1", revenue_account=REVENUE)
+    assert (
+        wallet_charge(user=funded_user, amount=10_000, reference="p:1", revenue_account=REVENUE).pk
+        == first.pk
     )
-    assert wallet_charge(
-        user=funded_user, amount=10_000, reference="p:1", revenue_account=REVENUE
-    ).pk == first.pk
 
 
 def test_a_reference_reused_for_another_amount_is_refused(funded_user):
@@ -144,9 +143,7 @@ def test_an_insufficient_charge_inside_a_transaction_leaves_it_usable(funded_use
 
     with transaction.atomic():
         with pytest.raises(InsufficientCredits):
-            wallet_charge(
-                user=funded_user, amount=20_000, reference="p:1", revenue_account=REVENUE
-            )
+            wallet_charge(user=funded_user, amount=20_000, reference="p:1", revenue_account=REVENUE)
         wallet_charge(user=funded_user, amount=100, reference="p:2", revenue_account=REVENUE)
     assert _balance(funded_user)[0] == 9_900
 
@@ -358,7 +355,9 @@ def test_the_low_balance_email_is_sent_once_per_crossing(
     wallet_set_low_balance_threshold(user=funded_user, threshold=5_000)
     with django_capture_on_commit_callbacks(execute=True):
         for n, amount in enumerate([4_000, 2_000, 1_000]):
-            wallet_charge(user=funded_user, amount=amount, reference=f"p:{n}", revenue_account=REVENUE)
+            wallet_charge(
+                user=funded_user, amount=amount, reference=f"p:{n}", revenue_account=REVENUE
+            )
     assert len(mail.outbox) == 1
     assert "40.00" in mail.outbox[0].body
     with django_capture_on_commit_callbacks(execute=True):

@@ -35,8 +35,8 @@ class BatchCreateInput(serializers.Serializer):
 
 class BatchOutput(serializers.ModelSerializer):
     model = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    max_cost = serializers.SerializerMethodField(help_text="Credits held, e.g. \"12.50\".")
-    charged = serializers.SerializerMethodField(help_text="Credits charged, e.g. \"12.50\".")
+    max_cost = serializers.SerializerMethodField(help_text='Credits held, e.g. "12.50".')
+    charged = serializers.SerializerMethodField(help_text='Credits charged, e.g. "12.50".')
     rows_succeeded = serializers.IntegerField(read_only=True)
     result_url = serializers.SerializerMethodField()
 

@@ -67,11 +67,18 @@ def _physical_lines(binary: IO[bytes], *, max_line_bytes: int, digest: Any) -> I
                     % {"line": number, "limit": max_line_bytes}
                 ]
             )
+        if b"\x00" in line:
+            raise BatchFileError(
+                [_("Line %(line)d contains a NUL byte: is this a CSV file?") % {"line": number}]
+            )
         try:
             text = decoder.decode(line)
         except UnicodeDecodeError:
             raise BatchFileError(
-                [_("Line %(line)d is not valid UTF-8: save the file as UTF-8 CSV.") % {"line": number}]
+                [
+                    _("Line %(line)d is not valid UTF-8: save the file as UTF-8 CSV.")
+                    % {"line": number}
+                ]
             ) from None
         if number == 1:
             text = text.removeprefix("\ufeff")  # the byte order mark spreadsheet apps write
@@ -126,7 +133,10 @@ def inspect_upload(
                 )
     except csv.Error as exc:
         raise BatchFileError(
-            [_("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}]
+            [
+                _("Line %(line)d is not valid CSV (%(error)s).")
+                % {"line": reader.line_num, "error": exc}
+            ]
         ) from None
     if rows == 0:
         raise BatchFileError([_("The file has a header but no rows.")])
@@ -199,6 +209,7 @@ def _converter(f: Field) -> Any:
     convert = _CONVERTERS[f.kind]
     if f.parser is None or convert is _as_is:
         return convert
+
     # A field with its own parser accepts convenient text (e.g. "51 years 108 days") as
     # well as its kind's values: give it the converted value when the cell has that form.
     def convert_or_text(text: str) -> Any:
@@ -247,8 +258,7 @@ class RowConverter:
         except SchemaError as exc:
             raise RowError(
                 "; ".join(
-                    f"{name}: {' '.join(messages)}"
-                    for name, messages in exc.errors[0].items()
+                    f"{name}: {' '.join(messages)}" for name, messages in exc.errors[0].items()
                 )
             ) from None
 

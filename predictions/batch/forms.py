@@ -33,9 +33,10 @@ class BatchUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].label_from_instance = lambda m: _(
-            "%(title)s (%(price)s credits per row)"
-        ) % {"title": m.title, "price": format_credits(m.price_per_row)}
+        self.fields["model"].label_from_instance = lambda m: (
+            _("%(title)s (%(price)s credits per row)")
+            % {"title": m.title, "price": format_credits(m.price_per_row)}
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -46,7 +46,12 @@ from predictions.batch.csvio import (
 from predictions.cases import UnknownCase, get_case
 from predictions.cases.base import Case
 from predictions.models import BatchJob, MLModel, ModelVersion
-from predictions.registry import ArtifactTampered, NoProductionVersion, load_model, production_version
+from predictions.registry import (
+    ArtifactTampered,
+    NoProductionVersion,
+    load_model,
+    production_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -178,14 +183,16 @@ def batch_job_create(
                 rows_total=check.inspection.rows,
                 price_per_row=check.model.price_per_row,
                 max_cost=check.max_cost,
-                idempotency_key=idempotency_key or None,
+                idempotency_key=idempotency_key or "",
             )
             if confirm:
                 _place_hold(job)
     except IntegrityError:
         default_storage.delete(stored)
         # Two requests with one key raced; the other one created the job.
-        existing = _job_for_key(user=user, key=idempotency_key, check=check) if idempotency_key else None
+        existing = (
+            _job_for_key(user=user, key=idempotency_key, check=check) if idempotency_key else None
+        )
         if existing is None:
             raise
         return existing, False
@@ -200,9 +207,7 @@ def _job_for_key(*, user: Any, key: str, check: UploadCheck) -> BatchJob | None:
     if job is not None and (
         job.model_id != check.model.pk or job.input_sha256 != check.inspection.sha256
     ):
-        raise IdempotencyConflict(
-            _("This Idempotency-Key was used for another file or model.")
-        )
+        raise IdempotencyConflict(_("This Idempotency-Key was used for another file or model."))
     return job
 
 
@@ -250,7 +255,9 @@ def batch_jobs_reclaim(*, now: datetime | None = None) -> int:
     for job_id, status, attempt in candidates:
         # Conditional: the job may have moved (or its worker woken up) since the read.
         expected = Q(status=status, attempt=attempt) & (
-            Q(heartbeat_at__lt=stale) if status == BatchJob.Status.RUNNING else Q(heartbeat_at__lt=requeue)
+            Q(heartbeat_at__lt=stale)
+            if status == BatchJob.Status.RUNNING
+            else Q(heartbeat_at__lt=requeue)
         )
         moved = BatchJob.objects.filter(expected, pk=job_id).update(
             status=BatchJob.Status.QUEUED, heartbeat_at=now
@@ -343,7 +350,12 @@ def _predict(case: Case, model: Any, rows: Sequence[dict[str, Any]]) -> list[dic
 
 
 def _process_chunk(
-    chunk: Sequence[list[str]], *, case: Case, model: Any, converter: RowConverter, writer: ResultWriter
+    chunk: Sequence[list[str]],
+    *,
+    case: Case,
+    model: Any,
+    converter: RowConverter,
+    writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
     clean: list[dict[str, Any]] = []
@@ -377,7 +389,9 @@ def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, 
         for chunk in chunks:
             if progress.cancel_requested():
                 return progress, True
-            failed = _process_chunk(chunk, case=case, model=model, converter=converter, writer=writer)
+            failed = _process_chunk(
+                chunk, case=case, model=model, converter=converter, writer=writer
+            )
             progress.add(len(chunk), failed)
             if settings.BATCH_CHUNK_DELAY_SECONDS:
                 time.sleep(settings.BATCH_CHUNK_DELAY_SECONDS)
@@ -406,7 +420,13 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
     except _LostClaim:
         logger.warning("Batch %s attempt %s lost its claim; stopping.", job_id, attempt)
         return None
-    except (ArtifactTampered, UnknownCase, FileNotFoundError, BatchFileError, UnicodeDecodeError) as exc:
+    except (
+        ArtifactTampered,
+        UnknownCase,
+        FileNotFoundError,
+        BatchFileError,
+        UnicodeDecodeError,
+    ) as exc:
         logger.exception("Batch %s failed.", job_id)
         return _fail(job, attempt, _("The job could not run: %(error)s") % {"error": exc})
     return _finish(job_id, attempt, progress, cancelled=cancelled)
@@ -423,7 +443,14 @@ def _finish(job_id: int, attempt: int, progress: _Progress, *, cancelled: bool) 
         job.status = BatchJob.Status.CANCELLED if cancelled else BatchJob.Status.DONE
         job.finished_at = job.heartbeat_at = timezone.now()
         job.save(
-            update_fields=["rows_done", "rows_failed", "charged", "status", "finished_at", "heartbeat_at"]
+            update_fields=[
+                "rows_done",
+                "rows_failed",
+                "charged",
+                "status",
+                "finished_at",
+                "heartbeat_at",
+            ]
         )
     return job
 
@@ -446,5 +473,3 @@ def _fail(job: BatchJob, attempt: int, message: str) -> BatchJob | None:
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "error", "finished_at"])
     return locked
-
-

@@ -69,7 +69,11 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and form.check is not None:
         upload = form.cleaned_data["file"]
         job, _created = batch_job_create(
-            user=request.user, check=form.check, upload=upload, original_name=upload.name, confirm=False
+            user=request.user,
+            check=form.check,
+            upload=upload,
+            original_name=upload.name,
+            confirm=False,
         )
         return redirect("predictions:batch_detail", job_id=job.pk)
     status = 400 if request.method == "POST" else 200
@@ -85,7 +89,10 @@ def batch_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     except InsufficientCredits as exc:
         messages.error(
             request,
-            _("Your wallet cannot cover this job: it needs %(needed)s credits, %(available)s are available.")
+            _(
+                "Your wallet cannot cover this job: it needs %(needed)s credits, "
+                "%(available)s are available."
+            )
             % {"needed": format_credits(exc.needed), "available": format_credits(exc.available)},
         )
     except JobNotConfirmable as exc:
