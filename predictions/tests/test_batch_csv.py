@@ -126,7 +126,7 @@ def test_a_bad_row_gets_a_message_naming_the_field(cells: list[str], message: st
 def test_a_boolean_cell_must_say_yes_or_no() -> None:
     converter = RowConverter(SCHEMA, ["age", "sex", "smoker"])
 
-    with pytest.raises(RowError, match="smoker: true or false is required."):
+    with pytest.raises(RowError, match=r"smoker: true or false is required\."):
         converter.clean(["1", "male", "maybe"])
 
 
