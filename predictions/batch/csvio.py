@@ -12,11 +12,13 @@ import codecs
 import csv
 import hashlib
 import io
+import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from predictions.schema import Field, Schema, SchemaError
@@ -219,11 +221,79 @@ def _converter(f: Field) -> Any:
     return convert_or_text
 
 
+def _parse_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _numbers_checker(f: Field) -> ColumnCheck:
+    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
+        try:
+            numbers = np.array(column, dtype=np.float64)  # one C loop when every cell parses
+        except ValueError:
+            numbers = np.array([_parse_float(text) for text in column], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(numbers)
+            if f.minimum is not None:
+                ok &= numbers >= f.minimum
+            if f.maximum is not None:
+                ok &= numbers <= f.maximum
+            if f.kind == "integer":
+                ok &= numbers == np.floor(numbers)
+                return [
+                    int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
+                ], ok
+        return numbers.tolist(), ok
+
+    return check
+
+
+def _choice_checker(f: Field) -> ColumnCheck:
+    allowed = frozenset(f.choices)
+    return lambda column: (column, np.array([text in allowed for text in column], dtype=bool))
+
+
+def _boolean_checker(f: Field) -> ColumnCheck:
+    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
+        values = [_to_boolean(text) for text in column]
+        return values, np.array([isinstance(v, bool) for v in values], dtype=bool)
+
+    return check
+
+
+def _text_checker(f: Field) -> ColumnCheck:
+    limit = f.max_length
+    if limit is None:
+        return lambda column: (column, np.array([bool(text) for text in column], dtype=bool))
+    return lambda column: (
+        column,
+        np.array([bool(text) and len(text) <= limit for text in column], dtype=bool),
+    )
+
+
+ColumnCheck = Callable[[list[str]], tuple[list[Any], np.ndarray]]
+_COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
+    "number": _numbers_checker,
+    "integer": _numbers_checker,
+    "choice": _choice_checker,
+    "boolean": _boolean_checker,
+    "text": _text_checker,
+}
+
+
 class RowConverter:
     """Turns CSV rows (lists of strings) into clean schema rows, one header at a time.
 
     An empty cell is a missing value: null for a nullable field, absent otherwise (the
     schema then says "required", or fills in None for an optional field).
+
+    `clean` is the reference: the schema's own validation, row by row, with its messages.
+    `clean_chunk` gets the same values for a whole chunk column by column (NumPy), and
+    hands every row it does not accept to `clean`, so messages always come from the
+    schema; fields it cannot check by column (lists, dates, own parsers) make the whole
+    chunk go row by row.
     """
 
     def __init__(self, schema: Schema, header: Sequence[str]) -> None:
@@ -235,6 +305,16 @@ class RowConverter:
             for index, name in enumerate(header)
             if name in fields
         ]
+        present = set(header)
+        self.absent = [f.name for f in schema.fields if f.name not in present]
+        self.checks: list[tuple[int, str, ColumnCheck, bool]] | None = []
+        for index, name, _convert, _nullable in self.columns:
+            f = fields[name]
+            if f.parser is not None or f.kind not in _COLUMN_CHECKERS:
+                self.checks = None
+                break
+            empty_ok = f.nullable or not f.required
+            self.checks.append((index, name, _COLUMN_CHECKERS[f.kind](f), empty_ok))
 
     def to_input(self, cells: Sequence[str]) -> dict[str, Any]:
         row: dict[str, Any] = {}
@@ -261,6 +341,49 @@ class RowConverter:
                     f"{name}: {' '.join(messages)}" for name, messages in exc.errors[0].items()
                 )
             ) from None
+
+    def clean_chunk(self, rows: Sequence[Sequence[str]]) -> list[dict[str, Any] | str]:
+        """Each row's clean values, or the message saying why it cannot be predicted."""
+        results: list[dict[str, Any] | str | None] = [None] * len(rows)
+        if self.checks is not None:
+            self._clean_by_column(rows, results)
+        for position, result in enumerate(results):
+            if result is None:
+                try:
+                    results[position] = self.clean(rows[position])
+                except RowError as exc:
+                    results[position] = str(exc)
+        return results  # type: ignore[return-value]
+
+    def _clean_by_column(
+        self, rows: Sequence[Sequence[str]], results: list[dict[str, Any] | str | None]
+    ) -> None:
+        positions = [p for p, cells in enumerate(rows) if len(cells) == self.width]
+        if not positions or self.checks is None:
+            return
+        columns = list(zip(*(rows[p] for p in positions), strict=True))
+        accepted = np.ones(len(positions), dtype=bool)
+        names: list[str] = []
+        values: list[list[Any]] = []
+        for index, name, check, empty_ok in self.checks:
+            column = [text.strip() for text in columns[index]]
+            column_values, ok = check(column)
+            empty = np.array([not text for text in column], dtype=bool)
+            if empty.any():
+                ok = np.where(empty, empty_ok, ok)
+                column_values = [
+                    None if e else v for v, e in zip(column_values, empty, strict=True)
+                ]
+            accepted &= ok
+            names.append(name)
+            values.append(column_values)
+        names.extend(self.absent)
+        values.extend([None] * len(positions) for _name in self.absent)
+        for position, row_values, ok in zip(
+            positions, zip(*values, strict=True), accepted, strict=True
+        ):
+            if ok:
+                results[position] = dict(zip(names, row_values, strict=True))
 
 
 class RowError(ValueError):

@@ -39,7 +39,6 @@ from predictions.batch.csvio import (
     Inspection,
     ResultWriter,
     RowConverter,
-    RowError,
     inspect_upload,
     read_rows,
 )
@@ -358,21 +357,17 @@ def _process_chunk(
     writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    clean: list[dict[str, Any]] = []
-    problems: list[str | None] = []
-    for cells in chunk:
-        try:
-            clean.append(converter.clean(cells))
-            problems.append(None)
-        except RowError as exc:
-            problems.append(str(exc))
+    checked = converter.clean_chunk(chunk)
+    clean = [row for row in checked if not isinstance(row, str)]
     predictions = iter(_predict(case, model, clean))
     failed = 0
-    for cells, problem in zip(chunk, problems, strict=True):
-        result = next(predictions) if problem is None else None
+    for cells, row in zip(chunk, checked, strict=True):
+        result = None if isinstance(row, str) else next(predictions)
         if result is None:
             failed += 1
-            writer.write_error(cells, problem or _("The model could not predict this row."))
+            writer.write_error(
+                cells, row if isinstance(row, str) else _("The model could not predict this row.")
+            )
         else:
             writer.write_result(cells, case.result_to_columns(result))
     return failed
