@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from predictions.cases import cirrhosis_survival, nhanes_age
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in ()}
+CASES: dict[str, Case] = {case.slug: case for case in (nhanes_age.CASE, cirrhosis_survival.CASE)}
 
 
 class UnknownCase(KeyError):
