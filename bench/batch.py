@@ -116,8 +116,12 @@ def worker_main(job_id: int) -> None:
 
 
 def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
+    from predictions.batch import services
     from predictions.batch.services import batch_job_create, batch_upload_check
     from predictions.models import BatchJob
+
+    # The worker subprocess below runs the job; no qcluster should get it from the queue.
+    services._enqueue = lambda job_id: None
 
     started = time.perf_counter()
     with path.open("rb") as handle:
@@ -153,6 +157,7 @@ def main() -> None:
     parser.add_argument("--worker", type=int)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", help="Run only this dataset folder, e.g. case_4.")
     args = parser.parse_args()
     if args.worker:
         worker_main(args.worker)
@@ -171,6 +176,8 @@ def main() -> None:
     table = []
     with tempfile.TemporaryDirectory() as folder:
         for case_folder, full_rows in RUNS:
+            if args.only and case_folder != args.only:
+                continue
             rows = full_rows // scale
             case = case_for(case_folder)
             model = load_model(production_version(slug=case.slug))

@@ -47,44 +47,51 @@ class Inspection:
     sha256: str
 
 
-def _physical_lines(binary: IO[bytes], *, max_line_bytes: int, digest: Any) -> Iterator[str]:
-    """Yield the file's lines decoded, refusing a line longer than `max_line_bytes`.
+def _line_error(message: str, line: int) -> BatchFileError:
+    return BatchFileError([message % {"line": line}])
 
-    Lines are split on bytes: in UTF-8 a newline byte is never part of another
-    character, so splitting before decoding is safe, and the decoder still sees every
-    byte (an incremental decoder would accept nothing more).
-    """
+
+def _scan_bytes(binary: IO[bytes], *, max_line_bytes: int) -> tuple[int, str]:
+    """Check the raw bytes block by block: valid UTF-8, no NUL byte, no line longer than
+    `max_line_bytes`. Returns (size, sha256). Every test runs in C over a whole block, so
+    this costs about as much as reading the file."""
+    digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    number = 0
-    while True:
-        line = binary.readline(max_line_bytes + 1)
-        if not line:
-            break
-        number += 1
-        digest.update(line)
-        if len(line) > max_line_bytes and not line.endswith(b"\n"):
+    line = 1  # the line number at the start of the block
+    carried = 0  # bytes of that line seen in earlier blocks
+    size = 0
+    while block := binary.read(_READ_BLOCK):
+        size += len(block)
+        digest.update(block)
+        if b"\x00" in block:
+            at = line + block.count(b"\n", 0, block.index(b"\x00"))
+            raise _line_error(_("Line %(line)d contains a NUL byte: is this a CSV file?"), at)
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            at = line + block.count(b"\n", 0, max(exc.start, 0))
+            raise _line_error(
+                _("Line %(line)d is not valid UTF-8: save the file as UTF-8 CSV."), at
+            ) from None
+        lengths = list(map(len, block.split(b"\n")))
+        lengths[0] += carried
+        if max(lengths) > max_line_bytes:
+            at = line + next(i for i, n in enumerate(lengths) if n > max_line_bytes)
             raise BatchFileError(
                 [
                     _("Line %(line)d is longer than %(limit)d bytes: is this a CSV file?")
-                    % {"line": number, "limit": max_line_bytes}
+                    % {"line": at, "limit": max_line_bytes}
                 ]
             )
-        if b"\x00" in line:
-            raise BatchFileError(
-                [_("Line %(line)d contains a NUL byte: is this a CSV file?") % {"line": number}]
-            )
-        try:
-            text = decoder.decode(line)
-        except UnicodeDecodeError:
-            raise BatchFileError(
-                [
-                    _("Line %(line)d is not valid UTF-8: save the file as UTF-8 CSV.")
-                    % {"line": number}
-                ]
-            ) from None
-        if number == 1:
-            text = text.removeprefix("\ufeff")  # the byte order mark spreadsheet apps write
-        yield text
+        line += len(lengths) - 1
+        carried = lengths[-1]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _line_error(
+            _("Line %(line)d is not valid UTF-8: save the file as UTF-8 CSV."), line
+        ) from None
+    return size, digest.hexdigest()
 
 
 def header_problems(columns: Sequence[str], schema: Schema) -> list[str]:
@@ -107,15 +114,19 @@ def header_problems(columns: Sequence[str], schema: Schema) -> list[str]:
 def inspect_upload(
     binary: IO[bytes], *, schema: Schema, max_rows: int, max_line_bytes: int
 ) -> Inspection:
-    """Check an uploaded CSV in one streaming pass and count its data rows.
+    """Check an uploaded CSV and count its data rows, streaming (two fast passes).
 
     Raises `BatchFileError` naming every header problem, or the first problem with the
     file itself (not UTF-8, empty, a line too long, too many rows, broken quoting).
     Ragged rows are not refused here: the worker reports each in the result file.
+    The first pass bounds every line, so the CSV parser of the second never meets a
+    line that could exhaust memory.
     """
-    digest = hashlib.sha256()
-    reader = csv.reader(_physical_lines(binary, max_line_bytes=max_line_bytes, digest=digest))
-    size = 0
+    binary.seek(0)
+    size, sha256 = _scan_bytes(binary, max_line_bytes=max_line_bytes)
+    binary.seek(0)
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
@@ -126,13 +137,12 @@ def inspect_upload(
             raise BatchFileError(problems)
         rows = 0
         for row in reader:
-            if not row:
-                continue  # blank lines carry no row
-            rows += 1
-            if rows > max_rows:
-                raise BatchFileError(
-                    [_("The file has more than %(limit)d rows.") % {"limit": max_rows}]
-                )
+            if row:  # blank lines carry no row
+                rows += 1
+                if rows > max_rows:
+                    raise BatchFileError(
+                        [_("The file has more than %(limit)d rows.") % {"limit": max_rows}]
+                    )
     except csv.Error as exc:
         raise BatchFileError(
             [
@@ -140,10 +150,11 @@ def inspect_upload(
                 % {"line": reader.line_num, "error": exc}
             ]
         ) from None
+    finally:
+        text.detach()  # the caller keeps the file open (it is stored next)
     if rows == 0:
         raise BatchFileError([_("The file has a header but no rows.")])
-    size = binary.tell()
-    return Inspection(columns=columns, rows=rows, size=size, sha256=digest.hexdigest())
+    return Inspection(columns=columns, rows=rows, size=size, sha256=sha256)
 
 
 def read_rows(binary: IO[bytes], *, chunk_rows: int) -> tuple[list[str], Iterator[list[list[str]]]]:
@@ -368,8 +379,8 @@ class RowConverter:
         for index, name, check, empty_ok in self.checks:
             column = [text.strip() for text in columns[index]]
             column_values, ok = check(column)
-            empty = np.array([not text for text in column], dtype=bool)
-            if empty.any():
+            if "" in column:  # a C-level scan; the mask is built only when needed
+                empty = np.array([not text for text in column], dtype=bool)
                 ok = np.where(empty, empty_ok, ok)
                 column_values = [
                     None if e else v for v, e in zip(column_values, empty, strict=True)
@@ -380,7 +391,7 @@ class RowConverter:
         names.extend(self.absent)
         values.extend([None] * len(positions) for _name in self.absent)
         for position, row_values, ok in zip(
-            positions, zip(*values, strict=True), accepted, strict=True
+            positions, zip(*values, strict=True), accepted.tolist(), strict=True
         ):
             if ok:
                 results[position] = dict(zip(names, row_values, strict=True))
@@ -406,6 +417,15 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+def _escape_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    """`escape_cell` on every cell, skipped when no cell of the chunk starts riskily
+    (one set of first characters per chunk costs far less than a call per cell)."""
+    firsts = {cell[:1] for row in rows for cell in row if isinstance(cell, str)}
+    if firsts.isdisjoint(_FORMULA_START):
+        return rows
+    return [[escape_cell(cell) for cell in row] for row in rows]
+
+
 class ResultWriter:
     """Writes result rows: the input cells, the case's output columns, then `error`."""
 
@@ -416,13 +436,27 @@ class ResultWriter:
         self._writer.writerow([escape_cell(c) for c in (*header, *self.output_columns, "error")])
         self._blank_outputs = [""] * len(self.output_columns)
 
-    def _inputs(self, cells: Sequence[str]) -> list[Any]:
-        padded = list(cells[: self.width]) + [""] * (self.width - len(cells))
-        return [escape_cell(c) for c in padded]
-
-    def write_result(self, cells: Sequence[str], outputs: dict[str, Any]) -> None:
-        values = [escape_cell(outputs.get(c, "")) for c in self.output_columns]
-        self._writer.writerow([*self._inputs(cells), *values, ""])
-
-    def write_error(self, cells: Sequence[str], message: str) -> None:
-        self._writer.writerow([*self._inputs(cells), *self._blank_outputs, escape_cell(message)])
+    def write_chunk(
+        self, rows: Sequence[Sequence[str]], outcomes: Sequence[dict[str, Any] | str]
+    ) -> None:
+        """One line per input row: its cells, then its outputs (a dict of the case's output
+        columns) or, for a row that failed, blank outputs and the message (a str)."""
+        width = self.width
+        inputs = _escape_rows(
+            [
+                list(cells)
+                if len(cells) == width
+                else [*cells[:width], *[""] * (width - len(cells))]
+                for cells in rows
+            ]
+        )
+        columns = self.output_columns
+        tails = _escape_rows(
+            [
+                [*self._blank_outputs, outcome]
+                if isinstance(outcome, str)
+                else [*(outcome.get(c, "") for c in columns), ""]
+                for outcome in outcomes
+            ]
+        )
+        self._writer.writerows([cells + tail for cells, tail in zip(inputs, tails, strict=True)])

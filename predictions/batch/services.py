@@ -358,19 +358,17 @@ def _process_chunk(
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
     checked = converter.clean_chunk(chunk)
-    clean = [row for row in checked if not isinstance(row, str)]
-    predictions = iter(_predict(case, model, clean))
-    failed = 0
-    for cells, row in zip(chunk, checked, strict=True):
-        result = None if isinstance(row, str) else next(predictions)
+    predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
+    unpredictable = _("The model could not predict this row.")
+    outcomes: list[dict[str, Any] | str] = []
+    for row in checked:
+        result = row if isinstance(row, str) else next(predictions)
         if result is None:
-            failed += 1
-            writer.write_error(
-                cells, row if isinstance(row, str) else _("The model could not predict this row.")
-            )
+            outcomes.append(unpredictable)
         else:
-            writer.write_result(cells, case.result_to_columns(result))
-    return failed
+            outcomes.append(result if isinstance(result, str) else case.result_to_columns(result))
+    writer.write_chunk(chunk, outcomes)
+    return sum(isinstance(outcome, str) for outcome in outcomes)
 
 
 def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, bool]:

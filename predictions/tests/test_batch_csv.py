@@ -81,6 +81,13 @@ def test_it_refuses_a_bad_file_with_a_clear_message(content: bytes, message: str
     assert message in str(caught.value)
 
 
+def test_it_refuses_a_quoted_cell_that_never_ends() -> None:
+    content = b'age,sex\n1,"' + b"x\n" * 70_000
+
+    with pytest.raises(BatchFileError, match="is not valid CSV"):
+        inspect(content)
+
+
 def test_it_refuses_more_rows_than_the_limit() -> None:
     content = b"age,sex\n" + b"1,male\n" * 11
 
@@ -155,14 +162,21 @@ def test_the_result_has_the_inputs_then_the_outputs_then_the_error_escaped() -> 
     out = io.StringIO()
     writer = ResultWriter(out, header=["name", "x"], output_columns=["prediction", "probability"])
 
-    writer.write_result(["=1+1", "2"], {"prediction": "@yes", "probability": 0.9})
-    writer.write_error(["short"], "x: This field is required.")
+    writer.write_chunk(
+        [["=1+1", "2"], ["short"], ["1", "2"]],
+        [
+            {"prediction": "@yes", "probability": 0.9},
+            "x: This field is required.",
+            {"prediction": "no"},
+        ],
+    )
 
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows == [
         ["name", "x", "prediction", "probability", "error"],
         ["'=1+1", "2", "'@yes", "0.9", ""],
         ["short", "", "", "", "x: This field is required."],
+        ["1", "2", "no", "", ""],
     ]
 
 
