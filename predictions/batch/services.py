@@ -461,8 +461,12 @@ def _fail(job: BatchJob, attempt: int, message: str) -> BatchJob | None:
         if locked is None:
             return None
         hold_release(hold_id=locked.hold_id)
+        if locked.result_file:
+            # A failed job has no result to offer, only its error.
+            default_storage.delete(locked.result_file.name)
+            locked.result_file = ""
         locked.status = BatchJob.Status.FAILED
         locked.error = message
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "error", "finished_at"])
+        locked.save(update_fields=["status", "error", "finished_at", "result_file"])
     return locked
