@@ -11,7 +11,8 @@ Needs PostgreSQL (migrated here) and production models for cases 2 and 4
   charge equals rows x price;
 - bare path, same file, one process, all in memory: `pandas.read_csv`, the production
   model's vectorised `predict_proba` on the case's matrix, `DataFrame.to_csv`;
-- the worker subprocess's peak memory (ru_maxrss).
+- the worker subprocess's peak memory: VmHWM (its own address space's high-water mark),
+  and ru_maxrss, which on Linux also counts what the process inherited at fork.
 
 Options: --quick (10x fewer rows), --keep (leave the CSV files and jobs).
 """
@@ -91,7 +92,21 @@ def write_csv(case: Case, rows: int, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-def bare_path(case: Case, model: Any, path: Path) -> float:
+def peak_memory_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the address space, so unlike
+    ru_maxrss it does not inherit the parent's size at fork (ru_maxrss survives exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_main(slug: str, path: str) -> None:
+    """Subprocess: the bare data path on one file, all in memory; print time and memory."""
+    from predictions.registry import load_model, production_version
+
+    case = CASES[slug]
+    model = load_model(production_version(slug=slug))
     started = time.perf_counter()
     frame = pd.read_csv(path, keep_default_na=False)
     matrix = case.rows_to_matrix(frame.to_dict("records"))
@@ -101,18 +116,40 @@ def bare_path(case: Case, model: Any, path: Path) -> float:
     frame["probability"] = proba.max(axis=1)
     frame["error"] = ""
     frame.to_csv(io.StringIO(), index=False)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_memory_mb()}))
 
 
 def worker_main(job_id: int) -> None:
-    """Subprocess: run one job as a worker would; print its time and peak memory."""
+    """Subprocess: run one job as a warm worker would (its model already loaded and
+    cached, as after the first job); print its time and peak memory."""
     from predictions.batch.services import batch_job_run
+    from predictions.models import BatchJob
+    from predictions.registry import load_model
 
+    load_model(BatchJob.objects.get(pk=job_id).model_version)
     started = time.perf_counter()
     job = batch_job_run(job_id=job_id)
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "status": job and job.status}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak_memory_mb(),
+                "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "status": job and job.status,
+            }
+        )
+    )
+
+
+def run_json(*args: str) -> dict[str, Any]:
+    process = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if process.returncode:
+        raise SystemExit(process.stderr[-3000:])
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
@@ -131,15 +168,9 @@ def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
             user=user, check=check, upload=upload, original_name=path.name, confirm=True
         )
     upload_seconds = time.perf_counter() - started
-    process = subprocess.run(
-        [sys.executable, __file__, "--worker", str(job.pk)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    worker = json.loads(process.stdout.strip().splitlines()[-1])
+    worker = run_json("--worker", str(job.pk))
     job = BatchJob.objects.get(pk=job.pk)
-    assert job.status == BatchJob.Status.DONE, (job.status, process.stderr[-2000:])
+    assert job.status == BatchJob.Status.DONE, job.status
     assert job.charged == job.rows_succeeded * job.price_per_row
     with job.result_file.open("rb") as result:
         lines = sum(block.count(b"\n") for block in iter(lambda: result.read(1 << 20), b""))
@@ -148,6 +179,7 @@ def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
         "upload_s": upload_seconds,
         "worker_s": worker["seconds"],
         "peak_mb": worker["peak_mb"],
+        "ru_maxrss_mb": worker["ru_maxrss_mb"],
         "result_lines": lines,
     }
 
@@ -155,6 +187,7 @@ def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--worker", type=int)
+    parser.add_argument("--bare", nargs=2, metavar=("SLUG", "CSV"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--only", help="Run only this dataset folder, e.g. case_4.")
@@ -162,13 +195,16 @@ def main() -> None:
     if args.worker:
         worker_main(args.worker)
         return
+    if args.bare:
+        bare_main(*args.bare)
+        return
     if connection.vendor != "postgresql":
         raise SystemExit("Run on PostgreSQL: DATABASE_URL=postgres://...")
     call_command("migrate", verbosity=0)
 
     from accounts.models import User
     from billing.services import wallet_grant
-    from predictions.registry import load_model, production_version
+    from predictions.registry import production_version
 
     user, _ = User.objects.get_or_create(email="batch-bench@example.com")
     wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")
@@ -180,10 +216,11 @@ def main() -> None:
                 continue
             rows = full_rows // scale
             case = case_for(case_folder)
-            model = load_model(production_version(slug=case.slug))
+            production_version(slug=case.slug)  # fail early without a trained model
             path = Path(folder) / f"{case.slug}-{rows}.csv"
             write_csv(case, rows, path)
-            bare = bare_path(case, model, path)
+            bare_run = run_json("--bare", case.slug, str(path))
+            bare = bare_run["seconds"]
             whole = whole_path(case, path, user)
             job = whole["job"]
             assert whole["result_lines"] == rows + 1
@@ -201,7 +238,9 @@ def main() -> None:
                     "whole/bare": bare / end_to_end,
                     "failed": job.rows_failed,
                     "charged": job.charged,
+                    "bare peak MB": bare_run["peak_mb"],
                     "worker peak MB": whole["peak_mb"],
+                    "worker ru_maxrss MB": whole["ru_maxrss_mb"],
                 }
             )
             print(json.dumps(table[-1], default=str), flush=True)
