@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from predictions.cases import cirrhosis_survival, nhanes_age
+from predictions.cases import android_malware, cirrhosis_survival, nhanes_age, product_category
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in (nhanes_age.CASE, cirrhosis_survival.CASE)}
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        android_malware.CASE,
+        product_category.CASE,
+        nhanes_age.CASE,
+        cirrhosis_survival.CASE,
+    )
+}
 
 
 class UnknownCase(KeyError):

@@ -5,12 +5,18 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from predictions.cases import CASES
 from predictions.models import ModelVersion
 from predictions.registry import load_model_cache_clear, model_version_register
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return Path(settings.DATASETS_DIR)
 
 
 @pytest.fixture
