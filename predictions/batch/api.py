@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.api import CreditsField
 from billing.money import format_credits
 from billing.services import InsufficientCredits
 from predictions.batch.csvio import BatchFileError
@@ -38,8 +37,8 @@ class BatchCreateInput(serializers.Serializer):
 
 class BatchOutput(serializers.ModelSerializer):
     model = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    max_cost = CreditsField(read_only=True, help_text='Credits held at most, e.g. "12.50".')
-    charged = CreditsField(read_only=True, help_text='Credits charged, e.g. "12.50".')
+    max_cost = serializers.SerializerMethodField(help_text='Credits held at most, e.g. "12.50".')
+    charged = serializers.SerializerMethodField(help_text='Credits charged, e.g. "12.50".')
     rows_succeeded = serializers.IntegerField(read_only=True)
     result_url = serializers.SerializerMethodField()
 
@@ -64,6 +63,12 @@ class BatchOutput(serializers.ModelSerializer):
             "result_url",
         ]
         read_only_fields = fields
+
+    def get_max_cost(self, job: BatchJob) -> str:
+        return format_credits(job.max_cost)
+
+    def get_charged(self, job: BatchJob) -> str:
+        return format_credits(job.charged)
 
     def get_result_url(self, job: BatchJob) -> str | None:
         if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED):

@@ -390,11 +390,15 @@ class RowConverter:
             values.append(column_values)
         names.extend(self.absent)
         values.extend([None] * len(positions) for _name in self.absent)
+        row_checks = self.schema.checks
         for position, row_values, ok in zip(
             positions, zip(*values, strict=True), accepted.tolist(), strict=True
         ):
             if ok:
-                results[position] = dict(zip(names, row_values, strict=True))
+                row = dict(zip(names, row_values, strict=True))
+                # A row failing a cross-field check is left for `clean` to explain.
+                if not any(check(row) for check in row_checks):
+                    results[position] = row
 
 
 class RowError(ValueError):

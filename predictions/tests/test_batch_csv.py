@@ -256,3 +256,16 @@ def test_valid_rows_are_checked_by_column_without_the_row_by_row_path(monkeypatc
         "smoker": None,
         "note": None,
     }
+
+
+def test_a_chunk_applies_the_schemas_cross_field_checks() -> None:
+    def adults_only_smoke(row):  # type: ignore[no-untyped-def]
+        return {"smoker": ["Only adults."]} if row["smoker"] and row["age"] < 18 else {}
+
+    schema = Schema(fields=FAST_SCHEMA.fields, checks=(adults_only_smoke,))
+    converter = RowConverter(schema, ["age", "sex", "smoker"])
+
+    result = converter.clean_chunk([["16", "male", "yes"], ["40", "male", "yes"]])
+
+    assert result[0] == "smoker: Only adults."
+    assert result[1]["smoker"] is True
