@@ -79,27 +79,26 @@ class InvalidArtifact(RegistryError):
 
 @dataclass(frozen=True)
 class ModelListing:
-    """A case on offer: its MLModel row once trained (None before), its production version."""
+    """A case on offer, its MLModel and its production version (None until promoted).
+
+    Before its first training a case has no MLModel row yet: `model` is then an unsaved
+    one carrying the case's title and default price, so readers never meet None.
+    """
 
     case: Case
-    model: MLModel | None
+    model: MLModel
     production: ModelVersion | None
 
-    @property
-    def slug(self) -> str:
-        return self.case.slug
 
-    @property
-    def title(self) -> str:
-        return self.model.title if self.model else self.case.title
-
-    @property
-    def description(self) -> str:
-        return self.model.description if self.model else self.case.description
-
-    @property
-    def price_per_row(self) -> int:
-        return self.model.price_per_row if self.model else self.case.default_price
+def _listing(case: Case, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
+    if model is None:
+        model = MLModel(
+            slug=case.slug,
+            title=case.title,
+            description=case.description,
+            price_per_row=case.default_price,
+        )
+    return ModelListing(case=case, model=model, production=production)
 
 
 # --- artifacts ------------------------------------------------------------------------------
@@ -234,7 +233,7 @@ def model_list() -> list[ModelListing]:
         if model is not None and not model.is_active:
             continue
         shown = model.production_versions[0] if model and model.production_versions else None
-        listings.append(ModelListing(case=case, model=model, production=shown))
+        listings.append(_listing(case, model, shown))
     return listings
 
 
@@ -248,7 +247,7 @@ def model_listing(*, slug: str) -> ModelListing:
     shown = None
     if model is not None:
         shown = model.versions.filter(status=ModelVersion.Status.PRODUCTION).first()
-    return ModelListing(case=case, model=model, production=shown)
+    return _listing(case, model, shown)
 
 
 def figure_file(*, version: ModelVersion, name: str) -> str | None:

@@ -41,7 +41,7 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
             for figure in version.card.get("figures", [])
         ]
     context = {
-        "listing": listing,
+        "model": listing.model,
         "case": case,
         "version": version,
         "fields": describe_fields(case.schema.fields),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from predictions.cases import android_malware, cirrhosis_survival, nhanes_age, product_category
+from predictions.cases import (
+    android_malware,
+    cirrhosis_survival,
+    elder_monitoring,
+    nhanes_age,
+    product_category,
+)
 from predictions.cases.base import Case
 
 CASES: dict[str, Case] = {
@@ -10,6 +16,7 @@ CASES: dict[str, Case] = {
     for case in (
         android_malware.CASE,
         product_category.CASE,
+        elder_monitoring.CASE,
         nhanes_age.CASE,
         cirrhosis_survival.CASE,
     )

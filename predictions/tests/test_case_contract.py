@@ -230,6 +230,42 @@ def test_a_quickly_trained_model_predicts_the_example(case, quick_model):
     assert set(case.result_to_columns(results[0])) == set(case.output_columns())
 
 
+def _parallel_settings(model: Any) -> dict[str, Any]:
+    """Every n_jobs parameter of an estimator and its sub-estimators that may use several
+    threads: anything but 1, except scikit-learn's None (one thread outside a joblib
+    context); XGBoost reads None as "every core"."""
+    get_params = getattr(model, "get_params", None)
+    params = get_params(deep=True) if callable(get_params) else {}
+    found = {}
+    for name, value in params.items():
+        owner_name, _, leaf = name.rpartition("__")
+        if leaf != "n_jobs" or value == 1:
+            continue
+        owner = params.get(owner_name, model) if owner_name else model
+        if value is None and not type(owner).__module__.startswith("xgboost"):
+            continue
+        found[name] = value
+    return found
+
+
+def test_the_thread_check_flags_what_would_use_several_cores():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from xgboost import XGBClassifier
+
+    assert _parallel_settings(make_pipeline(LogisticRegression(n_jobs=2))) == {
+        "logisticregression__n_jobs": 2
+    }
+    assert _parallel_settings(make_pipeline(XGBClassifier())) == {"xgbclassifier__n_jobs": None}
+    assert _parallel_settings(make_pipeline(XGBClassifier(n_jobs=1), LogisticRegression())) == {}
+
+
+def test_the_production_model_serves_on_one_thread(case, quick_model):
+    # Several threads per prediction cost more than they save for one row, and fight the
+    # web workers for the two cores.
+    assert _parallel_settings(quick_model(case)) == {}
+
+
 @pytest.mark.django_db
 def test_a_quickly_trained_model_goes_through_the_registry(case, quick_model):
     load_model_cache_clear()
