@@ -6,6 +6,7 @@ from predictions.cases import (
     android_malware,
     cirrhosis_survival,
     elder_monitoring,
+    glioma_grade,
     nhanes_age,
     product_category,
 )
@@ -19,7 +20,9 @@ CASES: dict[str, Case] = {
         elder_monitoring.CASE,
         nhanes_age.CASE,
         cirrhosis_survival.CASE,
+        glioma_grade.CASE,
     )
+}
 }
 
 

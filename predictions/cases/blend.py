@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from xgboost import XGBClassifier
 
 
 class SoftBlend(ClassifierMixin, BaseEstimator):
@@ -42,3 +43,18 @@ class SoftBlend(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def shallow_xgboost(**overrides: Any) -> XGBClassifier:
+    """The small-data XGBoost the blends use: depth-2 trees, slow learning, one thread."""
+    params: dict[str, Any] = {
+        "n_estimators": 300,
+        "learning_rate": 0.03,
+        "max_depth": 2,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "min_child_weight": 5,
+        "n_jobs": 1,
+        "random_state": 0,
+    }
+    return XGBClassifier(**{**params, **overrides})

@@ -36,15 +36,13 @@ import numpy as np
 import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from xgboost import XGBClassifier
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
-from predictions.cases.blend import SoftBlend
+from predictions.cases.base import Bar, TrainingData
+from predictions.cases.blend import SoftBlend, shallow_xgboost
 from predictions.cases.eda_plots import by_class_figure, class_balance_figure
-from predictions.evaluation import cross_validate_classifier
+from predictions.cases.tabular import TabularCase
 from predictions.schema import Field, Schema
 
 DATASET_FILE = "case_5/cirrhosis.csv"
@@ -182,7 +180,7 @@ def _schema() -> Schema:
     return Schema(fields=tuple(fields))
 
 
-class CirrhosisSurvivalCase(Case):
+class CirrhosisSurvivalCase(TabularCase):
     slug = "cirrhosis-survival"
     title = "Primary biliary cirrhosis outcome"
     description = (
@@ -217,6 +215,7 @@ class CirrhosisSurvivalCase(Case):
         "prothrombin": 10.6,
         "stage": 3,
     }
+    features = FEATURES
     leaky_columns = ("N_Days", "ID", "Status")
     dataset_files = (DATASET_FILE,)
     default_price = 20
@@ -229,10 +228,7 @@ class CirrhosisSurvivalCase(Case):
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
-        path = Path(datasets_dir) / DATASET_FILE
-        if not path.is_file():
-            raise DatasetMissing(path)
-        frame = pd.read_csv(path, na_values=["NA"])
+        frame = pd.read_csv(self.dataset_path(datasets_dir), na_values=["NA"])
         X = pd.DataFrame(
             {
                 "drug": frame["Drug"].map({"D-penicillamine": 1.0, "Placebo": 0.0}),
@@ -264,33 +260,8 @@ class CirrhosisSurvivalCase(Case):
             StandardScaler(),
             LogisticRegression(C=0.05, max_iter=5000),
         )
-        boosting = XGBClassifier(
-            n_estimators=200,
-            learning_rate=0.03,
-            max_depth=2,
-            subsample=0.8,
-            colsample_bytree=0.7,
-            min_child_weight=3,
-            n_jobs=1,
-            random_state=0,
-        )
+        boosting = shallow_xgboost(n_estimators=200, colsample_bytree=0.7, min_child_weight=3)
         return SoftBlend([("logistic", logistic), ("xgboost", boosting)])
-
-    def fit_production(self, data: TrainingData) -> Any:
-        return self.build_production().fit(np.asarray(data.X, dtype=float), data.y)
-
-    def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
-        X = np.asarray(data.X, dtype=float)
-        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0)
-        return {
-            "baseline": cross_validate_classifier(self.build_baseline(), X, data.y, cv=cv),
-            "production": cross_validate_classifier(self.build_production(), X, data.y, cv=cv),
-        }
-
-    def feature_names(self, model: Any) -> list[str]:
-        if model.n_features_in_ != len(FEATURES):
-            raise ValueError(f"{self.slug}: the model reads {model.n_features_in_} columns.")
-        return list(FEATURES)
 
     def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
         frame = pd.DataFrame(np.asarray(data.X, dtype=float), columns=list(FEATURES))

@@ -32,18 +32,16 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
-    RepeatedStratifiedKFold,
     StratifiedKFold,
     TunedThresholdClassifierCV,
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from xgboost import XGBClassifier
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
-from predictions.cases.blend import SoftBlend
+from predictions.cases.base import Bar, TrainingData
+from predictions.cases.blend import SoftBlend, shallow_xgboost
 from predictions.cases.eda_plots import by_class_figure, class_balance_figure
-from predictions.evaluation import cross_validate_classifier
+from predictions.cases.tabular import TabularCase
 from predictions.schema import Field, Schema
 
 DATASET_FILE = "case_4/NHANES_age_prediction.csv"
@@ -78,7 +76,7 @@ def engineered_features(matrix: np.ndarray) -> np.ndarray:
     )
 
 
-class NhanesAgeCase(Case):
+class NhanesAgeCase(TabularCase):
     slug = "nhanes-age"
     title = "Age group from metabolic health data (NHANES)"
     description = (
@@ -162,6 +160,7 @@ class NhanesAgeCase(Case):
         "oral_glucose_tolerance": 142.0,
         "insulin": 8.6,
     }
+    features = FEATURES
     leaky_columns = ("RIDAGEYR", "SEQN", "age_group")
     dataset_files = (DATASET_FILE,)
     default_price = 5
@@ -175,10 +174,7 @@ class NhanesAgeCase(Case):
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
-        path = Path(datasets_dir) / DATASET_FILE
-        if not path.is_file():
-            raise DatasetMissing(path)
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(self.dataset_path(datasets_dir))
         refused = frame["PAQ605"] == 7
         frame = frame[~refused].reset_index(drop=True)
         X = pd.DataFrame(
@@ -212,19 +208,7 @@ class NhanesAgeCase(Case):
                         "logistic",
                         make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
                     ),
-                    (
-                        "xgboost",
-                        XGBClassifier(
-                            n_estimators=300,
-                            learning_rate=0.03,
-                            max_depth=2,
-                            subsample=0.8,
-                            colsample_bytree=0.8,
-                            min_child_weight=5,
-                            n_jobs=1,
-                            random_state=0,
-                        ),
-                    ),
+                    ("xgboost", shallow_xgboost()),
                 ],
                 weights=[1, 2],
             ),
@@ -236,34 +220,18 @@ class NhanesAgeCase(Case):
             random_state=0,
         )
 
-    def fit_production(self, data: TrainingData) -> Any:
-        # Fitted on an array, as it is served.
-        return self.build_production().fit(np.asarray(data.X, dtype=float), data.y)
-
     def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
-        X, cv = (
-            np.asarray(data.X, dtype=float),
-            RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0),
-        )
         thresholds: list[float] = []
 
         def tuned_labels(fitted: Any, X_test: np.ndarray) -> np.ndarray:
             thresholds.append(float(fitted.best_threshold_))
             return fitted.predict(X_test)
 
-        baseline = cross_validate_classifier(self.build_baseline(), X, data.y, cv=cv)
-        baseline["threshold"] = 0.5
-        production = cross_validate_classifier(
-            self.build_production(), X, data.y, cv=cv, predict_labels=tuned_labels
-        )
-        production["threshold"] = round(float(np.mean(thresholds)), 4)
-        production["threshold_std"] = round(float(np.std(thresholds)), 4)
-        return {"baseline": baseline, "production": production}
-
-    def feature_names(self, model: Any) -> list[str]:
-        if model.n_features_in_ != len(FEATURES):
-            raise ValueError(f"{self.slug}: the model reads {model.n_features_in_} columns.")
-        return list(FEATURES)
+        metrics = self.evaluate_both(data, production_labels=tuned_labels)
+        metrics["baseline"]["threshold"] = 0.5
+        metrics["production"]["threshold"] = round(float(np.mean(thresholds)), 4)
+        metrics["production"]["threshold_std"] = round(float(np.std(thresholds)), 4)
+        return metrics
 
     def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
         frame = pd.DataFrame(np.asarray(data.X, dtype=float), columns=list(FEATURES))
