@@ -23,7 +23,6 @@ CASES: dict[str, Case] = {
         glioma_grade.CASE,
     )
 }
-}
 
 
 class UnknownCase(KeyError):
