@@ -393,3 +393,15 @@ def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
     assert wallet_balance(user=batch_user).balance == 10_000
     assert wallet_balance(user=batch_user).held == 0
     assert client.get(f"/api/v1/batches/{job_id}/result").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
+    client, tiny_production, settings
+):  # type: ignore[no-untyped-def]
+    settings.BATCH_MAX_UPLOAD_BYTES = 1000
+
+    response = upload(client, good_rows(20_000))
+
+    assert response.status_code == 413
+    assert not BatchJob.objects.exists()
