@@ -204,16 +204,21 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "EXCEPTION_HANDLER": "predictions.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="6000/min"),
         "auth_token": env.str("THROTTLE_AUTH_TOKEN", default="10/min"),
+        "predict": env.str("THROTTLE_PREDICT", default="1200/min"),
     },
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
+
+# Rows one prediction request may carry (API and website); bigger jobs go to CSV batches.
+PREDICT_MAX_ROWS = env.int("PREDICT_MAX_ROWS", default=1000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlbilling API",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from predictions.batch.services import batch_job_cancel
 from predictions.cases import CASES
-from predictions.models import BatchJob, MLModel, ModelVersion
+from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
 from predictions.registry import (
     RegistryError,
     model_version_promote,
@@ -150,6 +150,30 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/predictions/modelversion/upload.html", context)
+
+
+# --- Prediction records (prediction API helper) ---------------------------------------
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    """Read-only: a record is what happened (the charge is in the ledger, by its id)."""
+
+    list_display = ["id", "created_at", "user", "model_version", "status", "rows", "cost", "source"]
+    list_filter = ["status", "source", "model_version__model", "created_at"]
+    search_fields = ["=id", "user__email", "idempotency_key"]
+    list_select_related = ["user", "model_version__model"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Prediction._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # --- Batch jobs ---------------------------------------------------------------------------

@@ -1,8 +1,26 @@
+import os
+
 from django.urls import path
 
+from predictions.api import views
 from predictions.batch import api as batch_api
 
-urlpatterns: list = []
+urlpatterns = [
+    path("models", views.ModelListView.as_view(), name="api-models"),
+    path("models/<slug:slug>", views.ModelDetailView.as_view(), name="api-model"),
+    path("models/<slug:slug>/predict", views.PredictView.as_view(), name="api-predict"),
+    path("predictions", views.PredictionListView.as_view(), name="api-predictions"),
+    path("predictions/<uuid:pk>", views.PredictionDetailView.as_view(), name="api-prediction"),
+]
+
+# Yardsticks for bench/api.py only (no auth, no validation): see predictions/bench_endpoints.py.
+if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
+    from predictions import bench_endpoints
+
+    urlpatterns += [
+        path("bench/<slug:slug>/bare", bench_endpoints.bare),
+        path("bench/<slug:slug>/billed", bench_endpoints.billed),
+    ]
 
 # --- Batch jobs ---------------------------------------------------------------------------
 urlpatterns += [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from predictions import views
+from predictions import views, web
 from predictions.batch import views as batch_views
 
 app_name = "predictions"
@@ -23,4 +23,11 @@ urlpatterns += [
     path("batches/<int:job_id>/confirm/", batch_views.batch_confirm, name="batch_confirm"),
     path("batches/<int:job_id>/cancel/", batch_views.batch_cancel, name="batch_cancel"),
     path("batches/<int:job_id>/result/", batch_views.batch_result, name="batch_result"),
+]
+
+# --- Paid predictions on the website (prediction API helper) --------------------------
+urlpatterns += [
+    path("models/<slug:slug>/predict/", web.predict, name="predict"),
+    path("predictions/", web.history, name="history"),
+    path("predictions/<uuid:pk>/", web.detail, name="detail"),
 ]

@@ -6,11 +6,20 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
+from accounts.tests.factories import UserFactory
+from billing.services import wallet_grant
 from predictions.cases import CASES
 from predictions.models import ModelVersion
-from predictions.registry import load_model_cache_clear, model_version_register
+from predictions.registry import (
+    load_model_cache_clear,
+    model_version_promote,
+    model_version_register,
+)
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 
@@ -64,6 +73,48 @@ def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
     user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
     client.force_login(user)
     return client
+
+
+# --- Paid predictions (prediction API helper) ------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _throttles_start_empty():  # type: ignore[no-untyped-def]
+    # Throttle histories live in the cache, which outlives a test.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def served(register_tiny) -> ModelVersion:  # type: ignore[no-untyped-def]
+    """The tiny case in production, at TinyCase.default_price (0.07) per row."""
+    return model_version_promote(version_id=register_tiny(roc_auc=0.9).pk)
+
+
+@pytest.fixture
+def customer():  # type: ignore[no-untyped-def]
+    """A user with 1.00 credit: fourteen tiny predictions."""
+    user = UserFactory()
+    wallet_grant(user=user, amount=100, reason="test credits")
+    return user
+
+
+@pytest.fixture
+def token_client(customer) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=customer, name='t')[1]}")
+    return client
+
+
+@pytest.fixture
+def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
+    """Makes the tiny model raise as a corrupt or incompatible model would."""
+
+    def explode(model, rows):  # type: ignore[no-untyped-def]
+        raise ValueError("X has 3 features, but LogisticRegression is expecting 2")
+
+    monkeypatch.setattr(tiny_case, "predict", explode)
 
 
 # --- Batch jobs ---------------------------------------------------------------------------
