@@ -3,8 +3,8 @@
 Every error body has the same shape: {"detail": message, "code": machine-readable code,
 "errors": {field: messages}} plus, for some codes, what a client needs to act on it
 (402 carries "needed", "balance" and "available"; failed and refused predictions carry
-the "prediction" id). DRF's own field errors take this shape in views that opt in (see
-`api_exception_handler`). Registered as REST_FRAMEWORK["EXCEPTION_HANDLER"].
+the "prediction" id). DRF's own field errors take this shape too. Registered as
+REST_FRAMEWORK["EXCEPTION_HANDLER"].
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from billing.money import InvalidAmount, format_credits
 from billing.services import InsufficientCredits
+from predictions.batch.csvio import BatchFileError
+from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
+from predictions.batch.services import ModelUnavailable
 from predictions.cases import UnknownCase
 from predictions.inference import (
     IdempotencyConflict,
@@ -41,13 +44,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
-        return response
-    if isinstance(exc, exceptions.ValidationError) and not getattr(
-        context.get("view"), "common_error_body", False
-    ):
-        # Field errors of views written before this handler keep DRF's own shape
-        # ({field: messages}) until their clients and tests read "errors"; set
-        # `common_error_body = True` on a view to opt in.
         return response
     if isinstance(exc.detail, dict):
         body = _body(_("Invalid input."), "invalid", errors=exc.detail)
@@ -89,7 +85,13 @@ def _domain_error(exc: Exception) -> Response | None:
         if isinstance(exc, PredictionRefused):
             extra["prediction"] = str(exc.prediction.id)
         return _response(402, str(exc), "insufficient_credits", **extra)
-    if isinstance(exc, IdempotencyConflict):
+    if isinstance(exc, BatchFileError):
+        return _response(
+            400, _("The file cannot be processed."), "invalid_file", errors={"file": exc.messages}
+        )
+    if isinstance(exc, ModelUnavailable):
+        return _response(400, str(exc), "model_unavailable", errors={"model": [str(exc)]})
+    if isinstance(exc, IdempotencyConflict | BatchIdempotencyConflict):
         return _response(409, str(exc), "idempotency_key_reused")
     if isinstance(exc, PredictionFailed):
         return _response(
