@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import ApiToken
@@ -18,8 +19,9 @@ from accounts.tests.factories import UserFactory
 from billing.models import TopUp, TopUpState
 from billing.services import topup_create, wallet_grant
 from mlbilling.tests.routes import Route, routes
+from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
 from predictions.inference import prediction_run
-from predictions.models import Prediction
+from predictions.models import BatchJob, Prediction
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,7 @@ class Owned:
     token: ApiToken
     grant_reference: str
     prediction: Prediction
+    job: BatchJob
 
 
 @pytest.fixture
@@ -41,8 +44,17 @@ def owner():  # type: ignore[no-untyped-def]
     return UserFactory()
 
 
+def _finished_batch(user) -> BatchJob:  # type: ignore[no-untyped-def]
+    upload = SimpleUploadedFile("owners-rows.csv", b"x1,x2\n1,2\n3,4\n")
+    check = batch_upload_check(model_slug="tiny", upload=upload)
+    job, _created = batch_job_create(
+        user=user, check=check, upload=upload, original_name=upload.name, confirm=True
+    )
+    return batch_job_run(job_id=job.pk)
+
+
 @pytest.fixture
-def owned(owner, served) -> Owned:  # type: ignore[no-untyped-def]
+def owned(owner, served, enqueued) -> Owned:  # type: ignore[no-untyped-def]
     grant = wallet_grant(user=owner, amount=5_000, reason="owner's money")
     token, _key = api_token_create(user=owner, name="owner's token")
     return Owned(
@@ -50,6 +62,7 @@ def owned(owner, served) -> Owned:  # type: ignore[no-untyped-def]
         token=token,
         grant_reference=grant.reference,
         prediction=prediction_run(user=owner, slug="tiny", rows=[{"x1": 1, "x2": 2}]).prediction,
+        job=_finished_batch(owner),
     )
 
 
@@ -82,6 +95,19 @@ PROBES = [
     Probe("api_token_revoke", "post", lambda o: f"/account/tokens/{o.token.pk}/revoke/"),
     Probe("detail", "get", lambda o: f"/predictions/{o.prediction.pk}/"),
     Probe("api-prediction", "get", lambda o: f"/api/v1/predictions/{o.prediction.pk}"),
+    *(
+        Probe(name, "get", lambda o, part=part: f"/batches/{o.job.pk}/{part}")
+        for name, part in [
+            ("batch_detail", ""),
+            ("batch_status", "status/"),
+            ("batch_result", "result/"),
+        ]
+    ),
+    Probe("batch_confirm", "post", lambda o: f"/batches/{o.job.pk}/confirm/"),
+    Probe("batch_cancel", "post", lambda o: f"/batches/{o.job.pk}/cancel/"),
+    Probe("api-batch-detail", "get", lambda o: f"/api/v1/batches/{o.job.pk}"),
+    Probe("api-batch-result", "get", lambda o: f"/api/v1/batches/{o.job.pk}/result"),
+    Probe("api-batch-cancel", "post", lambda o: f"/api/v1/batches/{o.job.pk}/cancel"),
 ]
 
 # Routes with an object id that are public by design, and why.
@@ -106,14 +132,28 @@ def test_the_owner_reaches_every_probed_object(owner, owned):
             assert client.get(probe.path(owned)).status_code == 200, probe
 
 
+@pytest.mark.parametrize("path", ["/batches/{pk}/result/", "/api/v1/batches/{pk}/result"])
+def test_a_result_file_is_downloaded_as_csv_never_rendered(owner, owned, path):
+    client = Client()
+    client.force_login(owner)
+
+    response = client.get(path.format(pk=owned.job.pk))
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_intruders_attempts_changed_nothing(intruder_client, owned):
     for probe in PROBES:
         getattr(intruder_client, probe.method)(probe.path(owned), probe.data or {})
 
     owned.topup.refresh_from_db()
     owned.token.refresh_from_db()
+    owned.job.refresh_from_db()
     assert owned.topup.state == TopUpState.PENDING
     assert owned.token.revoked_at is None
+    assert owned.job.status == BatchJob.Status.DONE
 
 
 @pytest.mark.parametrize(
@@ -124,6 +164,8 @@ def test_the_intruders_attempts_changed_nothing(intruder_client, owned):
         "/api/v1/transactions",
         "/predictions/",
         "/api/v1/predictions",
+        "/batches/",
+        "/api/v1/batches",
     ],
 )
 def test_lists_show_only_the_callers_own_records(intruder_client, owner, owned, path):
@@ -136,7 +178,11 @@ def test_lists_show_only_the_callers_own_records(intruder_client, owner, owned, 
         return b"".join(response.streaming_content) if response.streaming else response.content
 
     # The owner's list names the record (by reference or id); the intruder's does not.
-    marks = [owned.grant_reference.encode(), str(owned.prediction.pk).encode()]
+    marks = [
+        owned.grant_reference.encode(),
+        str(owned.prediction.pk).encode(),
+        owned.job.original_name.encode(),
+    ]
     assert any(mark in body(owners) for mark in marks)
     assert not any(mark in body(intruder_client) for mark in marks)
 

@@ -5,15 +5,19 @@ Covered elsewhere, not repeated here:
   (test_a_signed_callback_credits_once_however_often_it_arrives) and, twenty at once on
   PostgreSQL, billing/tests/test_concurrency.py
   (test_a_top_up_callback_delivered_twenty_times_at_once_credits_once).
+- a worker killed mid-batch (a real process, SIGKILL): predictions/tests/test_batch_crash.py
+  (the job is reclaimed, finishes, and is charged once; PostgreSQL).
 """
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
@@ -21,7 +25,9 @@ from accounts.tests.factories import UserFactory
 from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import topup_create, wallet_charge, wallet_grant
-from predictions.models import Prediction
+from predictions.batch.csvio import ResultWriter
+from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
+from predictions.models import BatchJob, Prediction
 
 pytestmark = pytest.mark.django_db
 
@@ -128,4 +134,31 @@ def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_writ
 
     assert retried.status_code == 200
     assert wallet_balance(user=user).balance == 1_000 - served.model.price_per_row
+    assert ledger_reconcile().clean
+
+
+def test_a_full_disk_while_writing_a_result_fails_the_job_and_charges_nothing(
+    served, enqueued, monkeypatch
+):
+    user = UserFactory()
+    wallet_grant(user=user, amount=1_000, reason="funds")
+    upload = SimpleUploadedFile("rows.csv", b"x1,x2\n1,2\n3,4\n")
+    check = batch_upload_check(model_slug="tiny", upload=upload)
+    job, _created = batch_job_create(
+        user=user, check=check, upload=upload, original_name=upload.name, confirm=True
+    )
+    assert wallet_balance(user=user).held > 0
+
+    def disk_full(self, rows, outcomes):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ResultWriter, "write_chunk", disk_full)
+    finished = batch_job_run(job_id=job.pk)
+
+    assert finished.status == BatchJob.Status.FAILED
+    assert "No space left on device" in finished.error
+    assert not finished.result_file
+    assert finished.charged == 0
+    wallet = wallet_balance(user=user)
+    assert (wallet.balance, wallet.held) == (1_000, 0)
     assert ledger_reconcile().clean

@@ -18,6 +18,7 @@ TEMPLATES = sorted(
 )
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
 
 
 def _directives(policy: str) -> dict[str, str]:
@@ -114,8 +115,9 @@ def test_session_and_csrf_cookies_are_secure_and_the_session_is_http_only(client
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=str)
-def test_no_template_has_inline_scripts_or_event_handlers(template):
+def test_no_template_has_inline_scripts_handlers_or_styles(template):
     text = (ROOT / template).read_text()
 
     assert not INLINE_SCRIPT.search(text), "move the script to a file under static/js/"
     assert not EVENT_HANDLER.search(text), "attach handlers from a static script"
+    assert not STYLE_ATTRIBUTE.search(text), "use a class from static/css (CSP: no inline styles)"

@@ -416,7 +416,9 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
     except (
         ArtifactTampered,
         UnknownCase,
-        FileNotFoundError,
+        # A missing input file, and a full disk or I/O error writing the result: fail
+        # at once, releasing the hold, rather than keep it through every retry.
+        OSError,
         BatchFileError,
         UnicodeDecodeError,
     ) as exc:
