@@ -1,21 +1,26 @@
 """The journey a person takes, in a real browser (Debian's Chromium, headless) against a
 live server on PostgreSQL: sign up, verify the email, log in, top up through the sandbox
-checkout, predict with a model's form, see the charges on the statement; an operator
-grants credits in the admin. Every page is
+checkout, predict with a model's form, upload a CSV batch that a real qcluster worker
+runs while the progress bar fills, download the result, see the charges on the
+statement; an operator grants credits in the admin. Every page is
 checked for Content-Security-Policy violations. Screenshots of each step go to
 ci-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connections
+from django.db import connection, connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
@@ -34,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+BATCH_ROWS = 20
 CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/auth/confirm-email/\S+)")
 
 pytestmark = [
@@ -109,6 +115,41 @@ def nhanes_in_production(settings):  # type: ignore[no-untyped-def]
     return model_version_promote(version_id=version.pk)
 
 
+@pytest.fixture
+def qcluster(settings) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+    """A real `manage.py qcluster` on the test database and media folder."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "Q_WORKERS": "1",
+        "DJANGO_SETTINGS_MODULE": "mlbilling.settings",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _batch_csv(path: Path, rows: int) -> Path:
+    example = get_case("nhanes-age").example
+    lines = [",".join(example)]
+    lines += [",".join(str(value) for value in example.values()) for _ in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _sign_up_and_verify(journey: Journey, email: str, password: str):  # type: ignore[no-untyped-def]
     page = journey.new_page()
     page.goto("/auth/signup/")
@@ -137,8 +178,8 @@ def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped
     page.wait_for_url(lambda url: "/auth/login/" not in url)
 
 
-def test_a_customer_signs_up_tops_up_predicts_and_an_operator_grants_credits(
-    nhanes_in_production, journey
+def test_a_customer_signs_up_tops_up_predicts_runs_a_batch_and_is_granted_credits(
+    nhanes_in_production, qcluster, journey, tmp_path
 ):
     email, password = "journey@example.com", "a-journey-password-2026"
     page = _sign_up_and_verify(journey, email, password)
@@ -168,10 +209,27 @@ def test_a_customer_signs_up_tops_up_predicts_and_an_operator_grants_credits(
     assert f"{price} credits" in results
     journey.shot(page, "prediction")
 
+    page.goto("/batches/new/")
+    page.select_option('select[name="model"]', "nhanes-age")
+    page.set_input_files('input[name="file"]', str(_batch_csv(tmp_path / "rows.csv", BATCH_ROWS)))
+    journey.shot(page, "batch-upload")
+    page.click('main button[type="submit"]')
+    page.wait_for_url("**/batches/*/")
+    journey.shot(page, "batch-checked")
+    page.click('button:has-text("Confirm and start")')
+    page.wait_for_selector('[role="progressbar"][aria-valuenow="100"]', timeout=60_000)
+    page.wait_for_selector('[data-field="download"]:not([hidden])')
+    journey.shot(page, "batch-done")
+    with page.expect_download() as download:
+        page.click('[data-field="download"]')
+    result = download.value.path().read_text().splitlines()
+    assert len(result) == BATCH_ROWS + 1
+    assert result[0].endswith(",prediction,probability,error")
+
     page.goto("/billing/statement/")
     statement = page.inner_text("main")
     assert "25.00" in statement
-    assert "nhanes-age" in statement
+    assert statement.count("nhanes-age") >= 2  # the prediction and the batch
     journey.shot(page, "statement")
 
     UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
@@ -195,7 +253,7 @@ def test_a_customer_signs_up_tops_up_predicts_and_an_operator_grants_credits(
 
     page.goto("/billing/statement/")
     assert "welcome gift" in page.inner_text("main")
-    balance = 3_000 - nhanes_in_production.model.price_per_row
+    balance = 3_000 - nhanes_in_production.model.price_per_row * (1 + BATCH_ROWS)
     assert format_credits(balance) in page.inner_text("body")
     journey.shot(page, "statement-with-grant")
 
