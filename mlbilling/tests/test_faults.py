@@ -25,6 +25,7 @@ from accounts.tests.factories import UserFactory
 from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import topup_create, wallet_charge, wallet_grant
+from mlbilling.faults import DatabaseUnavailableMiddleware
 from predictions.batch.csvio import ResultWriter
 from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
 from predictions.models import BatchJob, Prediction
@@ -98,8 +99,6 @@ def test_an_api_call_that_loses_the_database_answers_503_in_the_api_error_shape(
 
 
 def test_other_errors_are_left_to_django():
-    from mlbilling.faults import DatabaseUnavailableMiddleware
-
     middleware = DatabaseUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
 
     assert middleware.process_exception(None, ValueError("a bug")) is None  # type: ignore[arg-type]
@@ -111,13 +110,16 @@ def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_writ
     client = APIClient()
     client.force_authenticate(user)
 
-    with transfer_insert_lost():
-        response = client.post(
+    def predict():  # type: ignore[no-untyped-def]
+        return client.post(
             "/api/v1/models/tiny/predict",
             {"inputs": [{"x1": 1, "x2": 2}]},
             format="json",
             headers={"Idempotency-Key": "retry-me"},
         )
+
+    with transfer_insert_lost():
+        response = predict()
 
     assert response.status_code == 503
     assert response.json()["code"] == "database_unavailable"
@@ -125,12 +127,7 @@ def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_writ
     assert wallet_balance(user=user).balance == 1_000
     assert ledger_reconcile().clean
 
-    retried = client.post(
-        "/api/v1/models/tiny/predict",
-        {"inputs": [{"x1": 1, "x2": 2}]},
-        format="json",
-        headers={"Idempotency-Key": "retry-me"},
-    )
+    retried = predict()
 
     assert retried.status_code == 200
     assert wallet_balance(user=user).balance == 1_000 - served.model.price_per_row
