@@ -1,0 +1,244 @@
+"""The credit ledger.
+
+Money moves only as immutable double-entry `Transfer`s between `Account`s. A user's wallet
+caches `balance` and `held` next to its transfers (changed in the same transaction, proved
+by `manage.py billing_reconcile`); system accounts (payments clearing, revenue per model,
+promotions) carry no cached balance so they never become a hot row. Amounts are integers in
+hundredths of a credit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """A user's wallet (`user` set, cached balance) or a system account (`code` set)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="wallet",
+    )
+    code = models.CharField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_('System accounts only, e.g. "clearing:sandbox", "revenue:<slug>".'),
+    )
+    balance = models.BigIntegerField(null=True, blank=True, editable=False)
+    held = models.BigIntegerField(null=True, blank=True, editable=False)
+    low_balance_threshold = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Email the owner when the balance falls below this; empty turns it off."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="account_is_wallet_or_system",
+                condition=(
+                    Q(
+                        user__isnull=False,
+                        code__isnull=True,
+                        balance__isnull=False,
+                        held__isnull=False,
+                    )
+                    | Q(
+                        user__isnull=True,
+                        code__isnull=False,
+                        balance__isnull=True,
+                        held__isnull=True,
+                        low_balance_threshold__isnull=True,
+                    )
+                ),
+            ),
+            models.CheckConstraint(name="wallet_balance_not_negative", condition=Q(balance__gte=0)),
+            models.CheckConstraint(name="wallet_held_not_negative", condition=Q(held__gte=0)),
+            models.CheckConstraint(
+                name="wallet_held_within_balance", condition=Q(held__lte=F("balance"))
+            ),
+            models.CheckConstraint(
+                name="low_balance_threshold_not_negative",
+                condition=Q(low_balance_threshold__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"wallet of {self.user}"
+
+    @property
+    def is_wallet(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def available(self) -> int | None:
+        if self.balance is None or self.held is None:
+            return None
+        return self.balance - self.held
+
+
+class TransferKind(models.TextChoices):
+    TOPUP = "topup", _("Top-up")
+    CHARGE = "charge", _("Charge")
+    HOLD_CAPTURE = "hold_capture", _("Hold capture")
+    REFUND = "refund", _("Refund")
+    GRANT = "grant", _("Grant")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class Transfer(models.Model):
+    """One immutable movement of `amount` from `debit` to `credit`.
+
+    Exactly one side is a wallet; `wallet` names it and `balance_after` is that wallet's
+    balance right after this transfer, so a statement shows a running balance without
+    summing history. `(kind, reference)` is the idempotency key of the movement.
+    """
+
+    kind = models.CharField(max_length=20, choices=TransferKind.choices)
+    reference = models.CharField(max_length=200)
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    balance_after = models.BigIntegerField()
+    refund_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    description = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The operator who made it; empty for the system."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "reference"], name="transfer_unique_reference"),
+            models.CheckConstraint(name="transfer_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="transfer_between_two_accounts", condition=~Q(debit=F("credit"))
+            ),
+            models.CheckConstraint(
+                name="transfer_wallet_is_a_side",
+                condition=Q(wallet=F("debit")) | Q(wallet=F("credit")),
+            ),
+            models.CheckConstraint(
+                name="transfer_balance_after_not_negative", condition=Q(balance_after__gte=0)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["wallet", "created_at"], name="transfer_statement_idx"),
+            models.Index(fields=["debit", "created_at"], name="transfer_debit_idx"),
+            models.Index(fields=["credit", "created_at"], name="transfer_credit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}: {self.amount}"
+
+    @property
+    def signed_amount(self) -> int:
+        """The amount as the wallet sees it: positive in, negative out."""
+        return self.amount if self.credit_id == self.wallet_id else -self.amount
+
+
+class HoldStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CAPTURED = "captured", _("Captured")
+    RELEASED = "released", _("Released")
+    EXPIRED = "expired", _("Expired")
+
+
+class Hold(models.Model):
+    """Credits reserved on a wallet (counted in its `held`) until captured or released."""
+
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    reference = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    captured_amount = models.BigIntegerField(null=True, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(name="hold_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="hold_captured_within_amount",
+                condition=Q(captured_amount__isnull=True)
+                | Q(captured_amount__gte=0, captured_amount__lte=F("amount")),
+            ),
+            models.CheckConstraint(
+                name="hold_captured_amount_iff_captured",
+                condition=Q(status=HoldStatus.CAPTURED, captured_amount__isnull=False)
+                | (~Q(status=HoldStatus.CAPTURED) & Q(captured_amount__isnull=True)),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                name="hold_active_expiry_idx",
+                condition=Q(status=HoldStatus.ACTIVE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.reference} ({self.status})"
+
+
+class TopUpState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class TopUp(models.Model):
+    """A purchase of credits through a payment provider; credited once, when it succeeds."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=TopUpState.choices, default=TopUpState.PENDING)
+    provider = models.CharField(max_length=40)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    checkout_url = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(name="topup_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="topup_unique_provider_reference",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"], name="topup_user_idx")]
+
+    def __str__(self) -> str:
+        return f"top-up #{self.pk} ({self.state})"
+
+    @property
+    def transfer_reference(self) -> str:
+        return f"topup:{self.pk}"

@@ -7,6 +7,7 @@ See .env.example for every variable.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "billing.context_processors.wallet",
             ],
         },
     },
@@ -202,16 +204,21 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "EXCEPTION_HANDLER": "predictions.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="6000/min"),
         "auth_token": env.str("THROTTLE_AUTH_TOKEN", default="10/min"),
+        "predict": env.str("THROTTLE_PREDICT", default="1200/min"),
     },
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
+
+# Rows one prediction request may carry (API and website); bigger jobs go to CSV batches.
+PREDICT_MAX_ROWS = env.int("PREDICT_MAX_ROWS", default=1000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlbilling API",
@@ -223,6 +230,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Billing --------------------------------------------------------------------------
+# Amounts in hundredths of a credit. Top-up packages are shown on the top-up page.
+BILLING_TOPUP_MIN = env.int("BILLING_TOPUP_MIN", default=500)
+BILLING_TOPUP_MAX = env.int("BILLING_TOPUP_MAX", default=100_000)
+BILLING_TOPUP_PACKAGES = env.list("BILLING_TOPUP_PACKAGES", cast=int, default=[1000, 2500, 5000])
+BILLING_TOPUP_TTL_MINUTES = env.int("BILLING_TOPUP_TTL_MINUTES", default=60)
+BILLING_PAYMENT_PROVIDERS = {"sandbox": "billing.providers.sandbox.SandboxProvider"}
+# The sandbox signs its callbacks with this; derived from SECRET_KEY unless set.
+PAYMENTS_SANDBOX_SECRET = env.str("PAYMENTS_SANDBOX_SECRET", default="") or (
+    hashlib.sha256(f"payments-sandbox:{SECRET_KEY}".encode()).hexdigest()
+)
 
 # --- django-q2 ------------------------------------------------------------------------
 # ORM broker by default (the same database, no extra service); Redis when Q_REDIS_URL is

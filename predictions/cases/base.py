@@ -87,6 +87,14 @@ class Case(ABC):
     primary_metric: ClassVar[str]
     # One sentence on how the evaluation was done (folds, grouping, split).
     evaluation_protocol: ClassVar[str]
+    # Dataset columns that must never be features (ids, the target in disguise).
+    leaky_columns: ClassVar[tuple[str, ...]] = ()
+    # Price of one predicted row in hundredths of a credit, used when the model is first
+    # registered; operators change it in the admin afterwards.
+    default_price: ClassVar[int] = 10
+    # The files `load_training_data` reads, relative to DATASETS_DIR; when declared, the
+    # training data fingerprint is the sha256 of these files.
+    dataset_files: ClassVar[tuple[str, ...]] = ()
 
     # --- training -----------------------------------------------------------------------
     @abstractmethod

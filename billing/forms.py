@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import TransferKind
+from billing.money import InvalidAmount, format_credits, parse_credits
+
+
+class CreditsField(forms.CharField):
+    """Credits typed as text ("12.50"), cleaned to hundredths; never a float."""
+
+    def __init__(self, *, min_units: int | None = None, max_units: int | None = None, **kwargs):
+        self.min_units, self.max_units = min_units, max_units
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            units = parse_credits(text)
+        except InvalidAmount as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if self.min_units is not None and units < self.min_units:
+            raise forms.ValidationError(
+                _("The minimum is %(min)s credits.") % {"min": format_credits(self.min_units)}
+            )
+        if self.max_units is not None and units > self.max_units:
+            raise forms.ValidationError(
+                _("The maximum is %(max)s credits.") % {"max": format_credits(self.max_units)}
+            )
+        return units
+
+
+class TopUpForm(forms.Form):
+    amount = CreditsField(label=_("Amount in credits"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["amount"]
+        field.min_units, field.max_units = settings.BILLING_TOPUP_MIN, settings.BILLING_TOPUP_MAX
+        field.help_text = _("Between %(min)s and %(max)s credits.") % {
+            "min": format_credits(settings.BILLING_TOPUP_MIN),
+            "max": format_credits(settings.BILLING_TOPUP_MAX),
+        }
+
+
+class StatementFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All"))] + TransferKind.choices
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class LowBalanceForm(forms.Form):
+    threshold = CreditsField(
+        label=_("Email me when my balance falls below"),
+        required=False,
+        min_units=0,
+        help_text=_("Leave empty to turn the email off."),
+    )

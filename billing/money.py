@@ -1,0 +1,51 @@
+"""Credits at the edges: amounts live as integers in hundredths of a credit everywhere
+else, and are only turned into text here."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+UNITS_PER_CREDIT = 100
+# Ten million credits: far above any real top-up or grant, far below where a 64-bit column
+# or a careless multiplication could overflow.
+MAX_UNITS = 10_000_000 * UNITS_PER_CREDIT
+
+
+class InvalidAmount(ValueError):
+    """An amount a person typed that cannot be money; the message is safe to show them."""
+
+
+def format_credits(units: int) -> str:
+    """1250 -> "12.50"; always two decimals, negatives keep their sign."""
+    sign = "-" if units < 0 else ""
+    whole, cents = divmod(abs(units), UNITS_PER_CREDIT)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def parse_credits(text: str) -> int:
+    """ "12.50" -> 1250. Raises InvalidAmount for anything that is not a plain amount with at
+    most two decimals and at most MAX_UNITS in size. The sign is the caller's business."""
+    cleaned = (text or "").strip() if isinstance(text, str) else ""
+    if not cleaned:
+        raise InvalidAmount(_("Enter an amount."))
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidAmount(_("Enter a number, like 12.50.")) from None
+    if not value.is_finite():
+        raise InvalidAmount(_("Enter a number, like 12.50."))
+    # Scientific notation ("1e3") and the like are numbers, but nobody types money that way;
+    # refusing them keeps the accepted syntax obvious.
+    if any(ch not in "0123456789.+-" for ch in cleaned):
+        raise InvalidAmount(_("Enter a number, like 12.50."))
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise InvalidAmount(_("Use at most two decimal places."))
+    if abs(value) > Decimal(MAX_UNITS) / UNITS_PER_CREDIT:
+        raise InvalidAmount(
+            _("The amount is too large (at most %(max)s credits).")
+            % {"max": format_credits(MAX_UNITS)}
+        )
+    return int(value * UNITS_PER_CREDIT)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from billing.money import MAX_UNITS, InvalidAmount, format_credits, parse_credits
+
+
+@pytest.mark.parametrize(
+    ("units", "text"),
+    [(1250, "12.50"), (0, "0.00"), (5, "0.05"), (-1250, "-12.50"), (100, "1.00")],
+)
+def test_it_formats_hundredths_with_two_decimals(units, text):
+    assert format_credits(units) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("12.50", 1250), ("12.5", 1250), ("12", 1200), (" 3.07 ", 307), ("-1.25", -125)],
+)
+def test_it_parses_plain_amounts(text, units):
+    assert parse_credits(text) == units
+
+
+@pytest.mark.parametrize(
+    "text", ["", "  ", "abc", "1.234", "NaN", "inf", "-Infinity", "1e3", "1,50", "12.50.1"]
+)
+def test_it_refuses_what_is_not_money(text):
+    with pytest.raises(InvalidAmount):
+        parse_credits(text)
+
+
+def test_it_refuses_huge_amounts():
+    with pytest.raises(InvalidAmount, match="too large"):
+        parse_credits(format_credits(MAX_UNITS + 1))
+    assert parse_credits(format_credits(MAX_UNITS)) == MAX_UNITS

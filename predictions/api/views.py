@@ -1,0 +1,127 @@
+"""The prediction API: thin views over `predictions.inference` and the selectors.
+
+Errors are raised, never built here: `predictions.api.errors` turns them into answers.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from predictions import prediction_selectors as selectors
+from predictions.api import schema as _schema  # noqa: F401 (registers the OpenAPI extension)
+from predictions.api.schema import predict_examples
+from predictions.api.serializers import (
+    ErrorSerializer,
+    InsufficientCreditsSerializer,
+    ModelInfoSerializer,
+    PredictionFailedSerializer,
+    PredictionSerializer,
+    PredictionSummarySerializer,
+    PredictRequestSerializer,
+    PredictResponseSerializer,
+    predict_response,
+)
+from predictions.inference import prediction_run
+from predictions.models import Prediction
+from predictions.registry import model_list
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
+
+
+class ModelListView(APIView):
+    """The models on offer: price, input schema, example and production version."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ModelInfoSerializer(many=True)}, tags=["models"])
+    def get(self, request: Request) -> Response:
+        return Response(ModelInfoSerializer(model_list(), many=True).data)
+
+
+class ModelDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ModelInfoSerializer, 404: NOT_FOUND}, tags=["models"])
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(ModelInfoSerializer(selectors.model_catalog_entry(slug=slug)).data)
+
+
+class PredictView(APIView):
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "predict"
+
+    @extend_schema(
+        operation_id="models_predict",
+        summary="Predict (charged per row, only on success)",
+        description="Runs the model on 1 to PREDICT_MAX_ROWS rows. Every row is checked "
+        "first; bad input costs nothing. Send an `Idempotency-Key` header to retry safely: "
+        "the same key and body return the first answer without a second charge.",
+        request=PredictRequestSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Up to 255 printable characters, unique per request you mean.",
+            )
+        ],
+        examples=predict_examples(),
+        responses={
+            200: PredictResponseSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid input; not charged."),
+            402: OpenApiResponse(InsufficientCreditsSerializer, description="Not enough credits."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+            429: OpenApiResponse(ErrorSerializer, description="Throttled; see Retry-After."),
+            503: OpenApiResponse(PredictionFailedSerializer, description="Model failed."),
+        },
+        tags=["predictions"],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        body = PredictRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = prediction_run(
+            user=request.user,
+            slug=slug,
+            rows=body.validated_data["inputs"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return Response(predict_response(outcome.prediction), headers=headers)
+
+
+class PredictionFilterSerializer(serializers.Serializer):
+    model = serializers.SlugField(required=False)
+    status = serializers.ChoiceField(choices=Prediction.Status.choices, required=False)
+    created_from = serializers.DateField(required=False)
+    created_to = serializers.DateField(required=False)
+
+
+@extend_schema(parameters=[PredictionFilterSerializer], tags=["predictions"])
+class PredictionListView(generics.ListAPIView):
+    """Your predictions, newest first (succeeded, failed and refused)."""
+
+    serializer_class = PredictionSummarySerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        filters = PredictionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.prediction_list(user=self.request.user, **filters.validated_data)
+
+
+@extend_schema(responses={200: PredictionSerializer, 404: NOT_FOUND}, tags=["predictions"])
+class PredictionDetailView(generics.RetrieveAPIView):
+    serializer_class = PredictionSerializer
+
+    def get_object(self) -> Prediction:
+        try:
+            return selectors.prediction_get(user=self.request.user, prediction_id=self.kwargs["pk"])
+        except Prediction.DoesNotExist:
+            raise Http404 from None

@@ -1,0 +1,108 @@
+"""Model-card figures every case gets, drawn from its evaluation metrics.
+
+The case draws its own EDA figures (`Case.eda_figures`); these are the generic ones:
+the out-of-fold confusion matrix and baseline vs production metrics with their spread.
+Figures are drawn on `matplotlib.figure.Figure` objects with the Agg canvas: no pyplot
+state, no display, safe in a server process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from predictions.cases.base import Case
+
+_DPI = 110
+
+
+def evaluation_figures(
+    case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path
+) -> list[dict[str, str]]:
+    """Write the generic evaluation figures into out_dir; return their card entries."""
+    figures = []
+    production = metrics.get("production", {})
+    if production.get("confusion_matrix") and production.get("labels"):
+        figures.append(_confusion_matrix(production, out_dir))
+    if _comparable(metrics):
+        figures.append(_metric_bars(case, metrics, out_dir))
+    return figures
+
+
+def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    matrix = np.asarray(production["confusion_matrix"], dtype=float)
+    labels = production["labels"]
+    size = max(3.2, 0.6 * len(labels) + 2)
+    fig = Figure(figsize=(size + 1, size), dpi=_DPI)
+    ax = fig.add_subplot()
+    # Row-normalised colours show recall per class; the numbers stay raw counts.
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), count in np.ndenumerate(matrix):
+        ax.text(
+            col,
+            row,
+            f"{int(count)}",
+            ha="center",
+            va="center",
+            color="white" if shares[row, col] > 0.5 else "black",
+            fontsize=8,
+        )
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(image, ax=ax, label="share of the true class")
+    fig.tight_layout()
+    name = "confusion_matrix.png"
+    fig.savefig(out_dir / name)
+    return {
+        "file": name,
+        "title": "Confusion matrix (production, out of fold)",
+        "caption": "Every row was predicted by a model that never saw it during training; "
+        "colours are the share of each true class.",
+        "kind": "evaluation",
+    }
+
+
+def _comparable(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    baseline, production = metrics.get("baseline", {}), metrics.get("production", {})
+    return [
+        name
+        for name, value in production.items()
+        if isinstance(value, dict) and "mean" in value and isinstance(baseline.get(name), dict)
+    ]
+
+
+def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) -> dict[str, str]:
+    names = _comparable(metrics)
+    fig = Figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6), dpi=_DPI)
+    ax = fig.add_subplot()
+    x = np.arange(len(names))
+    width = 0.38
+    for offset, which, colour in (
+        (-width / 2, "baseline", "#9aa5b8"),
+        (width / 2, "production", "#2450d8"),
+    ):
+        means = [metrics[which][n]["mean"] for n in names]
+        stds = [metrics[which][n].get("std", 0.0) for n in names]
+        ax.bar(x + offset, means, width, yerr=stds, capsize=3, label=which, color=colour)
+    for bar in case.bars:
+        if bar.metric in names:
+            i = names.index(bar.metric)
+            ax.hlines(bar.value, i - 0.45, i + 0.45, colors="#b3261e", linestyles="dashed")
+    ax.set_xticks(x, names, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.set_title("mean ± std across folds; dashed: the bar", fontsize=9)
+    fig.tight_layout()
+    name = "metrics.png"
+    fig.savefig(out_dir / name)
+    return {
+        "file": name,
+        "title": "Baseline vs production",
+        "caption": "Both judged by the same protocol; error bars are the spread across folds.",
+        "kind": "evaluation",
+    }

@@ -1,0 +1,233 @@
+"""The paid prediction: validate, pre-check the credits, run the model, charge and record.
+
+The order is the point (architecture.md, "A prediction"): bad input is refused before
+anything runs; the model never runs inside a transaction, so no lock is held while it
+computes; the charge and the record commit together, so a prediction is either paid and
+recorded or neither. Failed and refused predictions are recorded too and cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from billing.money import format_credits
+from billing.selectors import wallet_balance
+from billing.services import InsufficientCredits, wallet_charge
+from predictions import registry
+from predictions.cases import get_case
+from predictions.models import Prediction
+from predictions.schema import SchemaError
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class PredictionError(Exception):
+    """A prediction that produced no result for the caller."""
+
+
+class PredictionRefused(PredictionError):
+    """Not enough credits: nothing was charged and no result is returned."""
+
+    def __init__(self, *, prediction: Prediction, needed: int, balance: int, available: int):
+        self.prediction = prediction
+        self.needed = needed
+        self.balance = balance
+        self.available = available
+        super().__init__(
+            f"Not enough credits: this prediction costs {format_credits(needed)}, "
+            f"{format_credits(available)} available."
+        )
+
+
+class PredictionFailed(PredictionError):
+    """The model raised on this input; recorded as failed and not charged."""
+
+    def __init__(self, *, prediction: Prediction):
+        self.prediction = prediction
+        super().__init__(
+            "The model failed to produce a prediction for this input; nothing was charged. "
+            "Try again later or contact support with the prediction id."
+        )
+
+
+class IdempotencyConflict(PredictionError):
+    """The Idempotency-Key was already spent on a request with another body."""
+
+    def __init__(self, *, key: str):
+        self.key = key
+        super().__init__(
+            "This Idempotency-Key was already used with a different request body; "
+            "use a new key for a new request."
+        )
+
+
+@dataclass(frozen=True)
+class PredictionOutcome:
+    prediction: Prediction
+    # True when an earlier request with the same Idempotency-Key answered (no charge now).
+    replayed: bool = False
+
+
+def request_fingerprint(*, slug: str, rows: Any) -> str:
+    """sha256 of the canonical JSON of a request: what an Idempotency-Key is bound to."""
+    canonical = json.dumps(
+        {"model": slug, "inputs": rows}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def prediction_run(
+    *,
+    user: Any,
+    slug: str,
+    rows: Any,
+    idempotency_key: str | None = None,
+    source: str = Prediction.Source.API,
+) -> PredictionOutcome:
+    """Run model `slug` on `rows` for `user` and charge price-per-row x rows on success.
+
+    Raises `SchemaError` (bad input: nothing run, nothing recorded), `UnknownCase` /
+    `NoProductionVersion` (no such model to serve), `IdempotencyConflict`,
+    `PredictionRefused` (recorded as refused) and `PredictionFailed` (recorded as
+    failed). A request repeating a spent Idempotency-Key with the same body returns the
+    first prediction without charging again.
+    """
+    started = time.perf_counter()
+    case = get_case(slug)
+    _check_shape(rows, idempotency_key)
+    fingerprint = request_fingerprint(slug=slug, rows=rows) if idempotency_key else ""
+    if idempotency_key:
+        earlier = _succeeded_with_key(user=user, key=idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, fingerprint)
+    clean_rows = case.schema.validate_rows(rows)
+    version = registry.production_version(slug=slug)
+    cost = version.model.price_per_row * len(rows)
+    prediction = Prediction(
+        id=uuid.uuid4(),
+        user=user,
+        model_version=version,
+        source=source,
+        status=Prediction.Status.SUCCEEDED,
+        rows=len(rows),
+        inputs=rows,
+        cost=cost,
+        idempotency_key=idempotency_key or None,
+        request_hash=fingerprint,
+    )
+
+    # Cheap pre-check without a lock: spares the model run when the wallet clearly
+    # cannot pay. The guarded debit below is what actually decides.
+    wallet = wallet_balance(user=user)
+    if wallet.available < cost:
+        _record_refused(prediction, started, balance=wallet.balance, available=wallet.available)
+
+    try:
+        results = case.predict(registry.load_model(version), clean_rows)
+        # A case returning values JSON cannot store (NumPy scalars...) is a model failure,
+        # caught here rather than after the charge.
+        json.dumps(results)
+        if len(results) != len(clean_rows):
+            raise ValueError(f"{len(results)} results for {len(clean_rows)} rows")
+    except Exception as exc:
+        logger.exception("Model %s v%s failed", slug, version.version)
+        prediction.status = Prediction.Status.FAILED
+        prediction.cost = 0
+        prediction.error = f"{type(exc).__name__}: {exc}"[:2000]
+        _save(prediction, started)
+        raise PredictionFailed(prediction=prediction) from exc
+    prediction.outputs = results
+
+    try:
+        with transaction.atomic():
+            if cost:
+                transfer = wallet_charge(
+                    user=user,
+                    amount=cost,
+                    reference=f"prediction:{prediction.id}",
+                    revenue_account=f"revenue:{slug}",
+                    description=f"{slug} v{version.version}, {len(rows)} row(s)",
+                )
+                prediction.balance_after = transfer.balance_after
+            else:
+                prediction.balance_after = wallet.balance
+            _save(prediction, started)
+    except InsufficientCredits as exc:
+        # A concurrent request spent the credits after the pre-check: the result is
+        # dropped, not given away.
+        prediction.outputs = None
+        _record_refused(prediction, started, balance=exc.balance, available=exc.available)
+    except IntegrityError:
+        # A concurrent duplicate with the same key committed first (the partial unique
+        # index decided, and our charge rolled back with the insert): answer with its result.
+        winner = _succeeded_with_key(user=user, key=idempotency_key) if idempotency_key else None
+        if winner is None:
+            raise
+        return _replay(winner, fingerprint)
+    return PredictionOutcome(prediction=prediction)
+
+
+def _check_shape(rows: Any, idempotency_key: str | None) -> None:
+    max_rows = settings.PREDICT_MAX_ROWS
+    if not isinstance(rows, list) or not rows:
+        raise SchemaError({-1: {"inputs": ["A non-empty list of rows is required."]}})
+    if len(rows) > max_rows:
+        raise SchemaError(
+            {-1: {"inputs": [f"At most {max_rows} rows per request; got {len(rows)}."]}}
+        )
+    if idempotency_key is not None and not (
+        0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH and idempotency_key.isprintable()
+    ):
+        raise SchemaError(
+            {
+                -1: {
+                    "Idempotency-Key": [
+                        f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters are required."
+                    ]
+                }
+            }
+        )
+
+
+def _succeeded_with_key(*, user: Any, key: str) -> Prediction | None:
+    return (
+        Prediction.objects.select_related("model_version__model")
+        .filter(user=user, idempotency_key=key, status=Prediction.Status.SUCCEEDED)
+        .first()
+    )
+
+
+def _replay(earlier: Prediction, fingerprint: str) -> PredictionOutcome:
+    if earlier.request_hash != fingerprint:
+        raise IdempotencyConflict(key=earlier.idempotency_key or "")
+    return PredictionOutcome(prediction=earlier, replayed=True)
+
+
+def _record_refused(prediction: Prediction, started: float, *, balance: int, available: int):
+    needed = prediction.cost
+    prediction.status = Prediction.Status.REFUSED
+    prediction.cost = 0
+    prediction.error = (
+        f"Not enough credits: needed {format_credits(needed)}, "
+        f"available {format_credits(available)}."
+    )
+    _save(prediction, started)
+    raise PredictionRefused(
+        prediction=prediction, needed=needed, balance=balance, available=available
+    )
+
+
+def _save(prediction: Prediction, started: float) -> None:
+    prediction.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    prediction.save(force_insert=True)

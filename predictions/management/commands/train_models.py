@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from predictions.cases import CASES, UnknownCase, get_case
+from predictions.cases.base import DatasetMissing
+from predictions.models import ModelVersion
+from predictions.training import case_train, version_meets_bars
+
+
+class Command(BaseCommand):
+    help = (
+        "Train, evaluate and register the ML cases from DATASETS_DIR; promote each new "
+        "version that meets its bars."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--case", dest="slug", help="Train only this case (its slug).")
+        parser.add_argument(
+            "--sample", type=int, help="Train on N rows only (a quick run, not for serving)."
+        )
+        parser.add_argument(
+            "--check-bars",
+            action="store_true",
+            help="Exit non-zero when a production model misses a bar of its case (CI).",
+        )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Skip cases that already have a production version.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            cases = [get_case(options["slug"])] if options["slug"] else list(CASES.values())
+        except UnknownCase:
+            raise CommandError(
+                f"Unknown case {options['slug']!r}; known: {', '.join(CASES) or 'none'}."
+            ) from None
+        if not cases:
+            self.stdout.write("No cases are registered.")
+            return
+        started = time.perf_counter()
+        for case in cases:
+            existing = ModelVersion.objects.filter(
+                model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
+            ).first()
+            if options["if_missing"] and existing is not None:
+                self.stdout.write(f"{case.slug}: production v{existing.version} exists, skipped")
+            else:
+                self._train(case, options["sample"])
+        self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
+        if options["check_bars"]:
+            below_bar = [
+                f"{version.model.slug} v{version.version}"
+                for version in ModelVersion.objects.select_related("model").filter(
+                    model__slug__in=[case.slug for case in cases],
+                    status=ModelVersion.Status.PRODUCTION,
+                )
+                if not version_meets_bars(CASES[version.model.slug], version)
+            ]
+            if below_bar:
+                raise CommandError(f"Production models below their bar: {', '.join(below_bar)}.")
+
+    def _train(self, case: Any, sample: int | None) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"{case.slug}: {case.title}"))
+        try:
+            outcome = case_train(
+                case=case,
+                datasets_dir=settings.DATASETS_DIR,
+                sample=sample,
+                progress=lambda line: self.stdout.write(line),
+            )
+        except DatasetMissing as exc:
+            raise CommandError(
+                f"{case.slug}: dataset file not found: {exc.path}. The DATASETS_DIR setting "
+                f"is {settings.DATASETS_DIR}; point it (environment variable DATASETS_DIR) "
+                f"at the folder holding case_1 ... case_6."
+            ) from exc
+        version = outcome.version
+        for bar in version.card.get("bars", []):
+            figure = "n/a" if bar["value"] is None else f"{bar['value']:.4f}"
+            mark = "met" if bar["met"] else "NOT MET"
+            self.stdout.write(f"  bar {bar['bar']}: {figure} {mark}")
+        total = sum(outcome.timings.values())
+        if outcome.promoted and outcome.bars_met:
+            self.stdout.write(
+                self.style.SUCCESS(f"  v{version.version} promoted to production ({total:.1f} s)")
+            )
+        elif outcome.promoted:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  v{version.version} promoted although it misses its bar: there was no "
+                    f"production version (the card says so) ({total:.1f} s)"
+                )
+            )
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  v{version.version} kept as candidate: it misses its bar ({total:.1f} s)"
+                )
+            )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services import api_token_create
+from accounts.tests.factories import UserFactory
+from billing.services import wallet_grant
+from predictions.cases import CASES
+from predictions.models import ModelVersion
+from predictions.registry import (
+    load_model_cache_clear,
+    model_version_promote,
+    model_version_register,
+)
+from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
+
+
+@pytest.fixture
+def tiny_datasets_dir(tmp_path: Path) -> Path:
+    datasets = tmp_path / "datasets"
+    write_tiny_dataset(datasets)
+    return datasets
+
+
+@pytest.fixture
+def tiny_case(monkeypatch, settings, tiny_datasets_dir) -> Iterator[TinyCase]:  # type: ignore[no-untyped-def]
+    """The tiny case registered in CASES, with its dataset in DATASETS_DIR."""
+    settings.DATASETS_DIR = tiny_datasets_dir
+    case = TinyCase()
+    monkeypatch.setitem(CASES, case.slug, case)
+    load_model_cache_clear()
+    yield case
+    load_model_cache_clear()
+
+
+@pytest.fixture
+def register_tiny(tiny_case, tiny_datasets_dir):  # type: ignore[no-untyped-def]
+    """Registers a freshly fitted tiny model as the next candidate version."""
+    data = tiny_case.load_training_data(tiny_datasets_dir)
+
+    def register(**metrics: float) -> ModelVersion:
+        return model_version_register(
+            case=tiny_case,
+            model=tiny_case.fit_production(data),
+            metrics={"production": {name: {"mean": v, "std": 0.0} for name, v in metrics.items()}},
+        )
+
+    return register
+
+
+# --- Paid predictions (prediction API helper) ------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _throttles_start_empty():  # type: ignore[no-untyped-def]
+    # Throttle histories live in the cache, which outlives a test.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def served(register_tiny) -> ModelVersion:  # type: ignore[no-untyped-def]
+    """The tiny case in production, at TinyCase.default_price (0.07) per row."""
+    return model_version_promote(version_id=register_tiny(roc_auc=0.9).pk)
+
+
+@pytest.fixture
+def customer():  # type: ignore[no-untyped-def]
+    """A user with 1.00 credit: fourteen tiny predictions."""
+    user = UserFactory()
+    wallet_grant(user=user, amount=100, reason="test credits")
+    return user
+
+
+@pytest.fixture
+def token_client(customer) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=customer, name='t')[1]}")
+    return client
+
+
+@pytest.fixture
+def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
+    """Makes the tiny model raise as a corrupt or incompatible model would."""
+
+    def explode(model, rows):  # type: ignore[no-untyped-def]
+        raise ValueError("X has 3 features, but LogisticRegression is expecting 2")
+
+    monkeypatch.setattr(tiny_case, "predict", explode)

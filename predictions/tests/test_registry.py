@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from unittest import mock
+
+import joblib
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from predictions import registry
+from predictions.models import MLModel, ModelVersion
+from predictions.registry import (
+    ArtifactTampered,
+    InvalidArtifact,
+    NoPreviousVersion,
+    NoProductionVersion,
+    artifact_dumps,
+    load_model,
+    model_version_promote,
+    model_version_rollback,
+    model_version_upload,
+    production_version,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = ModelVersion.Status
+
+
+def _artifact_path(version: ModelVersion) -> Path:
+    return Path(settings.MEDIA_ROOT) / version.artifact.name
+
+
+def test_it_stores_the_artifact_under_the_model_folder_with_its_sha256(register_tiny):
+    version = register_tiny(roc_auc=0.9)
+
+    path = _artifact_path(version)
+    assert path.parent == Path(settings.MEDIA_ROOT) / "models" / "tiny"
+    assert path.name.startswith("1-")
+    assert path.suffix == ".joblib"
+    assert version.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert version.status == Status.CANDIDATE
+    assert version.input_schema["required"] == ["x1"]
+    assert set(version.library_versions) >= {"python", "scikit-learn", "xgboost", "numpy"}
+
+
+def test_it_numbers_versions_per_model_and_prices_the_model_from_the_case(register_tiny):
+    first, second = register_tiny(), register_tiny()
+
+    assert (first.version, second.version) == (1, 2)
+    assert MLModel.objects.get(slug="tiny").price_per_row == 7
+
+
+def test_a_loaded_model_predicts_the_case_example(tiny_case, register_tiny):
+    version = register_tiny()
+
+    model = load_model(version)
+    result = tiny_case.predict(model, tiny_case.schema.validate_rows([tiny_case.example]))
+
+    assert result[0]["label"] == "high"
+
+
+def test_it_refuses_a_tampered_artifact_before_unpickling_it(register_tiny):
+    version = register_tiny()
+    path = _artifact_path(version)
+    path.write_bytes(path.read_bytes() + b"\x00")
+
+    with mock.patch.object(registry.joblib, "load") as unpickle, pytest.raises(ArtifactTampered):
+        load_model(version)
+
+    unpickle.assert_not_called()
+
+
+def test_it_refuses_an_artifact_replaced_by_another_valid_one(register_tiny):
+    first, second = register_tiny(roc_auc=0.9), register_tiny(roc_auc=0.5)
+    _artifact_path(first).write_bytes(_artifact_path(second).read_bytes())
+
+    with pytest.raises(ArtifactTampered):
+        load_model(first)
+
+
+def test_loaded_models_are_cached_per_version_id(register_tiny):
+    first, second = register_tiny(), register_tiny()
+    model = load_model(first)
+
+    with mock.patch.object(registry.joblib, "load") as unpickle:
+        again = load_model(ModelVersion.objects.get(pk=first.pk))
+    other = load_model(second)
+
+    unpickle.assert_not_called()
+    assert again is model
+    assert other is not model
+
+
+def test_production_version_raises_when_none_is_promoted(register_tiny):
+    register_tiny()
+
+    with pytest.raises(NoProductionVersion):
+        production_version(slug="tiny")
+
+
+def test_promoting_a_version_archives_the_previous_production_one(register_tiny):
+    first, second = register_tiny(), register_tiny()
+    model_version_promote(version_id=first.pk)
+
+    model_version_promote(version_id=second.pk)
+
+    first.refresh_from_db()
+    assert first.status == Status.ARCHIVED
+    assert production_version(slug="tiny").pk == second.pk
+
+
+def test_rolling_back_serves_the_previous_archived_version_again(register_tiny):
+    versions = [register_tiny() for _ in range(3)]
+    for version in versions:
+        model_version_promote(version_id=version.pk)
+
+    assert model_version_rollback(slug="tiny").pk == versions[1].pk
+    assert model_version_rollback(slug="tiny").pk == versions[0].pk
+    statuses = list(ModelVersion.objects.order_by("version").values_list("status", flat=True))
+    assert statuses == [Status.PRODUCTION, Status.ARCHIVED, Status.ARCHIVED]
+
+
+def test_rolling_back_skips_candidates_that_never_served(register_tiny):
+    first, candidate, third = register_tiny(), register_tiny(), register_tiny()
+    model_version_promote(version_id=first.pk)
+    model_version_promote(version_id=third.pk)
+
+    assert model_version_rollback(slug="tiny").pk == first.pk
+    candidate.refresh_from_db()
+    assert candidate.status == Status.CANDIDATE
+
+
+def test_it_refuses_to_roll_back_past_the_first_version(register_tiny):
+    model_version_promote(version_id=register_tiny().pk)
+
+    with pytest.raises(NoPreviousVersion):
+        model_version_rollback(slug="tiny")
+    assert production_version(slug="tiny").version == 1
+
+
+def test_the_database_refuses_a_second_production_version(register_tiny):
+    first, second = register_tiny(), register_tiny()
+    model_version_promote(version_id=first.pk)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=second.pk).update(status=Status.PRODUCTION)
+
+
+def test_the_database_refuses_a_repeated_version_number(register_tiny):
+    first = register_tiny()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.create(
+            model=first.model, version=1, artifact="x", sha256="0" * 64, trained_at=timezone.now()
+        )
+
+
+def test_an_uploaded_artifact_that_serves_the_case_becomes_a_candidate(tiny_case, register_tiny):
+    data = tiny_case.load_training_data(settings.DATASETS_DIR)
+    content = artifact_dumps(case=tiny_case, model=tiny_case.fit_production(data))
+
+    version = model_version_upload(slug="tiny", content=content)
+
+    assert version.status == Status.CANDIDATE
+    assert version.sha256 == hashlib.sha256(content).hexdigest()
+    assert _artifact_path(version).read_bytes() == content
+    assert load_model(version).predict([[9.0, 9.0]])[0] == "high"
+
+
+def test_it_refuses_an_upload_that_is_not_an_artifact(tiny_case):
+    with pytest.raises(InvalidArtifact, match="does not load"):
+        model_version_upload(slug="tiny", content=b"not a pickle")
+    assert not ModelVersion.objects.exists()
+
+
+def test_it_refuses_an_upload_of_a_bare_estimator(tiny_case):
+    data = tiny_case.load_training_data(settings.DATASETS_DIR)
+    bare = _dumps(tiny_case.fit_production(data))
+
+    with pytest.raises(InvalidArtifact, match="Not an mlbilling artifact"):
+        model_version_upload(slug="tiny", content=bare)
+
+
+def test_it_refuses_an_upload_made_for_another_schema(tiny_case, monkeypatch):
+    data = tiny_case.load_training_data(settings.DATASETS_DIR)
+    content = artifact_dumps(case=tiny_case, model=tiny_case.fit_production(data))
+    changed = tiny_case.schema.fields[0].__class__("x1", "number", minimum=0, maximum=99)
+    monkeypatch.setattr(
+        type(tiny_case), "schema", type(tiny_case.schema)((changed, tiny_case.schema.fields[1]))
+    )
+
+    with pytest.raises(InvalidArtifact, match="input schema differs"):
+        model_version_upload(slug="tiny", content=content)
+
+
+def test_it_refuses_an_upload_that_cannot_predict_the_example(tiny_case):
+    data = tiny_case.load_training_data(settings.DATASETS_DIR)
+    one_feature = tiny_case.build_production().fit(data.X.to_numpy()[:, :1], data.y)
+    content = artifact_dumps(case=tiny_case, model=one_feature)
+
+    with pytest.raises(InvalidArtifact, match="cannot predict"):
+        model_version_upload(slug="tiny", content=content)
+
+
+def _dumps(obj: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    return buffer.getvalue()
