@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from billing import api
+
+urlpatterns = [
+    path("balance", api.BalanceView.as_view(), name="api-balance"),
+    path("transactions", api.TransactionListView.as_view(), name="api-transactions"),
+    path("topups", api.TopUpCreateView.as_view(), name="api-topups"),
+    path("topups/<int:pk>", api.TopUpDetailView.as_view(), name="api-topup"),
+]

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import TransferKind
-from billing.money import InvalidAmount, format_credits, parse_credits
+from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 
 
 class CreditsField(forms.CharField):
@@ -21,18 +21,9 @@ class CreditsField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            units = parse_credits(text)
+            return check_credit_bounds(parse_credits(text), low=self.min_units, high=self.max_units)
         except InvalidAmount as exc:
             raise forms.ValidationError(str(exc)) from None
-        if self.min_units is not None and units < self.min_units:
-            raise forms.ValidationError(
-                _("The minimum is %(min)s credits.") % {"min": format_credits(self.min_units)}
-            )
-        if self.max_units is not None and units > self.max_units:
-            raise forms.ValidationError(
-                _("The maximum is %(max)s credits.") % {"max": format_credits(self.max_units)}
-            )
-        return units
 
 
 class TopUpForm(forms.Form):
@@ -50,7 +41,7 @@ class TopUpForm(forms.Form):
 
 class StatementFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All"))] + TransferKind.choices
+        label=_("Kind"), required=False, choices=[("", _("All")), *TransferKind.choices]
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -49,3 +49,12 @@ def parse_credits(text: str) -> int:
             % {"max": format_credits(MAX_UNITS)}
         )
     return int(value * UNITS_PER_CREDIT)
+
+
+def check_credit_bounds(units: int, *, low: int | None = None, high: int | None = None) -> int:
+    """Return `units` if it lies within [low, high]; raise InvalidAmount otherwise."""
+    if low is not None and units < low:
+        raise InvalidAmount(_("The minimum is %(min)s credits.") % {"min": format_credits(low)})
+    if high is not None and units > high:
+        raise InvalidAmount(_("The maximum is %(max)s credits.") % {"max": format_credits(high)})
+    return units

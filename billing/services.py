@@ -35,7 +35,7 @@ from billing.models import (
     Transfer,
     TransferKind,
 )
-from billing.money import InvalidAmount, format_credits
+from billing.money import InvalidAmount, check_credit_bounds, format_credits
 from billing.providers import get_provider
 
 logger = logging.getLogger(__name__)
@@ -583,11 +583,8 @@ def holds_expire(*, now: datetime | None = None) -> int:
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
     Raises InvalidAmount outside the configured minimum and maximum."""
-    low, high = settings.BILLING_TOPUP_MIN, settings.BILLING_TOPUP_MAX
-    if not isinstance(amount, int) or not low <= amount <= high:
-        raise InvalidAmount(
-            f"Top up between {format_credits(low)} and {format_credits(high)} credits."
-        )
+    _require_positive(amount)
+    check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
     payment_provider = get_provider(provider)
     with transaction.atomic():
         topup = TopUp.objects.create(

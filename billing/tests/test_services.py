@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Account, Hold, HoldStatus, TopUpState, Transfer, TransferKind
@@ -128,19 +129,19 @@ def test_it_refuses_charges_that_are_not_positive_integers(funded_user, amount):
     assert _balance(funded_user)[0] == 10_000
 
 
-def test_a_charge_joins_the_callers_transaction(funded_user, django_capture_on_commit_callbacks):
-    from django.db import transaction
+def test_a_charge_joins_the_callers_transaction(funded_user):
+    def charge_then_fail() -> None:
+        with transaction.atomic():
+            wallet_charge(user=funded_user, amount=250, reference="p:1", revenue_account=REVENUE)
+            raise RuntimeError("the prediction record failed")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        wallet_charge(user=funded_user, amount=250, reference="p:1", revenue_account=REVENUE)
-        raise RuntimeError("the prediction record failed")
+    with pytest.raises(RuntimeError):
+        charge_then_fail()
     assert _balance(funded_user)[0] == 10_000
     assert not Transfer.objects.filter(kind=TransferKind.CHARGE).exists()
 
 
 def test_an_insufficient_charge_inside_a_transaction_leaves_it_usable(funded_user):
-    from django.db import transaction
-
     with transaction.atomic():
         with pytest.raises(InsufficientCredits):
             wallet_charge(user=funded_user, amount=20_000, reference="p:1", revenue_account=REVENUE)

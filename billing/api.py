@@ -1,0 +1,113 @@
+"""The billing part of the token API: balance, transactions and top-ups.
+
+Amounts travel as JSON strings in credits with two decimals ("12.50"), never as floats.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.models import TopUp, Transfer, TransferKind
+from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
+from billing.selectors import topups_of, wallet_balance, wallet_statement
+from billing.services import topup_create
+
+
+class CreditsField(serializers.Field):
+    def __init__(self, *, min_units: int | None = None, max_units: int | None = None, **kwargs):
+        self.min_units, self.max_units = min_units, max_units
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> int:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_('Send the amount as a string, like "25.00".'))
+        try:
+            return check_credit_bounds(parse_credits(data), low=self.min_units, high=self.max_units)
+        except InvalidAmount as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value: int) -> str:
+        return format_credits(value)
+
+
+class BalanceView(APIView):
+    def get(self, request: Request) -> Response:
+        wallet = wallet_balance(user=request.user)
+        return Response(
+            {
+                "balance": format_credits(wallet.balance),
+                "held": format_credits(wallet.held),
+                "available": format_credits(wallet.available),
+            }
+        )
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    amount = CreditsField(source="signed_amount")
+    balance_after = CreditsField()
+
+    class Meta:
+        model = Transfer
+        fields = ["id", "kind", "amount", "balance_after", "reference", "description", "created_at"]
+
+
+class TransactionFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TransferKind.choices, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class TransactionListView(generics.ListAPIView):
+    """Every movement on the caller's wallet, newest first; `amount` is signed (money in is
+    positive). Filters: `kind`, `date_from`, `date_to` (YYYY-MM-DD, inclusive)."""
+
+    serializer_class = TransactionSerializer
+
+    def get_queryset(self):
+        filters = TransactionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return wallet_statement(user=self.request.user, **filters.validated_data)
+
+
+class TopUpSerializer(serializers.ModelSerializer):
+    amount = CreditsField(read_only=True)
+    checkout_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TopUp
+        fields = ["id", "state", "amount", "checkout_url", "created_at"]
+
+    def get_checkout_url(self, topup: TopUp) -> str:
+        return self.context["request"].build_absolute_uri(topup.checkout_url)
+
+
+class TopUpCreateSerializer(serializers.Serializer):
+    amount = CreditsField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["amount"]
+        field.min_units, field.max_units = settings.BILLING_TOPUP_MIN, settings.BILLING_TOPUP_MAX
+
+
+class TopUpCreateView(APIView):
+    def post(self, request: Request) -> Response:
+        data = TopUpCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        topup = topup_create(user=request.user, amount=data.validated_data["amount"])
+        return Response(
+            TopUpSerializer(topup, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TopUpDetailView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        topup = get_object_or_404(topups_of(user=request.user), pk=pk)
+        return Response(TopUpSerializer(topup, context={"request": request}).data)

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Account, TopUp, TopUpState
+from billing.providers.sandbox import SIGNATURE_HEADER, SandboxProvider
+from billing.selectors import wallet_balance
+from billing.services import topup_create, wallet_charge, wallet_grant
+
+CALLBACK = "/billing/callback/sandbox/"
+
+
+def _deliver(client, body: bytes, signature: str):
+    return client.post(
+        CALLBACK,
+        body,
+        content_type="application/json",
+        **{f"HTTP_{SIGNATURE_HEADER.upper().replace('-', '_')}": signature},
+    )
+
+
+def _signed(topup: TopUp, *, paid: bool = True) -> tuple[bytes, str]:
+    body, headers = SandboxProvider().signed_callback(topup, paid=paid)
+    return body, headers[SIGNATURE_HEADER]
+
+
+def test_pages_need_a_login(client):
+    response = client.get(reverse("billing:statement"))
+    assert response.status_code == 302
+    assert "/auth/login/" in response["Location"]
+
+
+def test_the_top_up_page_offers_packages_and_a_custom_amount(browser):
+    page = browser.get(reverse("billing:topup")).content.decode()
+    assert 'value="10.00"' in page
+    assert 'name="amount"' in page
+
+
+def test_buying_a_package_through_the_sandbox_credits_the_wallet(browser, user):
+    response = browser.post(reverse("billing:topup"), {"amount": "25.00"})
+    topup = TopUp.objects.get(user=user)
+    assert response["Location"] == reverse("billing:sandbox_checkout", args=[topup.pk])
+    assert "Pay" in browser.get(response["Location"]).content.decode()
+    paid = browser.post(response["Location"], {"decision": "pay"})
+    assert paid["Location"] == reverse("billing:topup_detail", args=[topup.pk])
+    assert wallet_balance(user=user).balance == 2_500
+    # Paying again from the same page does nothing more.
+    browser.post(response["Location"], {"decision": "pay"})
+    assert wallet_balance(user=user).balance == 2_500
+    assert "Succeeded" in browser.get(paid["Location"]).content.decode()
+
+
+def test_declining_in_the_sandbox_fails_the_top_up(browser, user):
+    topup = topup_create(user=user, amount=2_500)
+    browser.post(reverse("billing:sandbox_checkout", args=[topup.pk]), {"decision": "decline"})
+    topup.refresh_from_db()
+    assert topup.state == TopUpState.FAILED
+    assert wallet_balance(user=user).balance == 0
+
+
+@pytest.mark.parametrize("amount", ["0", "-10", "10.001", "ten", "", "4.99", "1000.01", "1e9"])
+def test_bad_top_up_amounts_are_shown_on_the_form(browser, amount):
+    response = browser.post(reverse("billing:topup"), {"amount": amount})
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assert not TopUp.objects.exists()
+
+
+def test_another_users_top_up_and_checkout_are_404(browser, other_user):
+    theirs = topup_create(user=other_user, amount=2_500)
+    assert browser.get(reverse("billing:topup_detail", args=[theirs.pk])).status_code == 404
+    checkout = reverse("billing:sandbox_checkout", args=[theirs.pk])
+    assert browser.post(checkout, {"decision": "pay"}).status_code == 404
+    assert wallet_balance(user=other_user).balance == 0
+
+
+def test_a_signed_callback_credits_once_however_often_it_arrives(client, user):
+    topup = topup_create(user=user, amount=2_500)
+    body, signature = _signed(topup)
+    assert [_deliver(client, body, signature).status_code for _ in range(3)] == [200] * 3
+    assert wallet_balance(user=user).balance == 2_500
+
+
+def test_a_forged_callback_moves_nothing(client, user):
+    topup = topup_create(user=user, amount=2_500)
+    body, _signature = _signed(topup)
+    assert _deliver(client, body, "0" * 64).status_code == 400
+    assert _deliver(client, body, "").status_code == 400
+    tampered = json.loads(body) | {"amount": "250.00"}
+    assert _deliver(client, json.dumps(tampered).encode(), _signature).status_code == 400
+    assert wallet_balance(user=user).balance == 0
+
+
+def test_a_callback_for_an_unknown_top_up_is_a_404(client, user):
+    topup = topup_create(user=user, amount=2_500)
+    topup.pk += 1000
+    body, signature = _signed(topup)
+    assert _deliver(client, body, signature).status_code == 404
+
+
+def test_a_malformed_but_signed_callback_is_refused(client, settings):
+    from billing.providers.sandbox import _signature
+
+    body = b'{"topup_id": "x"}'
+    assert _deliver(client, body, _signature(body)).status_code == 400
+
+
+def test_a_late_callback_credits_nothing(client, user):
+    topup = topup_create(user=user, amount=2_500)
+    TopUp.objects.filter(pk=topup.pk).update(expires_at=topup.created_at - timedelta(seconds=1))
+    body, signature = _signed(topup)
+    assert _deliver(client, body, signature).status_code == 409
+    assert wallet_balance(user=user).balance == 0
+
+
+def test_a_callback_for_an_unknown_provider_is_refused(client):
+    assert (
+        client.post("/billing/callback/nope/", b"{}", content_type="application/json").status_code
+        == 400
+    )
+
+
+def test_the_statement_shows_every_movement_with_a_running_balance(browser, user, other_user):
+    wallet_grant(user=user, amount=1_000, reason="welcome credits")
+    wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
+    wallet_grant(user=other_user, amount=7_700, reason="someone else's")
+    page = browser.get(reverse("billing:statement")).content.decode()
+    assert "welcome credits" in page
+    assert "-2.50" in page
+    assert "7.50" in page
+    assert "someone else" not in page
+    assert "77.00" not in page
+
+
+def test_the_statement_filters_by_kind(browser, user):
+    wallet_grant(user=user, amount=1_000, reason="welcome credits")
+    wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
+    page = browser.get(reverse("billing:statement"), {"kind": "charge"}).content.decode()
+    assert "p:1" in page
+    assert "welcome credits" not in page
+
+
+def test_the_statement_exports_csv(browser, user, other_user):
+    wallet_grant(user=user, amount=1_000, reason="welcome")
+    wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
+    wallet_grant(user=other_user, amount=7_700, reason="theirs")
+    response = browser.get(reverse("billing:statement_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][-2:] == ["amount", "balance_after"]
+    assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
+        ("charge", "-2.50", "7.50"),
+        ("grant", "10.00", "10.00"),
+    ]
+
+
+def test_the_low_balance_threshold_is_saved_and_can_be_turned_off(browser, user):
+    browser.post(reverse("billing:low_balance"), {"threshold": "5.00"})
+    assert Account.objects.get(user=user).low_balance_threshold == 500
+    browser.post(reverse("billing:low_balance"), {"threshold": "-1"})
+    assert Account.objects.get(user=user).low_balance_threshold == 500
+    browser.post(reverse("billing:low_balance"), {"threshold": ""})
+    assert Account.objects.get(user=user).low_balance_threshold is None
+
+
+def test_the_navigation_shows_the_balance_and_links(browser, user):
+    wallet_grant(user=user, amount=4_200, reason="test")
+    page = browser.get(reverse("home")).content.decode()
+    assert "42.00" in page
+    assert reverse("billing:topup") in page
+    assert reverse("billing:statement") in page
