@@ -1,8 +1,155 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from predictions.models import Prediction
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from predictions.cases import CASES
+from predictions.models import MLModel, ModelVersion, Prediction
+from predictions.registry import (
+    RegistryError,
+    model_version_promote,
+    model_version_rollback,
+    model_version_upload,
+)
+
+
+@admin.register(MLModel)
+class MLModelAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "price_per_row", "is_active", "production"]
+    list_editable = ["price_per_row", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["slug", "title"]
+    readonly_fields = ["slug", "created_at"]
+    fields = ["slug", "title", "description", "price_per_row", "is_active", "created_at"]
+
+    @admin.display(description=_("production version"))
+    def production(self, obj: MLModel) -> str:
+        version = obj.versions.filter(status=ModelVersion.Status.PRODUCTION).first()
+        return f"v{version.version}" if version else "—"
+
+    # Models come from the cases (train_models creates them); deleting one would orphan
+    # its predictions' history.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ArtifactUploadForm(forms.Form):
+    case = forms.ChoiceField(label=_("Model"))
+    artifact = forms.FileField(
+        label=_("Artifact (.joblib)"),
+        help_text=_(
+            "A file written by predictions.registry.artifact_dumps. It is unpickled to be "
+            "checked: upload only files you trust."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [(slug, case.title) for slug, case in CASES.items()]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["model", "version", "status", "trained_at", "promoted_at", "short_sha256"]
+    list_filter = ["status", "model"]
+    list_select_related = ["model"]
+    search_fields = ["model__slug", "sha256", "data_fingerprint"]
+    ordering = ["model__slug", "-version"]
+    actions = ["promote", "roll_back"]
+    change_list_template = "admin/predictions/modelversion/change_list.html"
+    readonly_fields = [
+        "model",
+        "version",
+        "status",
+        "artifact",
+        "sha256",
+        "trained_at",
+        "promoted_at",
+        "created_at",
+        "data_fingerprint",
+        "metrics",
+        "input_schema",
+        "library_versions",
+        "card",
+    ]
+
+    @admin.display(description="sha256")
+    def short_sha256(self, obj: ModelVersion) -> str:
+        return obj.sha256[:12]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # new versions come from train_models or the upload view
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Promote the selected version to production"))
+    def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version."), messages.ERROR)
+            return
+        version = model_version_promote(version_id=queryset.get().pk)
+        self.log_change(request, version, f"Promoted v{version.version} to production.")
+        self.message_user(request, f"{version.model.slug} v{version.version} is in production.")
+
+    @admin.action(description=_("Roll back the selected versions' models"))
+    def roll_back(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        for slug in sorted(set(queryset.values_list("model__slug", flat=True))):
+            try:
+                version = model_version_rollback(slug=slug)
+            except RegistryError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.log_change(request, version, f"Rolled back to v{version.version}.")
+            self.message_user(request, f"{slug} rolled back to v{version.version}.")
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="predictions_modelversion_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("predictions.add_modelversion"):
+            raise PermissionDenied
+        form = ArtifactUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version = model_version_upload(
+                    slug=form.cleaned_data["case"], content=form.cleaned_data["artifact"].read()
+                )
+            except RegistryError as exc:
+                form.add_error("artifact", str(exc))
+            else:
+                self.log_addition(request, version, "Uploaded artifact.")
+                self.message_user(
+                    request,
+                    f"{version.model.slug} v{version.version} uploaded as a candidate.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:predictions_modelversion_change", args=[version.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Upload a model artifact"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/predictions/modelversion/upload.html", context)
+
 
 # --- Prediction records (prediction API helper) ---------------------------------------
 
@@ -18,11 +165,11 @@ class PredictionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Prediction._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -36,11 +36,11 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     matrix = np.asarray(production["confusion_matrix"], dtype=float)
     labels = production["labels"]
     size = max(3.2, 0.6 * len(labels) + 2)
-    fig = Figure(figsize=(size + 1, size), dpi=_DPI)
+    fig = Figure(figsize=(size, size), dpi=_DPI)
     ax = fig.add_subplot()
     # Row-normalised colours show recall per class; the numbers stay raw counts.
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for (row, col), count in np.ndenumerate(matrix):
         ax.text(
             col,
@@ -55,7 +55,6 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    fig.colorbar(image, ax=ax, label="share of the true class")
     fig.tight_layout()
     name = "confusion_matrix.png"
     fig.savefig(out_dir / name)
@@ -63,7 +62,7 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
         "file": name,
         "title": "Confusion matrix (production, out of fold)",
         "caption": "Every row was predicted by a model that never saw it during training; "
-        "colours are the share of each true class.",
+        "numbers are counts, the shade is the share of the true class.",
         "kind": "evaluation",
     }
 
@@ -106,3 +105,15 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
         "caption": "Both judged by the same protocol; error bars are the spread across folds.",
         "kind": "evaluation",
     }
+
+
+def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the card's metrics table: each metric with baseline and production mean ± std."""
+    rows = []
+    for name in _comparable(metrics):
+        row: dict[str, Any] = {"metric": name}
+        for which in ("baseline", "production"):
+            value = metrics[which][name]
+            row[which] = {"mean": value["mean"], "std": value.get("std") or 0.0}
+        rows.append(row)
+    return rows

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -51,6 +53,29 @@ def register_tiny(tiny_case, tiny_datasets_dir):  # type: ignore[no-untyped-def]
         )
 
     return register
+
+
+@pytest.fixture
+def trained_tiny(tiny_case):  # type: ignore[no-untyped-def]
+    """The tiny case trained by train_models: version 1 in production, with its figures."""
+    call_command("train_models", "--case", "tiny", stdout=StringIO())
+    return ModelVersion.objects.get(model__slug="tiny", version=1)
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _static_without_manifest(settings) -> None:  # type: ignore[no-untyped-def]
+    # Tests run with DEBUG off but without collectstatic: no manifest to look names up in.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 # --- Paid predictions (prediction API helper) ------------------------------------------

@@ -54,7 +54,9 @@ def test_it_predicts_and_charges_the_price_of_each_row(served, token_client, cus
         ({"inputs": [{"x1": 1}, [1, 2]]}, "1", "non_field_errors"),  # a row that is no object
     ],
 )
-def test_invalid_rows_are_named_and_cost_nothing(served, token_client, customer, body, where, field):
+def test_invalid_rows_are_named_and_cost_nothing(
+    served, token_client, customer, body, where, field
+):
     response = post(token_client, body)
 
     assert response.status_code == 400
@@ -102,7 +104,9 @@ def test_more_rows_than_allowed_are_refused(served, token_client, customer, sett
     assert wallet_balance(user=customer).balance == 100
 
 
-def test_without_enough_credits_it_answers_402_and_leaves_the_balance(served, token_client, customer):
+def test_without_enough_credits_it_answers_402_and_leaves_the_balance(
+    served, token_client, customer
+):
     response = post(token_client, {"inputs": [{"x1": 1}] * 15})  # 1.05 > 1.00
 
     assert response.status_code == 402

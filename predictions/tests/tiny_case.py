@@ -59,10 +59,10 @@ class TinyCase(Case):
         )
 
     def build_baseline(self) -> Any:
-        return LogisticRegression(C=0.001)
+        return LogisticRegression(C=0.001, solver="liblinear")
 
     def build_production(self) -> Any:
-        return LogisticRegression()
+        return LogisticRegression(solver="liblinear")
 
     def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
         cv = StratifiedKFold(3, shuffle=True, random_state=0)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from predictions.models import MLModel, ModelVersion
+from predictions.registry import model_version_promote
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_model_list_shows_each_active_model_with_its_price(client, trained_tiny):
+    response = client.get(reverse("predictions:model-list"))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Tiny test case" in body
+    assert "0.07 credits per row" in body
+    assert reverse("predictions:model-detail", args=["tiny"]) in body
+
+
+def test_the_model_list_hides_inactive_models(client, trained_tiny):
+    MLModel.objects.filter(slug="tiny").update(is_active=False)
+
+    response = client.get(reverse("predictions:model-list"))
+
+    assert "Tiny test case" not in response.content.decode()
+
+
+def test_the_nav_links_to_the_models(client):
+    response = client.get(reverse("home"))
+
+    assert reverse("predictions:model-list") in response.content.decode()
+
+
+def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(client, trained_tiny):
+    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    production = trained_tiny.metrics["production"]["roc_auc"]
+    assert f"{production['mean']:.4f} ± {production['std']:.4f}" in body
+    assert "<code>x1</code>" in body
+    assert "&quot;x1&quot;: 7.5" in body
+    assert "Stratified 3-fold cross-validation." in body
+    assert "roc_auc &gt;= 0.8" in body
+    assert "CC BY 4.0" in body
+    assert "Version 1" in body
+    figure_url = reverse("predictions:model-figure", args=["tiny", 1, "confusion_matrix.png"])
+    assert figure_url in body
+
+
+def test_the_model_card_says_when_a_version_misses_its_bar(client, trained_tiny):
+    ModelVersion.objects.filter(pk=trained_tiny.pk).update(
+        card={**trained_tiny.card, "promoted_below_bar": True}
+    )
+
+    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+
+    assert "misses its quality bar" in response.content.decode()
+
+
+def test_the_model_card_shows_the_production_version_after_a_promotion(
+    client, trained_tiny, register_tiny
+):
+    model_version_promote(version_id=register_tiny(roc_auc=0.91).pk)
+
+    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+
+    assert "Version 2" in response.content.decode()
+
+
+def test_an_unknown_model_card_is_not_found(client, tiny_case):
+    assert client.get(reverse("predictions:model-detail", args=["nope"])).status_code == 404
+
+
+def test_a_card_figure_is_served_without_debug_media(client, trained_tiny, settings):
+    settings.DEBUG = False
+    url = reverse("predictions:model-figure", args=["tiny", 1, "metrics.png"])
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["other.png", "..%2F1-x.joblib", "metrics.png.joblib"])
+def test_only_figures_listed_on_the_card_are_served(client, trained_tiny, name):
+    url = reverse("predictions:model-figure", args=["tiny", 1, "x"]).replace("/x", f"/{name}")
+
+    assert client.get(url).status_code == 404
