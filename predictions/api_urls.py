@@ -1,6 +1,7 @@
 from django.urls import path
 
 from predictions.api import views
+from predictions.batch import api as batch_api
 
 urlpatterns = [
     path("models", views.ModelListView.as_view(), name="api-models"),
@@ -8,4 +9,16 @@ urlpatterns = [
     path("models/<slug:slug>/predict", views.PredictView.as_view(), name="api-predict"),
     path("predictions", views.PredictionListView.as_view(), name="api-predictions"),
     path("predictions/<uuid:pk>", views.PredictionDetailView.as_view(), name="api-prediction"),
+]
+
+# --- Batch jobs ---------------------------------------------------------------------------
+urlpatterns += [
+    path("batches", batch_api.BatchListCreateView.as_view(), name="api-batch-list"),
+    path("batches/<int:job_id>", batch_api.BatchDetailView.as_view(), name="api-batch-detail"),
+    path(
+        "batches/<int:job_id>/result", batch_api.BatchResultView.as_view(), name="api-batch-result"
+    ),
+    path(
+        "batches/<int:job_id>/cancel", batch_api.BatchCancelView.as_view(), name="api-batch-cancel"
+    ),
 ]

@@ -1,0 +1,146 @@
+"""The batch API: POST /batches (multipart), list, detail, result, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.money import format_credits
+from billing.services import InsufficientCredits
+from predictions.batch.csvio import BatchFileError
+from predictions.batch.selectors import batch_job_for_user, batch_jobs_for_user
+from predictions.batch.services import (
+    IdempotencyConflict,
+    ModelUnavailable,
+    batch_job_cancel,
+    batch_job_create,
+    batch_upload_check,
+)
+from predictions.batch.views import result_response, upload_too_large
+from predictions.models import BatchJob
+
+
+class BatchCreateInput(serializers.Serializer):
+    model = serializers.SlugField(help_text="The model's slug, e.g. nhanes-age.")
+    file = serializers.FileField(help_text="UTF-8 CSV whose header names the model's fields.")
+
+
+class BatchOutput(serializers.ModelSerializer):
+    model = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    max_cost = serializers.SerializerMethodField(help_text='Credits held, e.g. "12.50".')
+    charged = serializers.SerializerMethodField(help_text='Credits charged, e.g. "12.50".')
+    rows_succeeded = serializers.IntegerField(read_only=True)
+    result_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BatchJob
+        fields = [
+            "id",
+            "model",
+            "status",
+            "original_name",
+            "rows_total",
+            "rows_done",
+            "rows_succeeded",
+            "rows_failed",
+            "max_cost",
+            "charged",
+            "cancel_requested",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result_url",
+        ]
+        read_only_fields = fields
+
+    def get_max_cost(self, job: BatchJob) -> str:
+        return format_credits(job.max_cost)
+
+    def get_charged(self, job: BatchJob) -> str:
+        return format_credits(job.charged)
+
+    def get_result_url(self, job: BatchJob) -> str | None:
+        if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED):
+            return None
+        url = reverse("api-batch-result", kwargs={"job_id": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+def _error(code: int, detail: Any, **extra: Any) -> Response:
+    return Response({"detail": detail, **extra}, status=code)
+
+
+class BatchListCreateView(GenericAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = BatchOutput
+
+    def get_queryset(self) -> Any:
+        return batch_jobs_for_user(user=self.request.user)
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        if upload_too_large(request._request):
+            limit = settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)
+            return _error(413, f"The file is larger than {limit} MB.")
+        data = BatchCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        try:
+            check = batch_upload_check(model_slug=data.validated_data["model"], upload=upload)
+            job, created = batch_job_create(
+                user=request.user,
+                check=check,
+                upload=upload,
+                original_name=upload.name or "upload.csv",
+                confirm=True,
+                idempotency_key=request.headers.get("Idempotency-Key") or None,
+            )
+        except BatchFileError as exc:
+            return Response({"file": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        except ModelUnavailable as exc:
+            return Response({"model": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        except IdempotencyConflict as exc:
+            return _error(422, str(exc))
+        except InsufficientCredits as exc:
+            return _error(
+                402,
+                "Insufficient credits to hold the maximum cost of this job.",
+                needed=format_credits(exc.needed),
+                available=format_credits(exc.available),
+            )
+        body = self.get_serializer(job).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class BatchDetailView(APIView):
+    def get(self, request: Request, job_id: int) -> Response:
+        job = batch_job_for_user(user=request.user, job_id=job_id)
+        return Response(BatchOutput(job, context={"request": request}).data)
+
+
+class BatchCancelView(APIView):
+    def post(self, request: Request, job_id: int) -> Response:
+        job = batch_job_cancel(job=batch_job_for_user(user=request.user, job_id=job_id))
+        return Response(BatchOutput(job, context={"request": request}).data)
+
+
+class BatchResultView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The body is a CSV file whatever the client accepts; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    def get(self, request: Request, job_id: int) -> Any:
+        return result_response(batch_job_for_user(user=request.user, job_id=job_id))
