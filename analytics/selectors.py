@@ -1,0 +1,566 @@
+"""Report queries. Every figure is aggregated in the database over an indexable
+`created_at` range (see `Period.bounds`); days are days of the site's time zone, and days
+without data are filled in here rather than left out.
+
+Each report returns `Table`s, the one object its page and its CSV export are drawn from.
+Analytics only reads: through the other apps' selectors where they offer the read, from
+their models otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from analytics.periods import Period, per_day
+from analytics.tables import Column, Table
+from billing.models import Hold, HoldStatus, Transfer, TransferKind
+from billing.money import format_credits
+from billing.selectors import Reconciliation, ledger_reconcile
+from predictions.models import BatchJob, MLModel, Prediction
+
+REVENUE_PREFIX = "revenue:"
+STATUSES = [choice.value for choice in Prediction.Status]
+SPENDING_KINDS = [TransferKind.CHARGE, TransferKind.HOLD_CAPTURE, TransferKind.REFUND]
+MONEY_IN_KINDS = [TransferKind.TOPUP, TransferKind.GRANT, TransferKind.ADJUSTMENT]
+TOP_USERS = 20
+# SQLite has no percentile aggregate: latency percentiles there are computed in Python
+# from at most this many of the newest rows (SQLite is for development, not for volume).
+LATENCY_SAMPLE_LIMIT = 50_000
+
+
+def _status_counts() -> dict[str, Any]:
+    return {status: Count("pk", filter=Q(status=status)) for status in STATUSES}
+
+
+def _with_total(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "total": sum(row[status] for status in STATUSES)}
+
+
+def _status_columns() -> list[Column]:
+    return [
+        Column("succeeded", _("Succeeded"), "int"),
+        Column("failed", _("Failed"), "int"),
+        Column("refused", _("Refused"), "int"),
+        Column("total", _("Total"), "int"),
+    ]
+
+
+def _model_slugs() -> list[str]:
+    return list(MLModel.objects.order_by("slug").values_list("slug", flat=True))
+
+
+# --- Predictions ------------------------------------------------------------------------
+
+
+def predictions_report(*, period: Period) -> list[Table]:
+    """Predictions per day and per model, by outcome."""
+    in_period = Prediction.objects.filter(**period.bounds()).order_by()
+    by_day = (
+        in_period.annotate(day=TruncDate("created_at")).values("day").annotate(**_status_counts())
+    )
+    empty = dict.fromkeys(STATUSES, 0)
+    days = per_day(period, ((row.pop("day"), row) for row in by_day), empty)
+    by_model = {
+        row.pop("model_version__model__slug"): row
+        for row in in_period.values("model_version__model__slug").annotate(**_status_counts())
+    }
+    return [
+        Table(
+            slug="per-day",
+            title=_("Predictions per day"),
+            columns=[Column("day", _("Day"), "date"), *_status_columns()],
+            rows=[_with_total({"day": day, **counts}) for day, counts in days],
+            chart=("day", "total"),
+        ),
+        Table(
+            slug="per-model",
+            title=_("Predictions per model"),
+            columns=[Column("model", _("Model")), *_status_columns()],
+            rows=[
+                _with_total({"model": slug, **by_model.get(slug, empty)}) for slug in _model_slugs()
+            ],
+            chart=("model", "total"),
+        ),
+    ]
+
+
+# --- Money ------------------------------------------------------------------------------
+
+
+def _signed_to_wallet() -> Case:
+    """The amount as the wallet sees it: positive in, negative out."""
+    return Case(
+        When(credit_id=F("wallet_id"), then=F("amount")),
+        default=-F("amount"),
+        output_field=BigIntegerField(),
+    )
+
+
+def _spent() -> Case:
+    """What a movement adds to spending: a charge or capture counts, a refund takes back."""
+    return Case(
+        When(kind=TransferKind.REFUND, then=-F("amount")),
+        default=F("amount"),
+        output_field=BigIntegerField(),
+    )
+
+
+def revenue_report(*, period: Period) -> list[Table]:
+    """Credits charged per model (revenue net of refunds), and per day with top-ups,
+    grants and adjustments (credits an operator took back count negative)."""
+    in_period = Transfer.objects.filter(**period.bounds()).order_by()
+    charged = dict(
+        in_period.filter(credit__code__startswith=REVENUE_PREFIX)
+        .values_list("credit__code")
+        .annotate(Sum("amount"))
+    )
+    refunded = dict(
+        in_period.filter(debit__code__startswith=REVENUE_PREFIX)
+        .values_list("debit__code")
+        .annotate(Sum("amount"))
+    )
+    accounts = sorted(set(charged) | set(refunded) | {REVENUE_PREFIX + s for s in _model_slugs()})
+    per_model = [
+        {
+            "model": code.removeprefix(REVENUE_PREFIX),
+            "charged": charged.get(code, 0),
+            "refunded": refunded.get(code, 0),
+            "revenue": charged.get(code, 0) - refunded.get(code, 0),
+        }
+        for code in accounts
+    ]
+    by_day = (
+        in_period.filter(kind__in=[*SPENDING_KINDS, *MONEY_IN_KINDS])
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            revenue=Sum(_spent(), filter=Q(kind__in=SPENDING_KINDS), default=0),
+            topups=Sum("amount", filter=Q(kind=TransferKind.TOPUP), default=0),
+            grants=Sum("amount", filter=Q(kind=TransferKind.GRANT), default=0),
+            adjustments=Sum(_signed_to_wallet(), filter=Q(kind=TransferKind.ADJUSTMENT), default=0),
+        )
+    )
+    empty = {"revenue": 0, "topups": 0, "grants": 0, "adjustments": 0}
+    days = per_day(period, ((row.pop("day"), row) for row in by_day), empty)
+    return [
+        Table(
+            slug="per-model",
+            title=_("Revenue per model"),
+            columns=[
+                Column("model", _("Model")),
+                Column("charged", _("Charged"), "credits"),
+                Column("refunded", _("Refunded"), "credits"),
+                Column("revenue", _("Revenue"), "credits"),
+            ],
+            rows=per_model,
+            chart=("model", "revenue"),
+        ),
+        Table(
+            slug="per-day",
+            title=_("Revenue, top-ups, grants and adjustments per day"),
+            columns=[
+                Column("day", _("Day"), "date"),
+                Column("revenue", _("Revenue"), "credits"),
+                Column("topups", _("Top-ups"), "credits"),
+                Column("grants", _("Grants"), "credits"),
+                Column("adjustments", _("Adjustments"), "credits"),
+            ],
+            rows=[{"day": day, **values} for day, values in days],
+            chart=("day", "revenue"),
+        ),
+    ]
+
+
+def top_users_report(*, period: Period, limit: int = TOP_USERS) -> list[Table]:
+    """The users who spent the most in the period (charges and captures net of refunds)."""
+    top = list(
+        Transfer.objects.filter(**period.bounds(), kind__in=SPENDING_KINDS)
+        .order_by()
+        .values_list("wallet_id")
+        .annotate(spent=Sum(_spent()))
+        .order_by("-spent", "wallet_id")[:limit]
+    )
+    users = dict(
+        User.objects.filter(wallet__id__in=[wallet for wallet, _spent in top]).values_list(
+            "wallet__id", "pk"
+        )
+    )
+    emails = dict(User.objects.filter(pk__in=users.values()).values_list("pk", "email"))
+    predictions = dict(
+        Prediction.objects.filter(**period.bounds(), user_id__in=users.values())
+        .order_by()
+        .values_list("user_id")
+        .annotate(Count("pk"))
+    )
+    rows = [
+        {
+            "rank": rank,
+            "email": emails[users[wallet]],
+            "spent": spent,
+            "predictions": predictions.get(users[wallet], 0),
+        }
+        for rank, (wallet, spent) in enumerate(top, start=1)
+    ]
+    return [
+        Table(
+            slug="top-users",
+            title=_("Top users by spending"),
+            columns=[
+                Column("rank", "#", "int"),
+                Column("email", _("User")),
+                Column("spent", _("Spent"), "credits"),
+                Column("predictions", _("Predictions"), "int"),
+            ],
+            rows=rows,
+        )
+    ]
+
+
+# --- People -----------------------------------------------------------------------------
+
+
+def users_report(*, period: Period) -> list[Table]:
+    """Active users (who asked for at least one prediction) and sign-ups per day."""
+    active = (
+        Prediction.objects.filter(**period.bounds())
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(Count("user_id", distinct=True))
+    )
+    signups = dict(
+        User.objects.filter(**period.bounds("date_joined"))
+        .order_by()
+        .annotate(day=TruncDate("date_joined"))
+        .values_list("day")
+        .annotate(Count("pk"))
+    )
+    return [
+        Table(
+            slug="per-day",
+            title=_("Active users and sign-ups per day"),
+            columns=[
+                Column("day", _("Day"), "date"),
+                Column("active", _("Active users"), "int"),
+                Column("signups", _("Sign-ups"), "int"),
+            ],
+            rows=[
+                {"day": day, "active": count, "signups": signups.get(day, 0)}
+                for day, count in per_day(period, active, 0)
+            ],
+            chart=("day", "active"),
+        )
+    ]
+
+
+# --- Service quality --------------------------------------------------------------------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks: what `percentile_cont` computes."""
+    if not sorted_values:
+        return None
+    position = fraction * (len(sorted_values) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(sorted_values) - 1)
+    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
+
+
+@dataclass(frozen=True)
+class ModelLatency:
+    requests: int
+    failed: int
+    p50: float | None
+    p95: float | None
+
+    @property
+    def error_rate(self) -> float | None:
+        return 100.0 * self.failed / self.requests if self.requests else None
+
+
+def latency_by_model(*, period: Period) -> dict[str, ModelLatency]:
+    """Per model slug: predictions that ran the model (succeeded or failed; a refusal for
+    credits says nothing of the model), how many failed, latency p50 and p95 in ms."""
+    ran = Prediction.objects.filter(
+        **period.bounds(), status__in=[Prediction.Status.SUCCEEDED, Prediction.Status.FAILED]
+    ).order_by()
+    slug = "model_version__model__slug"
+    counts = ran.values(slug).annotate(
+        requests=Count("pk"), failed=Count("pk", filter=Q(status=Prediction.Status.FAILED))
+    )
+    if connection.vendor == "postgresql":
+        rows = counts.annotate(
+            p50=PercentileCont("latency_ms", fraction=0.5),
+            p95=PercentileCont("latency_ms", fraction=0.95),
+        )
+        return {row.pop(slug): ModelLatency(**row) for row in rows}
+    samples: dict[str, list[float]] = defaultdict(list)
+    for model, latency in ran.order_by("-created_at").values_list(slug, "latency_ms")[
+        :LATENCY_SAMPLE_LIMIT
+    ]:
+        samples[model].append(latency)
+    result = {}
+    for row in counts:
+        values = sorted(samples[row[slug]])
+        result[row[slug]] = ModelLatency(
+            requests=row["requests"],
+            failed=row["failed"],
+            p50=percentile(values, 0.5),
+            p95=percentile(values, 0.95),
+        )
+    return result
+
+
+def latency_report(*, period: Period) -> list[Table]:
+    latencies = latency_by_model(period=period)
+    idle = ModelLatency(requests=0, failed=0, p50=None, p95=None)
+    rows = []
+    for slug in _model_slugs():
+        figures = latencies.get(slug, idle)
+        rows.append(
+            {
+                "model": slug,
+                "requests": figures.requests,
+                "failed": figures.failed,
+                "error_rate": figures.error_rate,
+                "p50": figures.p50,
+                "p95": figures.p95,
+            }
+        )
+    return [
+        Table(
+            slug="per-model",
+            title=_("Error rate and latency per model"),
+            columns=[
+                Column("model", _("Model")),
+                Column("requests", _("Model runs"), "int"),
+                Column("failed", _("Failed"), "int"),
+                Column("error_rate", _("Error rate, %"), "percent"),
+                Column("p50", _("Latency p50, ms"), "ms"),
+                Column("p95", _("Latency p95, ms"), "ms"),
+            ],
+            rows=rows,
+            chart=("model", "p95"),
+            note=_("Refusals for credits are left out: the model did not run."),
+        )
+    ]
+
+
+def batches_report(*, period: Period) -> list[Table]:
+    """Batch jobs created in the period by status, with their throughput: rows done per
+    second of running time, over the jobs that both started and finished."""
+    timed = Q(started_at__isnull=False, finished_at__isnull=False)
+    running_time = ExpressionWrapper(F("finished_at") - F("started_at"), DurationField())
+    by_status = {
+        row.pop("status"): row
+        for row in BatchJob.objects.filter(**period.bounds())
+        .order_by()
+        .values("status")
+        .annotate(
+            jobs=Count("pk"),
+            # Named apart from the columns: an annotation would shadow its column below.
+            total=Sum("rows_total"),
+            done=Sum("rows_done"),
+            failed=Sum("rows_failed"),
+            credits=Sum("charged"),
+            done_timed=Sum("rows_done", filter=timed),
+            seconds=Sum(running_time, filter=timed),
+        )
+    }
+    rows = []
+    for status in BatchJob.Status:
+        figures = by_status.get(status.value, {})
+        seconds = figures.get("seconds") or timedelta(0)
+        rows.append(
+            {
+                "status": status.value,
+                "jobs": figures.get("jobs", 0),
+                "rows_total": figures.get("total") or 0,
+                "rows_done": figures.get("done") or 0,
+                "rows_failed": figures.get("failed") or 0,
+                "charged": figures.get("credits") or 0,
+                "rows_per_second": (figures["done_timed"] or 0) / seconds.total_seconds()
+                if seconds.total_seconds() > 0
+                else None,
+            }
+        )
+    return [
+        Table(
+            slug="per-status",
+            title=_("Batch jobs by status"),
+            columns=[
+                Column("status", _("Status")),
+                Column("jobs", _("Jobs"), "int"),
+                Column("rows_total", _("Rows"), "int"),
+                Column("rows_done", _("Rows done"), "int"),
+                Column("rows_failed", _("Rows failed"), "int"),
+                Column("charged", _("Charged"), "credits"),
+                Column("rows_per_second", _("Rows per second"), "rate"),
+            ],
+            rows=rows,
+            chart=("status", "jobs"),
+        )
+    ]
+
+
+# --- Ledger -----------------------------------------------------------------------------
+
+
+def ledger_report(*, period: Period) -> list[Table]:
+    """The reconciliation (cached wallet columns against their transfers, and the sum of
+    all accounts), holds outstanding now, holds past their expiry that the scheduled task
+    has not released yet, and holds that expired in the period."""
+    reconciliation: Reconciliation = ledger_reconcile()
+    now = timezone.now()
+    groups = {
+        "outstanding": Q(status=HoldStatus.ACTIVE),
+        "overdue": Q(status=HoldStatus.ACTIVE, expires_at__lt=now),
+        "expired": Q(status=HoldStatus.EXPIRED, **period.bounds("settled_at")),
+    }
+    holds = Hold.objects.order_by().aggregate(
+        **{f"{name}_count": Count("pk", filter=q) for name, q in groups.items()},
+        **{f"{name}_amount": Sum("amount", filter=q, default=0) for name, q in groups.items()},
+    )
+    labels = {
+        "outstanding": _("Outstanding now"),
+        "overdue": _("Past expiry, not yet released"),
+        "expired": _("Expired in the period"),
+    }
+    return [
+        Table(
+            slug="reconciliation",
+            title=_("Reconciliation"),
+            columns=[Column("figure", _("Figure")), Column("value", _("Value"))],
+            rows=[
+                {
+                    "figure": _("Books balance"),
+                    "value": _("yes") if reconciliation.clean else _("NO"),
+                },
+                {"figure": _("Wallets checked"), "value": str(reconciliation.wallets)},
+                {
+                    "figure": _("Sum of all accounts (must be 0.00)"),
+                    "value": format_credits(reconciliation.total),
+                },
+                {"figure": _("Differences"), "value": str(len(reconciliation.differences))},
+            ],
+        ),
+        Table(
+            slug="differences",
+            title=_("Reconciliation differences"),
+            columns=[
+                Column("account", _("Account")),
+                Column("field", _("Field")),
+                Column("cached", _("Cached"), "credits"),
+                Column("computed", _("From transfers"), "credits"),
+            ],
+            rows=[difference.__dict__ for difference in reconciliation.differences],
+        ),
+        Table(
+            slug="holds",
+            title=_("Holds"),
+            columns=[
+                Column("holds", _("Holds")),
+                Column("count", _("Count"), "int"),
+                Column("amount", _("Credits"), "credits"),
+            ],
+            rows=[
+                {
+                    "holds": label,
+                    "count": holds[f"{name}_count"],
+                    "amount": holds[f"{name}_amount"],
+                }
+                for name, label in labels.items()
+            ],
+        ),
+    ]
+
+
+# --- One user's dashboard ---------------------------------------------------------------
+
+
+def user_spending_per_day(*, user: User, period: Period) -> Table:
+    """Credits the user spent per day (charges and captures net of refunds)."""
+    spent = (
+        Transfer.objects.filter(wallet__user=user, kind__in=SPENDING_KINDS, **period.bounds())
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(Sum(_spent()))
+    )
+    return Table(
+        slug="spending",
+        title=_("Credits spent per day"),
+        columns=[Column("day", _("Day"), "date"), Column("spent", _("Spent"), "credits")],
+        rows=[{"day": day, "spent": amount} for day, amount in per_day(period, spent, 0)],
+        chart=("day", "spent"),
+    )
+
+
+def user_predictions_per_model(*, user: User, period: Period) -> Table:
+    """The user's predictions per model and outcome, with rows and credits."""
+    rows = (
+        Prediction.objects.filter(user=user, **period.bounds())
+        .order_by("model_version__model__slug")
+        .values("model_version__model__slug")
+        .annotate(**_status_counts(), rows=Sum("rows"), cost=Sum("cost"))
+    )
+    return Table(
+        slug="predictions",
+        title=_("Predictions per model"),
+        columns=[
+            Column("model", _("Model")),
+            *_status_columns(),
+            Column("rows", _("Rows"), "int"),
+            Column("cost", _("Credits"), "credits"),
+        ],
+        rows=[_with_total({"model": row.pop("model_version__model__slug"), **row}) for row in rows],
+        chart=("model", "total"),
+    )
+
+
+def status_totals(table: Table) -> dict[str, int]:
+    """Succeeded / failed / refused summed over a per-model table."""
+    return {status: sum(row[status] for row in table.rows) for status in STATUSES}
+
+
+def user_predictions(*, user: User, period: Period) -> QuerySet[Prediction]:
+    """The user's predictions in the period, oldest first (the CSV export)."""
+    return (
+        Prediction.objects.filter(user=user, **period.bounds())
+        .select_related("model_version__model")
+        .order_by("created_at", "pk")
+    )
