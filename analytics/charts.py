@@ -15,6 +15,11 @@ TOP = 8
 MAX_X_LABELS = 8
 
 
+def _coordinate(value: float) -> str:
+    # format_html escapes its arguments into strings first: format numbers beforehand.
+    return f"{value:.1f}"
+
+
 def bar_chart(points: list[tuple[str, float, str]], *, title: str) -> SafeString:
     """An SVG bar chart of (label, value, value as shown) points, scaled to the largest."""
     if not points:
@@ -27,14 +32,13 @@ def bar_chart(points: list[tuple[str, float, str]], *, title: str) -> SafeString
     base = HEIGHT - BOTTOM
     bars = format_html_join(
         "",
-        '<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
-        "<title>{}: {}</title></rect>",
+        '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>',
         (
             (
-                LEFT + i * slot + (slot - bar) / 2,
-                base - value * scale,
-                bar,
-                value * scale,
+                _coordinate(LEFT + i * slot + (slot - bar) / 2),
+                _coordinate(base - value * scale),
+                _coordinate(bar),
+                _coordinate(value * scale),
                 label,
                 shown,
             )
@@ -43,9 +47,9 @@ def bar_chart(points: list[tuple[str, float, str]], *, title: str) -> SafeString
     )
     labels = format_html_join(
         "",
-        '<text class="x-label" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
+        '<text class="x-label" x="{}" y="{}" text-anchor="middle">{}</text>',
         (
-            (LEFT + i * slot + slot / 2, HEIGHT - 6, label)
+            (_coordinate(LEFT + i * slot + slot / 2), HEIGHT - 6, label)
             for i, (label, _value, _shown) in enumerate(points)
             if i % step == 0
         ),

@@ -519,7 +519,7 @@ def user_spending_per_day(*, user: User, period: Period) -> Table:
         .order_by()
         .annotate(day=TruncDate("created_at"))
         .values_list("day")
-        .annotate(Sum(_spent()))
+        .annotate(spent=Sum(_spent()))
     )
     return Table(
         slug="spending",
