@@ -22,6 +22,9 @@ class Report:
     title: str
     description: str
     build: Callable[..., list[Table]]
+    # Query-string switches the report accepts, e.g. ?reconcile=1 (an expensive part run
+    # only on request); each is passed to `build` as a bool.
+    switches: tuple[str, ...] = ()
 
 
 REPORTS = {
@@ -68,6 +71,7 @@ REPORTS = {
             _("Ledger health"),
             _("Reconciliation, holds outstanding and expired."),
             selectors.ledger_report,
+            switches=("reconcile",),
         ),
     ]
 }
@@ -86,7 +90,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     chosen = REPORTS[slug]
     form, period = period_from_query(request.GET)
-    tables = chosen.build(period=period)
+    switches = {name: request.GET.get(name) == "1" for name in chosen.switches}
+    tables = chosen.build(period=period, **switches)
     export = request.GET.get("csv")
     if export:
         table = next((table for table in tables if table.slug == export), None)
@@ -103,6 +108,9 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
             "reports": REPORTS.values(),
             "form": form,
             "period": period,
+            "query": period.querystring()
+            + "".join(f"&{name}=1" for name, on in switches.items() if on),
+            "switches": [name for name, on in switches.items() if not on],
             "tables": [
                 (table, bar_chart(table.chart_points(), title=table.title)) for table in tables
             ],

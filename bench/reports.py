@@ -130,6 +130,13 @@ JOIN billing_account rev ON rev.code = 'revenue:' || v.slug
 CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo
 CROSS JOIN (SELECT id FROM billing_account WHERE code = 'clearing:sandbox') AS clearing;
 
+-- An opening grant per wallet: no wallet goes below zero whatever the random draws.
+INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
+    balance_after, refund_of_id, description, created_by_id, created_at)
+SELECT 'grant', 'bench-opening:' || u.n, promo.id, u.wallet_id, u.wallet_id, 1000000, 0, NULL,
+       '', NULL, now() - interval '{DAYS} days' - interval '1 day'
+FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo;
+
 INSERT INTO billing_topup (user_id, amount, state, provider, provider_reference, checkout_url,
     expires_at, created_at, updated_at)
 SELECT u.user_id, 5000, 'succeeded', 'sandbox', 'bench-' || i, '', now(),
@@ -153,7 +160,7 @@ INSERT INTO predictions_batchjob (user_id, model_id, model_version_id, status, o
 SELECT h.user_id, v.model_id, v.id,
        (ARRAY['queued', 'running', 'done', 'done', 'done', 'failed', 'cancelled'])[1 + h.n %% 7],
        'rows.csv', 'bench/rows.csv', 1000, repeat('0', 64), '', 10, 10, h.n %% 3, 10, 100, 50,
-       h.hold_id, false, 1, NULL, '', NULL, h.created_at, h.created_at,
+       h.hold_id, false, 1, NULL, '', '', h.created_at, h.created_at,
        h.created_at + (1 + h.n %% 30) * interval '1 second'
 FROM (
     SELECT row_number() OVER (ORDER BY hold.id) AS n, hold.id AS hold_id, a.user_id,

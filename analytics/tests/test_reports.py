@@ -243,7 +243,9 @@ def test_ledger_health_shows_holds_outstanding_overdue_and_expired():
     )
     today = timezone.localdate()
 
-    reconciliation, differences, holds = selectors.ledger_report(period=Period(today, today))
+    holds, reconciliation, differences = selectors.ledger_report(
+        period=Period(today, today), reconcile=True
+    )
 
     assert _by(reconciliation, "figure")["Books balance"]["value"] == "yes"
     assert differences.rows == []
@@ -257,7 +259,9 @@ def test_ledger_health_shows_a_wallet_whose_cache_disagrees_with_its_transfers()
     Account.objects.filter(user=user).update(balance=1_100)
     today = timezone.localdate()
 
-    reconciliation, differences, _holds = selectors.ledger_report(period=Period(today, today))
+    _holds, reconciliation, differences = selectors.ledger_report(
+        period=Period(today, today), reconcile=True
+    )
 
     assert _by(reconciliation, "figure")["Books balance"]["value"] == "NO"
     assert [(row["field"], row["cached"], row["computed"]) for row in differences.rows] == [
@@ -270,3 +274,11 @@ def test_percentile_interpolates_between_ranks_like_percentile_cont():
     assert selectors.percentile([10.0, 20.0], 0.95) == pytest.approx(19.5)
     assert selectors.percentile([7.0], 0.95) == 7.0
     assert selectors.percentile([], 0.5) is None
+
+
+def test_the_reconciliation_runs_only_when_asked_for():
+    today = timezone.localdate()
+
+    tables = selectors.ledger_report(period=Period(today, today))
+
+    assert [table.slug for table in tables] == ["holds"]
