@@ -10,11 +10,12 @@ their models otherwise.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -303,14 +304,16 @@ def users_report(*, period: Period) -> list[Table]:
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+    """PostgreSQL's `percentile_cont(ARRAY[...]) WITHIN GROUP (ORDER BY expression)`: several
+    percentiles from one sort of the group."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
 
-    def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression: Any, *, fractions: Sequence[float], **extra: Any) -> None:
+        listed = ", ".join(f"{float(fraction)!r}::float8" for fraction in fractions)
+        super().__init__(expression, fractions=listed, **extra)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -335,31 +338,36 @@ class ModelLatency:
         return 100.0 * self.failed / self.requests if self.requests else None
 
 
-def latency_by_model(*, period: Period) -> dict[str, ModelLatency]:
-    """Per model slug: predictions that ran the model (succeeded or failed; a refusal for
+def latency_by_model(*, period: Period) -> dict[int, ModelLatency]:
+    """Per model id: predictions that ran the model (succeeded or failed; a refusal for
     credits says nothing of the model), how many failed, latency p50 and p95 in ms."""
     ran = Prediction.objects.filter(
         **period.bounds(), status__in=[Prediction.Status.SUCCEEDED, Prediction.Status.FAILED]
     ).order_by()
-    slug = "model_version__model__slug"
-    counts = ran.values(slug).annotate(
+    model = "model_version__model_id"
+    counts = ran.values(model).annotate(
         requests=Count("pk"), failed=Count("pk", filter=Q(status=Prediction.Status.FAILED))
     )
     if connection.vendor == "postgresql":
-        rows = counts.annotate(
-            p50=PercentileCont("latency_ms", fraction=0.5),
-            p95=PercentileCont("latency_ms", fraction=0.95),
-        )
-        return {row.pop(slug): ModelLatency(**row) for row in rows}
-    samples: dict[str, list[float]] = defaultdict(list)
-    for model, latency in ran.order_by("-created_at").values_list(slug, "latency_ms")[
+        rows = counts.annotate(latency=PercentileCont("latency_ms", fractions=(0.5, 0.95)))
+        return {
+            row[model]: ModelLatency(
+                requests=row["requests"],
+                failed=row["failed"],
+                p50=row["latency"][0],
+                p95=row["latency"][1],
+            )
+            for row in rows
+        }
+    samples: dict[int, list[float]] = defaultdict(list)
+    for model_id, latency in ran.order_by("-created_at").values_list(model, "latency_ms")[
         :LATENCY_SAMPLE_LIMIT
     ]:
-        samples[model].append(latency)
+        samples[model_id].append(latency)
     result = {}
     for row in counts:
-        values = sorted(samples[row[slug]])
-        result[row[slug]] = ModelLatency(
+        values = sorted(samples[row[model]])
+        result[row[model]] = ModelLatency(
             requests=row["requests"],
             failed=row["failed"],
             p50=percentile(values, 0.5),
@@ -372,8 +380,8 @@ def latency_report(*, period: Period) -> list[Table]:
     latencies = latency_by_model(period=period)
     idle = ModelLatency(requests=0, failed=0, p50=None, p95=None)
     rows = []
-    for slug in _model_slugs():
-        figures = latencies.get(slug, idle)
+    for model_id, slug in MLModel.objects.order_by("slug").values_list("pk", "slug"):
+        figures = latencies.get(model_id, idle)
         rows.append(
             {
                 "model": slug,
