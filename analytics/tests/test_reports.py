@@ -12,7 +12,7 @@ from analytics import selectors
 from analytics.periods import Period
 from analytics.tests.conftest import utc
 from analytics.tests.factories import BatchJobFactory, PredictionFactory
-from billing.models import Account, Hold, Transfer
+from billing.models import Account, Hold, Transfer, TransferKind
 from billing.services import (
     hold_create,
     holds_expire,
@@ -282,3 +282,15 @@ def test_the_reconciliation_runs_only_when_asked_for():
     tables = selectors.ledger_report(period=Period(today, today))
 
     assert [table.slug for table in tables] == ["holds"]
+
+
+def test_the_revenue_report_handles_every_kind_of_transfer_there_is():
+    # The report reads every transfer of the period unfiltered: a new kind must be placed.
+    assert set(TransferKind.values) == {
+        "charge",
+        "hold_capture",
+        "refund",
+        "topup",
+        "grant",
+        "adjustment",
+    }
