@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from billing.selectors import topups_of, wallet_balance, wallet_statement
 from billing.services import topup_create
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"})
 class CreditsField(serializers.Field):
     def __init__(self, *, min_units: int | None = None, max_units: int | None = None, **kwargs):
         self.min_units, self.max_units = min_units, max_units
@@ -36,16 +38,16 @@ class CreditsField(serializers.Field):
         return format_credits(value)
 
 
+class BalanceSerializer(serializers.Serializer):
+    balance = CreditsField()
+    held = CreditsField(help_text="Reserved by running batch jobs.")
+    available = CreditsField(help_text="What can be spent: balance - held.")
+
+
 class BalanceView(APIView):
+    @extend_schema(responses=BalanceSerializer)
     def get(self, request: Request) -> Response:
-        wallet = wallet_balance(user=request.user)
-        return Response(
-            {
-                "balance": format_credits(wallet.balance),
-                "held": format_credits(wallet.held),
-                "available": format_credits(wallet.available),
-            }
-        )
+        return Response(BalanceSerializer(wallet_balance(user=request.user)).data)
 
 
 class TransactionSerializer(serializers.ModelSerializer):
@@ -63,6 +65,7 @@ class TransactionFilterSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
 
+@extend_schema_view(get=extend_schema(parameters=[TransactionFilterSerializer]))
 class TransactionListView(generics.ListAPIView):
     """Every movement on the caller's wallet, newest first; `amount` is signed (money in is
     positive). Filters: `kind`, `date_from`, `date_to` (YYYY-MM-DD, inclusive)."""
@@ -97,6 +100,7 @@ class TopUpCreateSerializer(serializers.Serializer):
 
 
 class TopUpCreateView(APIView):
+    @extend_schema(request=TopUpCreateSerializer, responses={201: TopUpSerializer})
     def post(self, request: Request) -> Response:
         data = TopUpCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -108,6 +112,7 @@ class TopUpCreateView(APIView):
 
 
 class TopUpDetailView(APIView):
+    @extend_schema(responses=TopUpSerializer)
     def get(self, request: Request, pk: int) -> Response:
         topup = get_object_or_404(topups_of(user=request.user), pk=pk)
         return Response(TopUpSerializer(topup, context={"request": request}).data)

@@ -23,7 +23,9 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A user without money history can be deleted with the wallet; transfers protect
+        # the wallet (and so the user) once credits have moved.
+        on_delete=models.CASCADE,
         related_name="wallet",
     )
     code = models.CharField(
@@ -167,7 +169,7 @@ class HoldStatus(models.TextChoices):
 class Hold(models.Model):
     """Credits reserved on a wallet (counted in its `held`) until captured or released."""
 
-    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    wallet = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="holds")
     amount = models.BigIntegerField()
     reference = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
@@ -214,7 +216,7 @@ class TopUpState(models.TextChoices):
 class TopUp(models.Model):
     """A purchase of credits through a payment provider; credited once, when it succeeds."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     amount = models.BigIntegerField()
     state = models.CharField(max_length=10, choices=TopUpState.choices, default=TopUpState.PENDING)
     provider = models.CharField(max_length=40)

@@ -11,21 +11,25 @@ wallet change is undone in the same transaction and the first transfer is return
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import (
+    WalletRow,
+    transfer_insert,
+    wallet_credit,
+    wallet_debit,
+    wallet_reserve,
+    wallet_settle,
+)
 from billing.models import (
     Account,
     Hold,
@@ -36,9 +40,8 @@ from billing.models import (
     TransferKind,
 )
 from billing.money import InvalidAmount, check_credit_bounds, format_credits
+from billing.notifications import send_low_balance_email
 from billing.providers import get_provider
-
-logger = logging.getLogger(__name__)
 
 PROMOTIONS_ACCOUNT = "promotions"
 
@@ -78,106 +81,6 @@ class TopUpMismatch(BillingError):
     """A payment confirmation whose amount or provider reference is not the top-up's."""
 
 
-# --- Low-level ledger statements --------------------------------------------------------
-# Raw SQL because the ORM cannot UPDATE ... RETURNING, and reading the balance back would
-# cost a second round trip while the wallet row is locked (the hot path of every paid
-# prediction). Both SQLite (>= 3.35) and PostgreSQL accept this SQL.
-
-_ACCOUNT = Account._meta.db_table
-_TRANSFER = Transfer._meta.db_table
-
-
-@dataclass(frozen=True)
-class _WalletRow:
-    id: int
-    balance: int
-    low_balance_threshold: int | None
-
-
-def _wallet_update(set_sql: str, where_sql: str, params: list[object]) -> _WalletRow | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_ACCOUNT} SET {set_sql} WHERE {where_sql} "  # noqa: S608 (fixed SQL)
-            "RETURNING id, balance, low_balance_threshold",
-            params,
-        )
-        row = cursor.fetchone()
-    return _WalletRow(*row) if row else None
-
-
-def _wallet_debit(*, user_id: int, amount: int) -> _WalletRow | None:
-    return _wallet_update(
-        "balance = balance - %s",
-        "user_id = %s AND balance IS NOT NULL AND balance - held >= %s",
-        [amount, user_id, amount],
-    )
-
-
-def _wallet_credit(*, wallet_id: int, amount: int) -> _WalletRow:
-    row = _wallet_update(
-        "balance = balance + %s", "id = %s AND balance IS NOT NULL", [amount, wallet_id]
-    )
-    if row is None:
-        raise BillingError(f"Account {wallet_id} is not a wallet.")
-    return row
-
-
-def _transfer_insert(
-    *,
-    kind: str,
-    reference: str,
-    debit_id: int,
-    credit_id: int,
-    wallet: _WalletRow,
-    amount: int,
-    description: str,
-    created_by_id: int | None,
-    refund_of_id: int | None = None,
-) -> Transfer | None:
-    """Insert the transfer, or return None when (kind, reference) already exists."""
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_TRANSFER} (kind, reference, debit_id, credit_id, wallet_id, "  # noqa: S608
-            "amount, balance_after, refund_of_id, description, created_by_id, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (kind, reference) DO NOTHING RETURNING id",
-            [
-                kind,
-                reference,
-                debit_id,
-                credit_id,
-                wallet.id,
-                amount,
-                wallet.balance,
-                refund_of_id,
-                description,
-                created_by_id,
-                connection.ops.adapt_datetimefield_value(now),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    transfer = Transfer(
-        id=row[0],
-        kind=kind,
-        reference=reference,
-        debit_id=debit_id,
-        credit_id=credit_id,
-        wallet_id=wallet.id,
-        amount=amount,
-        balance_after=wallet.balance,
-        refund_of_id=refund_of_id,
-        description=description,
-        created_by_id=created_by_id,
-        created_at=now,
-    )
-    transfer._state.adding = False
-    transfer._state.db = connection.alias
-    return transfer
-
-
 def _existing_transfer(*, kind: str, reference: str) -> Transfer | None:
     return Transfer.objects.filter(kind=kind, reference=reference).first()
 
@@ -188,14 +91,6 @@ def _same_movement(existing: Transfer, *, user: User, amount: int) -> Transfer:
             f"Reference {existing.reference!r} was already used for another {existing.kind}."
         )
     return existing
-
-
-def _system_account_id(code: str) -> int:
-    account_id = Account.objects.filter(code=code).values_list("id", flat=True).first()
-    if account_id is None:
-        # Two first uses may race; the unique code makes one of them a plain read.
-        account_id = Account.objects.get_or_create(code=code)[0].id
-    return account_id
 
 
 def _wallet_id(user: User) -> int:
@@ -217,32 +112,15 @@ def _insufficient(*, user: User, amount: int) -> InsufficientCredits:
     return InsufficientCredits(needed=amount, balance=balance, available=balance - held)
 
 
-def _after_debit(*, user_id: int, wallet: _WalletRow, amount: int) -> None:
+def _after_debit(*, user_id: int, wallet: WalletRow, amount: int) -> None:
     threshold = wallet.low_balance_threshold
     # A debit "crosses" when it takes the balance from at or above the threshold to below it.
     # Debits on one wallet are serialised by its row lock, so exactly one debit crosses per
     # dip and the email goes once per crossing without storing any flag.
     if threshold is not None and wallet.balance < threshold <= wallet.balance + amount:
         transaction.on_commit(
-            partial(_send_low_balance_email, user_id=user_id, balance=wallet.balance)
+            partial(send_low_balance_email, user_id=user_id, balance=wallet.balance)
         )
-
-
-def _send_low_balance_email(*, user_id: int, balance: int) -> None:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    context = {"user": user, "balance": format_credits(balance)}
-    try:
-        send_mail(
-            subject=render_to_string("billing/email/low_balance_subject.txt", context).strip(),
-            message=render_to_string("billing/email/low_balance.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
-    except OSError:
-        # The debit is committed and must stand; a lost reminder is only logged.
-        logger.exception("Low-balance email to user %s failed", user_id)
 
 
 def _debit_to_system(
@@ -256,21 +134,19 @@ def _debit_to_system(
     created_by: User | None,
 ) -> Transfer:
     _require_positive(amount)
-    # Resolved before the wallet row is locked, to keep the lock short.
-    system_id = _system_account_id(system_code)
     existing = None
     # savepoint=False: inside a caller's transaction this adds no SAVEPOINT round trips; no
     # exception is raised inside the block except a database error, which must abort the
     # caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        wallet = _wallet_debit(user_id=user.pk, amount=amount)
+        wallet = wallet_debit(user_id=user.pk, amount=amount)
         if wallet is not None:
-            transfer = _transfer_insert(
+            transfer = transfer_insert(
                 kind=kind,
                 reference=reference,
-                debit_id=wallet.id,
-                credit_id=system_id,
                 wallet=wallet,
+                system=system_code,
+                outgoing=True,
                 amount=amount,
                 description=description,
                 created_by_id=created_by.pk if created_by else None,
@@ -279,7 +155,7 @@ def _debit_to_system(
                 _after_debit(user_id=user.pk, wallet=wallet, amount=amount)
                 return transfer
             # The reference was used before: give the credits back, return the first one.
-            _wallet_credit(wallet_id=wallet.id, amount=amount)
+            wallet_credit(wallet_id=wallet.id, amount=amount)
         existing = _existing_transfer(kind=kind, reference=reference)
     if existing is None:
         raise _insufficient(user=user, amount=amount)
@@ -292,20 +168,20 @@ def _credit_from_system(
     amount: int,
     kind: str,
     reference: str,
-    system_id: int,
+    system: int | str,
     description: str,
     created_by: User | None,
     refund_of_id: int | None = None,
 ) -> Transfer:
     _require_positive(amount)
     with transaction.atomic(savepoint=False):
-        wallet = _wallet_credit(wallet_id=wallet_id, amount=amount)
-        transfer = _transfer_insert(
+        wallet = wallet_credit(wallet_id=wallet_id, amount=amount)
+        transfer = transfer_insert(
             kind=kind,
             reference=reference,
-            debit_id=system_id,
-            credit_id=wallet_id,
             wallet=wallet,
+            system=system,
+            outgoing=False,
             amount=amount,
             description=description,
             created_by_id=created_by.pk if created_by else None,
@@ -313,7 +189,7 @@ def _credit_from_system(
         )
         if transfer is not None:
             return transfer
-        _wallet_credit(wallet_id=wallet_id, amount=-amount)
+        wallet_credit(wallet_id=wallet_id, amount=-amount)
         existing = _existing_transfer(kind=kind, reference=reference)
     assert existing is not None  # the INSERT just conflicted with it
     if existing.wallet_id != wallet_id or existing.amount != amount:
@@ -391,7 +267,7 @@ def wallet_grant(
         amount=amount,
         kind=TransferKind.GRANT,
         reference=reference,
-        system_id=_system_account_id(PROMOTIONS_ACCOUNT),
+        system=PROMOTIONS_ACCOUNT,
         description=reason.strip(),
         created_by=created_by,
     )
@@ -446,7 +322,7 @@ def transfer_refund(
         amount=amount,
         kind=TransferKind.REFUND,
         reference=reference,
-        system_id=original.credit_id,
+        system=original.credit_id,
         description=reason,
         created_by=created_by,
         refund_of_id=original.pk,
@@ -470,11 +346,7 @@ def hold_create(
     _require_positive(amount)
     hold = None
     with transaction.atomic(savepoint=False):
-        wallet = _wallet_update(
-            "held = held + %s",
-            "user_id = %s AND balance IS NOT NULL AND balance - held >= %s",
-            [amount, user.pk, amount],
-        )
+        wallet = wallet_reserve(user_id=user.pk, amount=amount)
         if wallet is not None:
             hold, created = Hold.objects.get_or_create(
                 reference=reference,
@@ -486,7 +358,7 @@ def hold_create(
                 },
             )
             if not created:
-                _wallet_update("held = held - %s", "id = %s", [amount, wallet.id])
+                wallet_settle(wallet_id=wallet.id, held=amount, spent=0)
     if hold is None:
         hold = Hold.objects.filter(reference=reference).first()
     if hold is None:
@@ -503,14 +375,9 @@ def _locked_hold(hold_id: int) -> Hold:
     return hold
 
 
-def _hold_settle(hold: Hold, *, status: str, captured: int = 0) -> _WalletRow:
+def _hold_settle(hold: Hold, *, status: str, captured: int = 0) -> WalletRow:
     """Move an active, locked hold to its final status and take it out of `held`."""
-    wallet = _wallet_update(
-        "balance = balance - %s, held = held - %s",
-        "id = %s",
-        [captured, hold.amount, hold.wallet_id],
-    )
-    assert wallet is not None
+    wallet = wallet_settle(wallet_id=hold.wallet_id, held=hold.amount, spent=captured)
     hold.status = status
     hold.captured_amount = captured if status == HoldStatus.CAPTURED else None
     hold.settled_at = timezone.now()
@@ -531,16 +398,15 @@ def hold_capture(*, hold_id: int, amount: int, revenue_account: str) -> Transfer
         return _existing_transfer(kind=TransferKind.HOLD_CAPTURE, reference=hold.reference)
     if not isinstance(amount, int) or not 0 <= amount <= hold.amount:
         raise InvalidAmount(f"Capture between 0 and {hold.amount}, not {amount!r}.")
-    system_id = _system_account_id(revenue_account) if amount else 0
     wallet = _hold_settle(hold, status=HoldStatus.CAPTURED, captured=amount)
     if amount == 0:
         return None
-    transfer = _transfer_insert(
+    transfer = transfer_insert(
         kind=TransferKind.HOLD_CAPTURE,
         reference=hold.reference,
-        debit_id=hold.wallet_id,
-        credit_id=system_id,
         wallet=wallet,
+        system=revenue_account,
+        outgoing=True,
         amount=amount,
         description=hold.description,
         created_by_id=None,
@@ -638,7 +504,7 @@ def topup_complete(
         amount=topup.amount,
         kind=TransferKind.TOPUP,
         reference=topup.transfer_reference,
-        system_id=_system_account_id(f"clearing:{provider}"),
+        system=f"clearing:{provider}",
         description=f"Top-up via {provider}",
         created_by=None,
     )

@@ -1,3 +1,5 @@
+import os
+
 from django.urls import path
 
 from predictions.api import views
@@ -22,3 +24,12 @@ urlpatterns += [
         "batches/<int:job_id>/cancel", batch_api.BatchCancelView.as_view(), name="api-batch-cancel"
     ),
 ]
+
+# Yardsticks for bench/api.py only (no auth, no validation): see predictions/bench_endpoints.py.
+if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
+    from predictions import bench_endpoints
+
+    urlpatterns += [
+        path("bench/<slug:slug>/bare", bench_endpoints.bare),
+        path("bench/<slug:slug>/billed", bench_endpoints.billed),
+    ]

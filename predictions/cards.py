@@ -55,16 +55,13 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    fig.tight_layout()
-    name = "confusion_matrix.png"
-    fig.savefig(out_dir / name)
-    return {
-        "file": name,
-        "title": "Confusion matrix (production, out of fold)",
-        "caption": "Every row was predicted by a model that never saw it during training; "
+    return _save(
+        fig,
+        out_dir / "confusion_matrix.png",
+        title="Confusion matrix (production, out of fold)",
+        caption="Every row was predicted by a model that never saw it during training; "
         "numbers are counts, the shade is the share of the true class.",
-        "kind": "evaluation",
-    }
+    )
 
 
 def _comparable(metrics: dict[str, dict[str, Any]]) -> list[str]:
@@ -96,15 +93,18 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
     ax.set_xticks(x, names, fontsize=9)
     ax.legend(fontsize=8)
     ax.set_title("mean ± std across folds; dashed: the bar", fontsize=9)
+    return _save(
+        fig,
+        out_dir / "metrics.png",
+        title="Baseline vs production",
+        caption="Both judged by the same protocol; error bars are the spread across folds.",
+    )
+
+
+def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str]:
     fig.tight_layout()
-    name = "metrics.png"
-    fig.savefig(out_dir / name)
-    return {
-        "file": name,
-        "title": "Baseline vs production",
-        "caption": "Both judged by the same protocol; error bars are the spread across folds.",
-        "kind": "evaluation",
-    }
+    fig.savefig(path)
+    return {"file": path.name, "title": title, "caption": caption, "kind": "evaluation"}
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -30,14 +30,15 @@ class PredictForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        for field in case.schema.fields:
+        self.schema_fields = _shown_fields(case)
+        for field in self.schema_fields:
             self.fields[field.name] = _form_field(field)
         if not self.is_bound:
             self.initial = {
                 "idempotency_key": uuid.uuid4().hex,
                 **{
                     f.name: _initial(f, case.example[f.name])
-                    for f in case.schema.fields
+                    for f in self.schema_fields
                     if f.name in case.example
                 },
             }
@@ -45,7 +46,7 @@ class PredictForm(forms.Form):
     def row(self) -> dict[str, Any]:
         """The cleaned form as one JSON row for `prediction_run` (call after is_valid)."""
         row: dict[str, Any] = {}
-        for field in self.case.schema.fields:
+        for field in self.schema_fields:
             value = _to_json(field, self.cleaned_data.get(field.name))
             if value is not None:
                 row[field.name] = value
@@ -59,6 +60,17 @@ class PredictForm(forms.Form):
                 target = name if name in self.fields else None
                 for message in messages:
                     self.add_error(target, message)
+
+
+def _shown_fields(case: Case) -> list[Field]:
+    """The case's fields, less optional ones that a multi-select already offers.
+
+    Case 1 accepts either a list of the permissions present or 241 separate 0/1 fields:
+    the form shows the one picker, not 241 number boxes.
+    """
+    fields = case.schema.fields
+    offered = {name for f in fields if f.kind == "multichoice" for name in f.choices}
+    return [f for f in fields if f.required or f.name not in offered]
 
 
 def _help(field: Field) -> str:
@@ -83,8 +95,9 @@ def _form_field(field: Field) -> forms.Field:
         for key, value in (("min", field.minimum), ("max", field.maximum))
         if value is not None
     }
-    if field.parser is not None and field.json_type not in (None, "number", "integer"):
-        # The case accepts a convenient text form too (e.g. "51 years 108 days").
+    if field.parser is not None and field.kind in ("number", "integer"):
+        # The case parses the value itself and may accept a convenient text form
+        # (e.g. "51 years 108 days"): a text box, numbers still sent as numbers.
         return forms.CharField(**common)
     if field.kind == "number":
         return forms.FloatField(widget=forms.NumberInput({**bounds, "step": "any"}), **common)
@@ -125,10 +138,10 @@ def _initial(field: Field, value: Any) -> Any:
 def _to_json(field: Field, value: Any) -> Any:
     if field.kind == "multichoice":
         # No box ticked is an answer ("none of these"), not a missing field.
-        return list(value or []) if value or field.required else None
+        return list(value or [])
     if value is None or value == "":
         return None
-    if isinstance(value, str) and field.parser is not None:
+    if isinstance(value, str) and field.parser is not None and field.kind in ("number", "integer"):
         try:
             return float(value) if "." in value else int(value)
         except ValueError:

@@ -5,8 +5,9 @@ the case slug, the input schema it was trained for and its metrics. The file's s
 recorded when the version is registered and checked before every unpickling, because
 unpickling runs code: a file changed on disk is refused, not loaded.
 
-Reads: `production_version`, `load_model`, `model_list`. Writes: `model_version_register`,
-`model_version_upload`, `model_version_promote`, `model_version_rollback`.
+Reads: `production_version`, `load_model`, `model_list`, `model_listing`.
+Writes: `model_version_register`, `model_version_upload`, `model_version_promote`,
+`model_version_rollback`.
 """
 
 from __future__ import annotations
@@ -78,9 +79,26 @@ class InvalidArtifact(RegistryError):
 
 @dataclass(frozen=True)
 class ModelListing:
+    """A case on offer, its MLModel and its production version (None until promoted).
+
+    Before its first training a case has no MLModel row yet: `model` is then an unsaved
+    one carrying the case's title and default price, so readers never meet None.
+    """
+
+    case: Case
     model: MLModel
     production: ModelVersion | None
-    case: Case
+
+
+def _listing(case: Case, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
+    if model is None:
+        model = MLModel(
+            slug=case.slug,
+            title=case.title,
+            description=case.description,
+            price_per_row=case.default_price,
+        )
+    return ModelListing(case=case, model=model, production=production)
 
 
 # --- artifacts ------------------------------------------------------------------------------
@@ -200,36 +218,36 @@ def _load_verified(version: ModelVersion) -> Any:
 
 
 def model_list() -> list[ModelListing]:
-    """Active models of registered cases, with their production version (or None)."""
+    """Every registered case except those an operator deactivated, in registry order."""
     production = Prefetch(
         "versions",
         queryset=ModelVersion.objects.filter(status=ModelVersion.Status.PRODUCTION),
         to_attr="production_versions",
     )
-    return [
-        ModelListing(
-            model=model,
-            production=model.production_versions[0] if model.production_versions else None,
-            case=CASES[model.slug],
-        )
-        for model in MLModel.objects.filter(is_active=True, slug__in=list(CASES)).prefetch_related(
-            production
-        )
-    ]
+    models = {
+        m.slug: m for m in MLModel.objects.filter(slug__in=list(CASES)).prefetch_related(production)
+    }
+    listings = []
+    for slug, case in CASES.items():
+        model = models.get(slug)
+        if model is not None and not model.is_active:
+            continue
+        shown = model.production_versions[0] if model and model.production_versions else None
+        listings.append(_listing(case, model, shown))
+    return listings
 
 
-def model_version_for_card(*, slug: str, version: int | None = None) -> ModelListing:
-    """A public model and the version its card shows (production unless `version` is given).
-
-    Raises `MLModel.DoesNotExist` / `ModelVersion.DoesNotExist` / `UnknownCase`.
-    """
+def model_listing(*, slug: str) -> ModelListing:
+    """One case on offer with its production version; raises `UnknownCase` when there is
+    no such case or an operator deactivated it."""
     case = get_case(slug)
-    model = MLModel.objects.get(slug=slug, is_active=True)
-    if version is None:
+    model = MLModel.objects.filter(slug=slug).first()
+    if model is not None and not model.is_active:
+        raise UnknownCase(slug)
+    shown = None
+    if model is not None:
         shown = model.versions.filter(status=ModelVersion.Status.PRODUCTION).first()
-    else:
-        shown = model.versions.get(version=version)
-    return ModelListing(model=model, production=shown, case=case)
+    return _listing(case, model, shown)
 
 
 def figure_file(*, version: ModelVersion, name: str) -> str | None:

@@ -195,9 +195,20 @@ _JSON_TYPES = {
 }
 
 
+# A check across fields of a clean row: returns field name -> messages (empty when fine).
+RowCheck = Callable[[Mapping[str, Any]], dict[str, list[str]]]
+
+
 @dataclass(frozen=True)
 class Schema:
+    """The fields of a row, plus `checks` that need several fields at once.
+
+    Checks run only when every field is clean, so they see clean values; they live here
+    rather than on the case so that every caller of `validate_rows` enforces them.
+    """
+
     fields: tuple[Field, ...]
+    checks: tuple[RowCheck, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -232,6 +243,9 @@ class Schema:
                 clean[f.name] = f.clean(row[f.name])
             except FieldError as exc:
                 errors[f.name] = [str(exc)]
+        if not errors:
+            for check in self.checks:
+                errors.update(check(clean))
         if errors:
             raise SchemaError({0: errors})
         return clean

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from predictions.cards import metrics_table
 from predictions.cases import UnknownCase
-from predictions.models import MLModel, ModelVersion
-from predictions.registry import figure_file, model_list, model_version_for_card
+from predictions.models import ModelVersion
+from predictions.registry import figure_file, model_list, model_listing
 from predictions.schema import describe_fields
 
 
@@ -24,8 +24,8 @@ def model_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        listing = model_version_for_card(slug=slug)
-    except (UnknownCase, MLModel.DoesNotExist):
+        listing = model_listing(slug=slug)
+    except UnknownCase:
         raise Http404("No such model.") from None
     case, version = listing.case, listing.production
     figures = []

@@ -20,10 +20,13 @@ from billing.providers.sandbox import SandboxProvider
 from billing.selectors import WalletBalance, ledger_reconcile, wallet_balance
 from billing.services import (
     InsufficientCredits,
+    RefundNotAllowed,
     hold_capture,
     hold_create,
+    holds_expire,
     topup_callback_process,
     topup_create,
+    transfer_refund,
     wallet_charge,
     wallet_grant,
 )
@@ -173,3 +176,40 @@ def test_without_the_guard_concurrent_debits_lose_updates():
     assert sum(r is True for r in results) == 10
     # Ten debits "succeeded" but only one is reflected: nine updates were lost.
     assert wallet_balance(user=user).balance == 900
+
+
+def test_concurrent_partial_refunds_never_exceed_the_charge():
+    user = _wallet_with(10)
+    charge = wallet_charge(user=user, amount=500, reference="p:refunded", revenue_account=REVENUE)
+    results = _race(
+        lambda n: transfer_refund(
+            transfer_id=charge.pk, amount=100, reference=f"r:{n}", reason="race"
+        ),
+        threads=12,
+    )
+    assert sum(isinstance(r, Transfer) for r in results) == 5
+    assert all(isinstance(r, Transfer | RefundNotAllowed) for r in results), results
+    assert wallet_balance(user=user).balance == 1000
+    assert ledger_reconcile().clean
+
+
+def test_expiry_racing_captures_settles_each_hold_once():
+    user = _wallet_with(10)
+    past = timezone.now() - timedelta(seconds=1)
+    holds = [
+        hold_create(user=user, amount=100, reference=f"job:{n}", expires_at=past) for n in range(5)
+    ]
+
+    def settle(n: int) -> object:
+        if n < 5:
+            return hold_capture(hold_id=holds[n].pk, amount=60, revenue_account=REVENUE)
+        return holds_expire()
+
+    results = _race(settle, threads=8)
+    captured = sum(isinstance(r, Transfer) for r in results[:5])
+    expired = sum(results[5:])
+    assert captured + expired == 5
+    assert wallet_balance(user=user) == WalletBalance(
+        balance=1000 - 60 * captured, held=0, available=1000 - 60 * captured
+    )
+    assert ledger_reconcile().clean

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.deletion import ProtectedError
 
 from billing.models import Account, Transfer
 
@@ -64,3 +65,13 @@ def test_a_reference_is_unique_per_kind(funded_user):
             amount=1,
             balance_after=0,
         )
+
+
+def test_a_user_without_money_history_can_be_deleted(user):
+    user.delete()
+    assert not Account.objects.filter(user__isnull=False).exists()
+
+
+def test_a_user_with_money_history_cannot_be_deleted(funded_user):
+    with pytest.raises(ProtectedError):
+        funded_user.delete()

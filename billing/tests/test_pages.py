@@ -174,3 +174,12 @@ def test_the_navigation_shows_the_balance_and_links(browser, user):
     assert "42.00" in page
     assert reverse("billing:topup") in page
     assert reverse("billing:statement") in page
+
+
+def test_a_reversed_date_range_is_explained_not_applied(browser, user):
+    wallet_grant(user=user, amount=1_000, reason="welcome credits")
+    page = browser.get(
+        reverse("billing:statement"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+    ).content.decode()
+    assert "The start date is after the end date." in page
+    assert "welcome credits" in page

@@ -8,6 +8,7 @@ by this serializer extension (drf-spectacular loads it when the views module imp
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,24 @@ def predict_examples() -> list[OpenApiExample]:
     ]
 
 
+def _own_enums(slug: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """Give each case's choice sets their own identity in drf-spectacular's enum hook.
+
+    The hook merges equal choice sets across components under one name and warns when
+    two fields share values ("female"/"male" as `gender` in one case and `sex` in
+    another); an id per case and field keeps every enum a component of its own case.
+    """
+    for name, prop in schema["properties"].items():
+        target = prop.get("items", prop)
+        if "enum" in target:
+            digest = hashlib.sha256(f"{slug}:{name}".encode()).hexdigest()
+            target["x-spec-enum-id"] = digest[:16]
+    if not schema.get("required"):
+        # OpenAPI 3.0 wants a non-empty list or none (case 1 has only optional fields).
+        schema.pop("required", None)
+    return schema
+
+
 class PredictRequestExtension(OpenApiSerializerExtension):
     target_class = "predictions.api.serializers.PredictRequestSerializer"
 
@@ -42,7 +61,7 @@ class PredictRequestExtension(OpenApiSerializerExtension):
         refs = []
         for slug, case in sorted(CASES.items()):
             row_schema = {
-                **case.schema.to_json_schema(),
+                **_own_enums(slug, case.schema.to_json_schema()),
                 "title": case.title,
                 "description": f"One input row of `{slug}`.",
                 "example": case.example,

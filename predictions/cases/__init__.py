@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from predictions.cases import (
+    android_malware,
+    cirrhosis_survival,
+    elder_monitoring,
+    glioma_grade,
+    nhanes_age,
+    product_category,
+)
 from predictions.cases.base import Case
 
-CASES: dict[str, Case] = {case.slug: case for case in ()}
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        android_malware.CASE,
+        product_category.CASE,
+        elder_monitoring.CASE,
+        nhanes_age.CASE,
+        cirrhosis_survival.CASE,
+        glioma_grade.CASE,
+    )
+}
 
 
 class UnknownCase(KeyError):

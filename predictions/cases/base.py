@@ -83,6 +83,10 @@ class Case(ABC):
     schema: ClassVar[Schema]
     example: ClassVar[dict[str, Any]]
     bars: ClassVar[tuple[Bar, ...]] = ()
+    # Columns of the dataset that must never be features (ids, the target in disguise).
+    leaky_columns: ClassVar[tuple[str, ...]] = ()
+    # Hundredths of a credit per predicted row; operators may change the price in the admin.
+    default_price: ClassVar[int] = 10
     # The metric a person should read first on the card.
     primary_metric: ClassVar[str]
     # One sentence on how the evaluation was done (folds, grouping, split).

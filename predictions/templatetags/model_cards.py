@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from predictions.registry import ModelListing, model_list
+
 register = template.Library()
 
 
@@ -21,3 +23,9 @@ def spread(value: dict[str, Any] | None) -> str:
     if not value:
         return "—"
     return f"{value['mean']:.4f} ± {value['std']:.4f}"
+
+
+@register.simple_tag
+def active_models() -> list[ModelListing]:
+    """The models on offer, for pages whose view knows nothing of predictions (the landing)."""
+    return model_list()

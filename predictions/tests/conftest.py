@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -67,15 +68,6 @@ def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
     user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
     client.force_login(user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings) -> None:  # type: ignore[no-untyped-def]
-    # Tests run with DEBUG off but without collectstatic: no manifest to look names up in.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 # --- Paid predictions (prediction API helper) ------------------------------------------
@@ -146,3 +138,8 @@ def enqueued(monkeypatch) -> list[tuple]:  # type: ignore[no-untyped-def]
     calls: list[tuple] = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))
     return calls
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return Path(settings.DATASETS_DIR)

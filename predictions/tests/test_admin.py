@@ -87,3 +87,17 @@ def test_people_who_are_not_staff_cannot_reach_the_upload(client, django_user_mo
 
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_staff_see_versions_their_details_and_the_upload_form(staff_client, trained_tiny):
+    listing = staff_client.get(reverse(CHANGELIST), {"status__exact": "production", "q": "tiny"})
+    detail = staff_client.get(
+        reverse("admin:predictions_modelversion_change", args=[trained_tiny.pk])
+    )
+    upload = staff_client.get(reverse(UPLOAD))
+
+    assert listing.status_code == detail.status_code == upload.status_code == 200
+    assert trained_tiny.sha256[:12] in listing.content.decode()
+    assert reverse(UPLOAD) in listing.content.decode()
+    assert trained_tiny.sha256 in detail.content.decode()
+    assert 'type="file"' in upload.content.decode()

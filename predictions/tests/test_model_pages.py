@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from predictions.cases import CASES
 from predictions.models import MLModel, ModelVersion
 from predictions.registry import model_version_promote
 
@@ -31,6 +32,28 @@ def test_the_nav_links_to_the_models(client):
     response = client.get(reverse("home"))
 
     assert reverse("predictions:model-list") in response.content.decode()
+
+
+def test_the_landing_page_lists_every_registered_case_even_before_training(client, tiny_case):
+    body = client.get(reverse("home")).content.decode()
+
+    for case in CASES.values():
+        assert case.title in body
+        assert reverse("predictions:model-detail", args=[case.slug]) in body
+    assert "0.07 credits per row" in body
+
+
+def test_an_untrained_model_has_a_card_that_says_so(client, tiny_case):
+    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+
+    assert response.status_code == 200
+    assert "has not been trained yet" in response.content.decode()
+
+
+def test_a_deactivated_model_has_no_card(client, trained_tiny):
+    MLModel.objects.filter(slug="tiny").update(is_active=False)
+
+    assert client.get(reverse("predictions:model-detail", args=["tiny"])).status_code == 404
 
 
 def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(client, trained_tiny):

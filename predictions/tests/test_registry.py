@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
 import joblib
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from predictions import registry
@@ -19,6 +22,7 @@ from predictions.registry import (
     NoProductionVersion,
     artifact_dumps,
     load_model,
+    model_list,
     model_version_promote,
     model_version_rollback,
     model_version_upload,
@@ -212,3 +216,74 @@ def _dumps(obj: object) -> bytes:
     buffer = io.BytesIO()
     joblib.dump(obj, buffer)
     return buffer.getvalue()
+
+
+def test_threads_asking_for_the_same_version_unpickle_it_once(register_tiny):
+    version = register_tiny()
+    real_load = registry.joblib.load
+    calls = []
+
+    def slow_load(handle):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        time.sleep(0.05)  # widen the window in which a second thread would load too
+        return real_load(handle)
+
+    with (
+        mock.patch.object(registry.joblib, "load", side_effect=slow_load),
+        ThreadPoolExecutor(max_workers=4) as pool,
+    ):
+        models = list(pool.map(lambda _: load_model(version), range(8)))
+
+    assert len(calls) == 1
+    assert all(model is models[0] for model in models)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_promotions_of_one_model_both_succeed_one_after_the_other(register_tiny):
+    first, second = register_tiny(), register_tiny()
+    barrier = threading.Barrier(2)
+
+    def promote(version_id: int) -> str:
+        barrier.wait()
+        try:
+            model_version_promote(version_id=version_id)
+            return "ok"
+        except IntegrityError:
+            return "collided"
+        finally:
+            connection.close()
+
+    real_make_production = registry._make_production
+
+    def slow_make_production(target):  # type: ignore[no-untyped-def]
+        time.sleep(0.2)  # both transactions are open at once unless the lock queues them
+        return real_make_production(target)
+
+    with (
+        mock.patch.object(registry, "_make_production", side_effect=slow_make_production),
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        outcomes = list(pool.map(promote, [first.pk, second.pk]))
+
+    # Without the model row lock both would archive "nobody" and one would hit the
+    # one-production index; with it the second waits and archives the first.
+    assert outcomes == ["ok", "ok"]
+    statuses = sorted(ModelVersion.objects.values_list("status", flat=True))
+    assert statuses == [Status.ARCHIVED, Status.PRODUCTION]
+
+
+def test_a_case_never_trained_is_listed_with_its_default_price_and_no_version(tiny_case):
+    [listing] = [item for item in model_list() if item.case is tiny_case]
+
+    assert listing.model.slug == "tiny"
+    assert listing.model.price_per_row == 7
+    assert listing.production is None
+    assert not MLModel.objects.exists()
+
+
+def test_a_deactivated_model_is_not_listed(register_tiny):
+    model_version_promote(version_id=register_tiny().pk)
+    MLModel.objects.filter(slug="tiny").update(is_active=False)
+
+    assert "tiny" not in {item.model.slug for item in model_list()}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.forms import DateTimeInput, NullBooleanSelect
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from billing.selectors import wallet_balance
+from predictions.cases import CASES
 from predictions.inference import prediction_run
 from predictions.models import Prediction
 from predictions.predict_form import PredictForm
@@ -155,3 +157,37 @@ def test_the_form_uses_convenient_widgets_for_each_kind():
         "smoker": None,
         "age": 7,
     }
+
+
+@pytest.mark.parametrize("slug", sorted(CASES))
+def test_every_case_form_submitted_as_prefilled_is_valid_input(slug):
+    case = CASES[slug]
+    shown = PredictForm(case=case)
+    data = {}
+    for name, field in shown.fields.items():
+        value = shown[name].value()
+        if isinstance(field.widget, NullBooleanSelect):
+            data[name] = {True: "true", False: "false"}.get(value, "unknown")
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = value
+        elif isinstance(field.widget, DateTimeInput):
+            data[name] = field.widget.format_value(value)
+        elif value is not None:
+            data[name] = str(value)
+
+    submitted = PredictForm(data, case=case)
+
+    assert submitted.is_valid(), submitted.errors
+    assert case.schema.validate_rows([submitted.row()])
+
+
+def test_the_model_card_carries_the_form(served, browser):
+    page = browser.get("/models/tiny/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'action="/models/tiny/predict/"' in html
+    assert 'name="x1"' in html

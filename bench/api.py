@@ -1,0 +1,379 @@
+"""Throughput of the paid prediction API beside its yardsticks, on one gunicorn server.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_api .venv/bin/python bench/api.py
+
+Sets the database up (migrate, train and promote case 4 `nhanes-age` once, a user with a
+token and plenty of credits), starts gunicorn with the bench-only endpoints mounted
+(MLBILLING_BENCH_ENDPOINTS=1) and drives single-row predictions over loopback HTTP with
+keep-alive connections (`wrk` when installed, else Python threads), then prints:
+
+  bare    the same model with no auth, no billing, no record          (yardstick a)
+  billed  + one guarded UPDATE of the wallet + one INSERT, raw SQL     (yardstick b)
+  full    POST /api/v1/models/nhanes-age/predict: token auth, validation, a fresh
+          Idempotency-Key, the ledger transfer and the prediction record
+  in-process case.predict loop, and the in-process prediction_run loop      (c)
+
+Targets (issue 5): full >= 60 % of billed and >= 1/3 of bare; p99 < 3x p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "nhanes-age"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mlb_bench_api"
+CREDITS = 10**12  # hundredths: no run can exhaust it
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per endpoint")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--client", default="auto", choices=["auto", "wrk", "python"])
+    return parser.parse_args()
+
+
+def server_env(database_url: str, media_root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "MEDIA_ROOT": str(media_root),
+        "MLBILLING_BENCH_ENDPOINTS": "1",
+        # One user drives everything: throttles must not be what is measured.
+        "THROTTLE_USER": "100000000/min",
+        "THROTTLE_PREDICT": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        # No collectstatic for a bench: whitenoise's warning about it is noise here.
+        "PYTHONWARNINGS": "ignore:No directory at",
+    }
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(env: dict[str, str]) -> dict[str, object]:
+    """Migrate, make sure case 4 serves, and return the bench user's token and ids."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from accounts.services import api_token_create, user_create_verified
+    from billing.selectors import wallet_balance
+    from billing.services import wallet_grant
+    from predictions import registry
+    from predictions.cases import CASES
+
+    call_command("migrate", verbosity=0)
+    if SLUG not in CASES:
+        sys.exit(f"Case {SLUG!r} is not registered in predictions.cases: nothing to bench.")
+    try:
+        registry.load_model(registry.production_version(slug=SLUG))
+    except registry.RegistryError:
+        print(f"Training {SLUG} (once per database)...", flush=True)
+        call_command("train_models", "--case", SLUG)
+    version = registry.production_version(slug=SLUG)
+    user = user_create_verified(email="bench@mlbilling.local", password=secrets.token_urlsafe())
+    available = wallet_balance(user=user).available
+    if available < CREDITS // 2:
+        wallet_grant(user=user, amount=CREDITS - available, reason="bench/api.py")
+    key = api_token_create(user=user, name="bench")[1]
+    return {"key": key, "user_id": user.pk, "version": version, "case": CASES[SLUG]}
+
+
+def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "mlbilling.wsgi:application",
+        f"--workers={args.workers}",
+        f"--worker-class={args.worker_class}",
+        f"--bind=127.0.0.1:{args.port}",
+        "--log-level=warning",
+    ]
+    if args.worker_class == "gthread":
+        command.append(f"--threads={args.threads}")
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+            conn.request("GET", "/api/v1/models")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not answer within 30 s")
+
+
+# --- clients ----------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = %(body)s
+local auth = %(auth)s
+local counter = 0
+local tid = 0
+local next_tid = 0
+function setup(thread)
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
+end
+function request()
+  counter = counter + 1
+  local headers = {["Content-Type"] = "application/json", ["Host"] = wrk.headers["Host"]}
+  if auth ~= "" then
+    headers["Authorization"] = auth
+    headers["Idempotency-Key"] = string.format("%(run)s-%%d-%%d", tid, counter)
+  end
+  return wrk.format(nil, nil, headers, nil)
+end
+"""
+
+
+def run_wrk(url: str, body: str, auth: str, clients: int, duration: float) -> dict[str, float]:
+    run = secrets.token_hex(4)
+    script = WRK_SCRIPT % {"body": json.dumps(body), "auth": json.dumps(auth), "run": run}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{clients}",
+                f"-d{max(1, round(duration))}s",
+                "--latency",
+                "-s",
+                handle.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=duration + 30,
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def run_python(url: str, body: str, auth: str, clients: int, duration: float) -> dict[str, float]:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        counter = 0
+        while time.monotonic() < stop_at:
+            counter += 1
+            headers = {"Content-Type": "application/json"}
+            if auth:
+                headers["Authorization"] = auth
+                headers["Idempotency-Key"] = f"py-{index}-{counter}-{secrets.token_hex(4)}"
+            started = time.perf_counter()
+            conn.request("POST", target, body, headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += response.status >= 300
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "errors": errors[0],
+        "socket_errors": "",
+    }
+
+
+# --- in process -------------------------------------------------------------------------
+
+
+def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float]]:
+    from django.contrib.auth import get_user_model
+
+    from predictions import registry
+    from predictions.inference import prediction_run
+
+    case = setup["case"]
+    model = registry.load_model(setup["version"])
+    user = get_user_model().objects.get(pk=setup["user_id"])
+
+    def timed(call, count: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+        for _ in range(50):
+            call()
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        return {
+            "rps": 1000 / statistics.fmean(times),
+            "p50": times[len(times) // 2],
+            "p99": times[int(len(times) * 0.99)],
+            "errors": 0,
+        }
+
+    return {
+        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), 3000),
+        "prediction_run": timed(
+            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), 500
+        ),
+    }
+
+
+def full_path_queries(setup: dict[str, object], body: str) -> list[str]:
+    """The SQL of one paid prediction, through Django's test client (no server)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {setup['key']}")
+    path = f"/api/v1/models/{SLUG}/predict"
+    for _ in range(3):  # warm: token touch, caches
+        client.post(path, body, content_type="application/json")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=secrets.token_hex(8)
+        )
+    assert response.status_code == 200, response.content
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def main() -> None:
+    args = parse_args()
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not database_url.startswith("postgres"):
+        sys.exit("bench/api.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+    client_kind = args.client
+    if client_kind == "auto":
+        client_kind = "wrk" if shutil.which("wrk") else "python"
+    drive = run_wrk if client_kind == "wrk" else run_python
+
+    ensure_database(database_url)
+    media_root = Path(tempfile.gettempdir()) / f"{urlsplit(database_url).path.strip('/')}-media"
+    env = server_env(database_url, media_root)
+    setup = setup_django(env)
+    row = setup["case"].example
+    body = json.dumps({"inputs": [row]})
+
+    queries = full_path_queries(setup, body)
+    print(f"\nSQL of one paid prediction ({len(queries)} statements):")
+    for sql in queries:
+        print("   ", sql[:150])
+
+    base = f"http://127.0.0.1:{args.port}/api/v1"
+    targets = {
+        "bare": (f"{base}/bench/{SLUG}/bare", ""),
+        "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
+        "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
+    }
+    server = start_server(args, env)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+    try:
+        for url, auth in targets.values():  # warm every worker: model load, connections
+            drive(url, body, auth, args.clients, 2)
+        # Interleaved rounds, so that a noisy neighbour hurts every endpoint alike.
+        for _ in range(args.rounds):
+            for name, (url, auth) in targets.items():
+                results[name].append(drive(url, body, auth, args.clients, args.duration))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    local = in_process(setup, row)
+    print(
+        f"\n{args.workers} x gunicorn {args.worker_class}"
+        f"{f' ({args.threads} threads)' if args.worker_class == 'gthread' else ''}, "
+        f"{args.clients} keep-alive connections ({client_kind}), {args.rounds} x "
+        f"{args.duration:g} s per endpoint, median round shown\n"
+    )
+    print(f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>9}")
+    summary: dict[str, dict[str, float]] = {}
+    for name, rounds in results.items():
+        rounds.sort(key=lambda r: r["rps"])
+        summary[name] = rounds[len(rounds) // 2]
+    summary.update({f"in-process {k}": v for k, v in local.items()})
+    for name, r in summary.items():
+        print(
+            f"{name:<22}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
+            f"{r['p99'] / r['p50']:>9.1f}{r['errors']:>9}"
+        )
+    full, billed, bare = summary["full"]["rps"], summary["billed"]["rps"], summary["bare"]["rps"]
+    print(
+        f"\nfull / billed = {full / billed:.0%} (target >= 60 %), "
+        f"full / bare = {full / bare:.0%} (target >= 33 %), "
+        f"full p99 / p50 = {summary['full']['p99'] / summary['full']['p50']:.1f} (target < 3)"
+    )
+    print("all rounds (req/s):", {n: [round(r["rps"]) for r in rs] for n, rs in results.items()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Debits per second on one hot wallet: the billing service beside raw SQL.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_ledger
+    .venv/bin/python bench/ledger.py [--seconds 2] [--rounds 3] [--clients 1 4 16]
+
+The database is created if missing and migrated. For each concurrency (1, 4, 16 clients,
+each a process, or a thread with --mode threads, with its own connection) it runs
+`billing.services.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
+written in raw SQL through psycopg, each on a fresh wallet, and checks that no update was
+lost: final balance = start - successes, and one transfer per success. Prints a table;
+exits non-zero if any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import os
+import queue
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ["DEBUG"] = "false"  # DEBUG records every query, which would slow the service
+
+import psycopg  # noqa: E402
+
+START_UNITS = 100_000_000
+REVENUE = "revenue:bench"
+
+
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_clients(
+    clients: int,
+    seconds: float,
+    debit: Callable[[int, int], bool],
+    close: Callable[[], None],
+    mode: str,
+) -> tuple[int, float]:
+    """Each client calls debit(client, n) in a loop until time is up, then close();
+    returns the number of successful debits and the seconds the slowest client ran.
+    Clients are processes (like gunicorn sync workers: no shared GIL) or threads."""
+    if mode == "processes":
+        context = multiprocessing.get_context("fork")
+        barrier, results, spawn = context.Barrier(clients + 1), context.Queue(), context.Process
+    else:
+        barrier, results, spawn = threading.Barrier(clients + 1), queue.Queue(), threading.Thread
+
+    def client(index: int) -> None:
+        done = 0
+        barrier.wait()
+        started = time.monotonic()
+        try:
+            for n in itertools.count():
+                if time.monotonic() >= started + seconds:
+                    break
+                done += debit(index, n)
+        finally:
+            close()
+            results.put((done, time.monotonic() - started))
+
+    workers = [spawn(target=client, args=(i,)) for i in range(clients)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    reports = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return sum(done for done, _ in reports), max(elapsed for _, elapsed in reports)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="per cell and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating service/raw runs; medians shown"
+    )
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL database (it is created if missing).")
+        return 2
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from accounts.models import User
+    from billing.models import Account, Transfer
+    from billing.selectors import ledger_reconcile
+    from billing.services import wallet_charge, wallet_grant
+
+    call_command("migrate", verbosity=0)
+    run_id = time.strftime("%Y%m%d%H%M%S")
+    revenue_id = Account.objects.get_or_create(code=REVENUE)[0].pk
+    conninfo = url.replace("postgres://", "postgresql://", 1)
+
+    def fresh_wallet(label: str) -> User:
+        user = User.objects.create_user(email=f"bench-{label}-{run_id}@example.com")
+        wallet_grant(user=user, amount=START_UNITS, reason="bench funds")
+        return user
+
+    def service_debit(user: User, label: str) -> Callable[[int, int], bool]:
+        def debit(client: int, n: int) -> bool:
+            wallet_charge(
+                user=user,
+                amount=1,
+                reference=f"bench:{label}:{client}:{n}",
+                revenue_account=REVENUE,
+            )
+            return True
+
+        return debit
+
+    local = threading.local()
+
+    def raw_close() -> None:
+        if hasattr(local, "conn"):
+            local.conn.close()
+            del local.conn
+
+    def raw_debit(wallet_id: int, label: str) -> Callable[[int, int], bool]:
+
+        def debit(client: int, n: int) -> bool:
+            if not hasattr(local, "conn"):
+                local.conn = psycopg.connect(conninfo, autocommit=True)
+            conn = local.conn
+            with conn.transaction():
+                row = conn.execute(
+                    "UPDATE billing_account SET balance = balance - %s "
+                    "WHERE id = %s AND balance - held >= %s RETURNING balance",
+                    [1, wallet_id, 1],
+                ).fetchone()
+                if row is None:
+                    return False
+                conn.execute(
+                    "INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, "
+                    "wallet_id, amount, balance_after, description, created_at) "
+                    "VALUES ('charge', %s, %s, %s, %s, %s, %s, '', now())",
+                    [f"bench:{label}:{client}:{n}", wallet_id, revenue_id, wallet_id, 1, row[0]],
+                )
+            return True
+
+        return debit
+
+    def measure(path: str, clients: int, round_: int) -> tuple[float, bool]:
+        label = f"{run_id}-{path}-{clients}-{round_}"
+        user = fresh_wallet(label)
+        wallet_id = Account.objects.get(user=user).pk
+        if path == "service":
+            # Django connections are per thread (persistent, as in production).
+            debit, close = service_debit(user, label), lambda: connection.close()
+        else:
+            debit, close = raw_debit(wallet_id, label), raw_close
+        # Forked clients must not share the parent's connection.
+        connections.close_all()
+        done, elapsed = run_clients(clients, args.seconds, debit, close, args.mode)
+        balance = Account.objects.get(pk=wallet_id).balance
+        transfers = Transfer.objects.filter(wallet_id=wallet_id, kind="charge").count()
+        intact = balance == START_UNITS - done and transfers == done
+        return done / elapsed, intact
+
+    print(
+        f"one hot wallet, PostgreSQL, clients are {args.mode}; median of {args.rounds} "
+        f"alternating rounds of {args.seconds:g} s"
+    )
+    header = ("clients", "service debits/s", "raw SQL debits/s", "ratio", "lost updates")
+    print(f"{header[0]:>7} | {header[1]:>16} | {header[2]:>16} | {header[3]:>5} | {header[4]}")
+    print("-" * 72)
+    all_ok = True
+    for clients in args.clients:
+        rates: dict[str, list[float]] = {"service": [], "raw": []}
+        ok = True
+        for round_ in range(args.rounds):
+            # Alternate which path goes first, so a load change on the machine hits both.
+            for path in ("service", "raw") if round_ % 2 == 0 else ("raw", "service"):
+                rate, intact = measure(path, clients, round_)
+                rates[path].append(rate)
+                ok &= intact
+        service_rate, raw_rate = (
+            statistics.median(rates["service"]),
+            statistics.median(rates["raw"]),
+        )
+        all_ok &= ok
+        print(
+            f"{clients:>7} | {service_rate:>16,.0f} | {raw_rate:>16,.0f} | "
+            f"{service_rate / raw_rate:>5.2f} | {'0' if ok else 'MISMATCH'}"
+        )
+    reconciled = ledger_reconcile().clean
+    print(f"reconcile: {'clean' if reconciled else 'DIFFERENCES'}")
+    connection.close()
+    return 0 if all_ok and reconciled else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

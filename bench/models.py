@@ -1,0 +1,99 @@
+"""In-process serving latency of every production model: the case's input path vs the model.
+
+For each registered case with a production version, times
+- "input path": `schema.validate_rows` + `case.predict` on JSON-like rows (what the API does
+  after parsing the body), with the model from `load_model` (sha256-checked, cached);
+- "bare model": the estimator alone on a NumPy array prepared in advance
+  (`predict_proba`, else `decision_function`/`score_samples`/`predict`);
+for 1 row and for 1,000 rows (the example row repeated), median and p99, and their ratio.
+The target is a ratio under 2x for 1 row.
+
+    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/models.py [--case SLUG]
+
+Needs trained models (`manage.py train_models`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django
+
+django.setup()
+
+from predictions.cases import CASES  # noqa: E402
+from predictions.registry import NoProductionVersion, load_model, production_version  # noqa: E402
+
+REPEATS = {1: 300, 1000: 20}
+
+
+def timings(call: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """Median and p99 of `repeats` calls, in milliseconds (after two warm-up calls)."""
+    call()
+    call()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def bare_call(model: Any) -> Callable[[Any], Any]:
+    for name in ("predict_proba", "decision_function", "score_samples", "predict"):
+        if hasattr(model, name):
+            return getattr(model, name)
+    raise TypeError(f"{type(model).__name__} has no prediction method")
+
+
+def bench_case(slug: str, case: Any, model: Any) -> list[str]:
+    predict = bare_call(model)
+    lines = []
+    for rows in (1, 1000):
+        raw = [dict(case.example) for _ in range(rows)]
+        matrix = case.rows_to_matrix(case.schema.validate_rows(raw))
+        path_med, path_p99 = timings(
+            lambda raw=raw: case.predict(model, case.schema.validate_rows(raw)), REPEATS[rows]
+        )
+        bare_med, bare_p99 = timings(lambda matrix=matrix: predict(matrix), REPEATS[rows])
+        lines.append(
+            f"{slug:<20} {rows:>5} {path_med:>9.3f} / {path_p99:>8.3f} "
+            f"{bare_med:>9.3f} / {bare_p99:>8.3f} {path_med / bare_med:>5.2f}x"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", help="only this case")
+    args = parser.parse_args()
+    header = f"{'case':<20} {'rows':>5} {'input path ms':>20} {'bare model ms':>20} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    for slug, case in CASES.items():
+        if args.case and slug != args.case:
+            continue
+        try:
+            model = load_model(production_version(slug=slug))
+        except NoProductionVersion:
+            print(f"{slug:<20} not trained: run manage.py train_models --case {slug}")
+            continue
+        for line in bench_case(slug, case, model):
+            print(line)
+    print("\nms: median / p99; ratio: input path median over bare model median.")
+
+
+if __name__ == "__main__":
+    main()

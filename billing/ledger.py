@@ -1,0 +1,151 @@
+"""The SQL of the ledger: the few statements that change wallets and insert transfers.
+
+Raw SQL because the ORM cannot UPDATE ... RETURNING, and reading the balance back would
+cost a second round trip while the wallet row is locked (the hot path of every paid
+prediction). Both SQLite (>= 3.35) and PostgreSQL accept it. Only `billing.services` calls
+these. They raise no domain errors (a missing wallet is a programming error), so callers
+can run them inside `atomic(savepoint=False)` and decide from what they return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from billing.models import Account, Transfer
+
+_ACCOUNT = Account._meta.db_table
+_TRANSFER = Transfer._meta.db_table
+
+
+@dataclass(frozen=True)
+class WalletRow:
+    id: int
+    balance: int
+    low_balance_threshold: int | None
+
+
+def wallet_update(set_sql: str, where_sql: str, params: list[object]) -> WalletRow | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ACCOUNT} SET {set_sql} WHERE {where_sql} "  # noqa: S608 (fixed SQL)
+            "RETURNING id, balance, low_balance_threshold",
+            params,
+        )
+        row = cursor.fetchone()
+    return WalletRow(*row) if row else None
+
+
+def wallet_debit(*, user_id: int, amount: int) -> WalletRow | None:
+    return wallet_update(
+        "balance = balance - %s",
+        "user_id = %s AND balance IS NOT NULL AND balance - held >= %s",
+        [amount, user_id, amount],
+    )
+
+
+def wallet_reserve(*, user_id: int, amount: int) -> WalletRow | None:
+    """Hold `amount` if it is available; None if not."""
+    return wallet_update(
+        "held = held + %s",
+        "user_id = %s AND balance IS NOT NULL AND balance - held >= %s",
+        [amount, user_id, amount],
+    )
+
+
+def wallet_settle(*, wallet_id: int, held: int, spent: int) -> WalletRow:
+    """Take `held` out of the reserve and `spent` (<= held) out of the balance."""
+    row = wallet_update(
+        "balance = balance - %s, held = held - %s", "id = %s", [spent, held, wallet_id]
+    )
+    if row is None:
+        raise Account.DoesNotExist(f"No wallet {wallet_id}.")
+    return row
+
+
+def wallet_credit(*, wallet_id: int, amount: int) -> WalletRow:
+    row = wallet_update(
+        "balance = balance + %s", "id = %s AND balance IS NOT NULL", [amount, wallet_id]
+    )
+    if row is None:
+        raise Account.DoesNotExist(f"Account {wallet_id} is not a wallet.")
+    return row
+
+
+def transfer_insert(
+    *,
+    kind: str,
+    reference: str,
+    wallet: WalletRow,
+    system: int | str,
+    outgoing: bool,
+    amount: int,
+    description: str,
+    created_by_id: int | None,
+    refund_of_id: int | None = None,
+) -> Transfer | None:
+    """Insert a transfer between the wallet and a system account (given by id or code;
+    a code is created on first use); outgoing means from the wallet. Returns None when
+    (kind, reference) already exists.
+
+    The system account is looked up inside the INSERT, not before it: one round trip less
+    on every paid prediction.
+    """
+    now = timezone.now()
+    wallet_side, system_side = ("debit_id", "credit_id") if outgoing else ("credit_id", "debit_id")
+    system_column = "code" if isinstance(system, str) else "id"
+    sql = (
+        f"INSERT INTO {_TRANSFER} (kind, reference, {wallet_side}, {system_side}, "  # noqa: S608
+        "wallet_id, amount, balance_after, refund_of_id, description, created_by_id, "
+        f"created_at) SELECT %s, %s, %s, sa.id, %s, %s, %s, %s, %s, %s, %s FROM {_ACCOUNT} sa "
+        f"WHERE sa.{system_column} = %s "
+        f"ON CONFLICT (kind, reference) DO NOTHING RETURNING id, {system_side}"
+    )
+    params = [
+        kind,
+        reference,
+        wallet.id,
+        wallet.id,
+        amount,
+        wallet.balance,
+        refund_of_id,
+        description,
+        created_by_id,
+        connection.ops.adapt_datetimefield_value(now),
+        system,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if (
+            row is None
+            and isinstance(system, str)
+            and not Transfer.objects.filter(kind=kind, reference=reference).exists()
+        ):
+            # No row and no conflict: the system account's first use. Two first uses may
+            # race; the unique code makes one of them a plain read.
+            Account.objects.get_or_create(code=system)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    transfer_id, system_id = row
+    transfer = Transfer(
+        id=transfer_id,
+        kind=kind,
+        reference=reference,
+        debit_id=wallet.id if outgoing else system_id,
+        credit_id=system_id if outgoing else wallet.id,
+        wallet_id=wallet.id,
+        amount=amount,
+        balance_after=wallet.balance,
+        refund_of_id=refund_of_id,
+        description=description,
+        created_by_id=created_by_id,
+        created_at=now,
+    )
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
+    return transfer

@@ -1,0 +1,30 @@
+"""Emails about a wallet, sent after the transaction that triggered them commits."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from accounts.models import User
+from billing.money import format_credits
+
+logger = logging.getLogger(__name__)
+
+
+def send_low_balance_email(*, user_id: int, balance: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    context = {"user": user, "balance": format_credits(balance)}
+    try:
+        send_mail(
+            subject=render_to_string("billing/email/low_balance_subject.txt", context).strip(),
+            message=render_to_string("billing/email/low_balance.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except OSError:
+        # The debit is committed and must stand; a lost reminder is only logged.
+        logger.exception("Low-balance email to user %s failed", user_id)

@@ -1,0 +1,259 @@
+"""Case 2: the category of a product from its title (and, optionally, its merchant).
+
+Data: PriceRunner product classification (UCI #837), 35,311 offers of 13,233 products
+from 306 merchants in 10 categories. What the EDA found and what was decided:
+- five headers start with a space: stripped;
+- `Cluster ID`, `Cluster Label` and `Category ID` determine the category (a cluster is
+  one product, the category id is the label's code): leaks, never features;
+- the same product is offered by several merchants under near-identical titles, so folds
+  are grouped by `Cluster ID`: a product is never both in training and in test;
+- no missing values; titles are 5-200 characters of lower-case, often German or Dutch
+  words, model codes and units; classes are moderately unbalanced (2,212-5,501);
+- merchants are specialised (median two categories), so the merchant id is an optional
+  input: a one-hot feature, all zero when absent or unseen.
+
+Model: TF-IDF word 1-2-grams and character 2-5-grams (the model codes carry the
+category: "wf80f5e0w2w" is a washing machine), a linear SVM, calibrated into
+probabilities by cross-validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.svm import LinearSVC
+
+from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
+from predictions.evaluation import cross_validate_classifier
+from predictions.schema import Field, Schema
+
+DATA_FILE = Path("case_2") / "pricerunner_aggregate.csv"
+TITLE, MERCHANT, TARGET, GROUP = "Product Title", "Merchant ID", "Category Label", "Cluster ID"
+FEATURES = (TITLE, MERCHANT)
+NO_MERCHANT = -1
+TOP_K = 3
+
+SCHEMA = Schema(
+    fields=(
+        Field(
+            name="title",
+            kind="text",
+            label="Product title",
+            description="The product's title as a shop lists it, e.g. 'bosch serie 4 "
+            "wan28281gb 8kg 1400 spin washing machine white'. Any language.",
+            max_length=300,
+        ),
+        Field(
+            name="merchant_id",
+            kind="integer",
+            label="Merchant id",
+            description="The PriceRunner merchant id (1-371), when known; it helps a little "
+            "because shops specialise. Leave it out otherwise.",
+            required=False,
+            nullable=True,
+            minimum=1,
+            maximum=100_000,
+        ),
+    )
+)
+
+
+class ProductCategoryCase(Case):
+    slug: ClassVar[str] = "product-category"
+    title: ClassVar[str] = "Product category from its title"
+    description: ClassVar[str] = (
+        "Files a product into one of ten shop categories (phones, TVs, CPUs, cameras and "
+        "household appliances) from its title, with the three likeliest categories and "
+        "their probabilities."
+    )
+    source_name: ClassVar[str] = "Product Classification and Clustering (PriceRunner), UCI #837"
+    source_url: ClassVar[str] = "https://archive.ics.uci.edu/dataset/837"
+    schema: ClassVar[Schema] = SCHEMA
+    example: ClassVar[dict[str, Any]] = {
+        "title": "samsung wf80f5e0w2w 8kg 1400 spin washing machine white",
+        "merchant_id": 126,
+    }
+    leaky_columns: ClassVar[tuple[str, ...]] = ("Cluster ID", "Cluster Label", "Category ID")
+    bars: ClassVar[tuple[Bar, ...]] = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
+    primary_metric: ClassVar[str] = "f1_macro"
+    evaluation_protocol: ClassVar[str] = (
+        "5-fold cross-validation stratified by category and grouped by product cluster, so "
+        "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
+    )
+    default_price: ClassVar[int] = 5
+
+    # --- training -----------------------------------------------------------------------
+    def load_training_data(self, datasets_dir: Path) -> TrainingData:
+        path = Path(datasets_dir) / DATA_FILE
+        if not path.is_file():
+            raise DatasetMissing(path)
+        frame = pd.read_csv(path)
+        frame.columns = frame.columns.str.strip()
+        X = frame.loc[:, list(FEATURES)].to_numpy(dtype=object)
+        return TrainingData(
+            X=X,
+            y=frame[TARGET].to_numpy(dtype=str),
+            groups=frame[GROUP].to_numpy(),
+            frame=frame,
+            notes={"rows": len(frame), "products": int(frame[GROUP].nunique())},
+        )
+
+    def build_baseline(self) -> Any:
+        return Pipeline(
+            [
+                ("features", _features(with_merchant=False)),
+                ("model", LogisticRegression(C=10, max_iter=1000)),
+            ]
+        )
+
+    def build_production(self) -> Any:
+        return Pipeline(
+            [
+                ("features", _features(with_merchant=True)),
+                ("model", CalibratedClassifierCV(LinearSVC(C=0.5), cv=3)),
+            ]
+        )
+
+    def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
+        cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
+        return {
+            name: cross_validate_classifier(estimator, data.X, data.y, cv=cv, groups=data.groups)
+            for name, estimator in (
+                ("baseline", self.build_baseline()),
+                ("production", self.build_production()),
+            )
+        }
+
+    def feature_names(self, model: Any) -> list[str]:
+        features: ColumnTransformer = model.named_steps["features"]
+        read = {
+            int(column)
+            for _, transformer, columns in features.transformers_
+            if transformer != "drop"
+            for column in np.atleast_1d(columns)
+        }
+        return [FEATURES[column] for column in sorted(read)]
+
+    def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
+        return _eda_figures(data, out_dir)
+
+    # --- serving ------------------------------------------------------------------------
+    def rows_to_matrix(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+        matrix = np.empty((len(rows), 2), dtype=object)
+        for i, row in enumerate(rows):
+            merchant = row["merchant_id"]
+            matrix[i, 0] = row["title"]
+            matrix[i, 1] = NO_MERCHANT if merchant is None else merchant
+        return matrix
+
+    def format_result(self, proba: np.ndarray, classes: Sequence[str]) -> dict[str, Any]:
+        result = super().format_result(proba, classes)
+        best = np.argsort(proba)[::-1][:TOP_K]
+        result["top3"] = [
+            {"label": classes[i], "probability": round(float(proba[i]), 6)} for i in best
+        ]
+        return result
+
+    def output_columns(self) -> list[str]:
+        return [*super().output_columns(), "top3"]
+
+    def result_to_columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        top3 = "; ".join(f"{item['label']} ({item['probability']:.3f})" for item in result["top3"])
+        return {**super().result_to_columns(result), "top3": top3}
+
+
+def _features(*, with_merchant: bool) -> ColumnTransformer:
+    transformers: list[tuple[str, Any, Any]] = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), 0),
+        (
+            "chars",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+            0,
+        ),
+    ]
+    if with_merchant:
+        transformers.append(("merchant", OneHotEncoder(handle_unknown="ignore"), [1]))
+    return ColumnTransformer(transformers)
+
+
+def _eda_figures(data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = data.frame
+    assert frame is not None
+    figures = []
+
+    counts = frame[TARGET].value_counts().sort_values()
+    products = frame.groupby(TARGET)[GROUP].nunique().reindex(counts.index)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    positions = np.arange(len(counts))
+    ax.barh(positions + 0.2, counts.to_numpy(), 0.4, label="offers (rows)")
+    ax.barh(positions - 0.2, products.to_numpy(), 0.4, label="distinct products")
+    ax.set_yticks(positions, counts.index)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "class_balance.png", dpi=100)
+    plt.close(fig)
+    figures.append(
+        {
+            "file": "class_balance.png",
+            "title": "Offers and products per category",
+            "caption": (
+                f"{len(frame)} offers of {frame[GROUP].nunique()} products; a product "
+                "appears at several merchants, so folds are grouped by product."
+            ),
+        }
+    )
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    lengths = frame[TITLE].str.len()
+    ax.hist(lengths, bins=40)
+    ax.set_xlabel("title length (characters)")
+    ax.set_ylabel("offers")
+    fig.tight_layout()
+    fig.savefig(out_dir / "title_length.png", dpi=100)
+    plt.close(fig)
+    figures.append(
+        {
+            "file": "title_length.png",
+            "title": "Length of product titles",
+            "caption": f"Median {int(lengths.median())} characters, at most {lengths.max()}.",
+        }
+    )
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    per_merchant = frame.groupby(MERCHANT)[TARGET].nunique()
+    ax.hist(per_merchant, bins=np.arange(0.5, 11.5, 1))
+    ax.set_xlabel("categories a merchant sells")
+    ax.set_ylabel("merchants")
+    fig.tight_layout()
+    fig.savefig(out_dir / "merchants.png", dpi=100)
+    plt.close(fig)
+    figures.append(
+        {
+            "file": "merchants.png",
+            "title": "How specialised merchants are",
+            "caption": (
+                f"{len(per_merchant)} merchants; half sell at most "
+                f"{int(per_merchant.median())} categories, hence the optional merchant id."
+            ),
+        }
+    )
+    return figures
+
+
+CASE = ProductCategoryCase()

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.conf import settings
+
+from predictions.cases import get_case
+from predictions.cases.cirrhosis_survival import FEATURES
+from predictions.tests.case_checks import (
+    assert_leaks_are_not_features,
+    assert_missing_dataset_is_named,
+    assert_serving_matches_training,
+    field_errors,
+    fit_on_sample,
+)
+
+CASE = get_case("cirrhosis-survival")
+NOT_IN_TRIAL = (
+    "drug",
+    "ascites",
+    "hepatomegaly",
+    "spiders",
+    "cholesterol",
+    "copper",
+    "alk_phos",
+    "sgot",
+    "triglycerides",
+)
+
+
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return CASE.load_training_data(Path(settings.DATASETS_DIR))
+
+
+@pytest.fixture(scope="module")
+def model(data):  # type: ignore[no-untyped-def]
+    return fit_on_sample(CASE, data, 418)
+
+
+def _value(value):  # type: ignore[no-untyped-def]
+    return None if pd.isna(value) else value
+
+
+def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
+    yes_no = {"Y": True, "N": False}
+    return {
+        "drug": {"D-penicillamine": "D-penicillamine", "Placebo": "placebo"}.get(record.Drug),
+        "age_years": record.Age / 365.25,
+        "sex": "male" if record.Sex == "M" else "female",
+        "ascites": yes_no.get(record.Ascites),
+        "hepatomegaly": yes_no.get(record.Hepatomegaly),
+        "spiders": yes_no.get(record.Spiders),
+        "edema": {"N": "none", "S": "untreated_or_resolved", "Y": "despite_diuretics"}[
+            record.Edema
+        ],
+        "bilirubin": record.Bilirubin,
+        "cholesterol": _value(record.Cholesterol),
+        "albumin": record.Albumin,
+        "copper": _value(record.Copper),
+        "alk_phos": _value(record.Alk_Phos),
+        "sgot": _value(record.SGOT),
+        "triglycerides": _value(record.Tryglicerides),
+        "platelets": _value(record.Platelets),
+        "prothrombin": _value(record.Prothrombin),
+        "stage": None if pd.isna(record.Stage) else int(record.Stage),
+    }
+
+
+def test_it_reads_the_dataset_without_follow_up_time_or_id(data) -> None:  # type: ignore[no-untyped-def]
+    assert data.X.shape == (418, len(FEATURES))
+    assert not {"N_Days", "ID", "Status"} & set(data.X.columns)
+    assert sorted(set(data.y)) == ["C", "CL", "D"]
+    not_in_trial = data.X[data.frame["ID"] > 312]
+    assert len(not_in_trial) == 106
+    assert not_in_trial["drug"].isna().all()
+    assert data.X["age_years"].between(26, 79).all()
+
+
+def test_it_encodes_api_rows_as_the_training_rows_trial_and_not(data) -> None:  # type: ignore[no-untyped-def]
+    frame = data.frame
+    records = list(frame.head(20).itertuples()) + list(frame.tail(20).itertuples())
+    rows = [_api_row(record) for record in records]
+    chosen = list(range(20)) + list(range(len(frame) - 20, len(frame)))
+    matrix = CASE.rows_to_matrix(CASE.schema.validate_rows(rows))
+    expected = np.asarray(data.X, dtype=float)[chosen]
+    np.testing.assert_allclose(matrix, expected, rtol=1e-9, equal_nan=True)
+    assert_serving_matches_training(CASE, data, rows[:20])
+
+
+def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
+    assert_missing_dataset_is_named(CASE, tmp_path)
+
+
+def test_the_fitted_model_does_not_read_follow_up_time(model) -> None:  # type: ignore[no-untyped-def]
+    assert_leaks_are_not_features(CASE, model)
+    assert "N_Days" not in CASE.feature_names(model)
+
+
+def test_the_example_gets_three_probabilities(model) -> None:  # type: ignore[no-untyped-def]
+    [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
+    assert set(result["probabilities"]) == {"C", "CL", "D"}
+    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert result["label"] == max(result["probabilities"], key=result["probabilities"].get)
+
+
+def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(model) -> None:  # type: ignore[no-untyped-def]
+    row = {name: value for name, value in CASE.example.items() if name not in NOT_IN_TRIAL}
+    [clean] = CASE.schema.validate_rows([row])
+    assert all(clean[name] is None for name in NOT_IN_TRIAL)
+    [result] = CASE.predict(model, [clean])
+    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_worse_liver_values_raise_the_risk_of_death(model) -> None:  # type: ignore[no-untyped-def]
+    sicker = {
+        **CASE.example,
+        "bilirubin": 12.0,
+        "albumin": 2.6,
+        "prothrombin": 13.0,
+        "edema": "despite_diuretics",
+        "ascites": True,
+        "stage": 4,
+    }
+    mild, severe = CASE.predict(model, CASE.schema.validate_rows([CASE.example, sicker]))
+    assert severe["probabilities"]["D"] > mild["probabilities"]["D"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("bilirubin", None), ("albumin", None), ("stage", 5), ("sex", "F"), ("age_years", 20000)],
+)
+def test_it_rejects_what_every_patient_has_missing_or_out_of_range(
+    field: str, value: object
+) -> None:
+    errors = field_errors(CASE, {**CASE.example, field: value})
+    assert list(errors) == [field]
+
+
+def test_it_refuses_follow_up_time_as_an_input() -> None:
+    errors = field_errors(CASE, {**CASE.example, "N_Days": 1200})
+    assert "N_Days" in errors["non_field_errors"][0]

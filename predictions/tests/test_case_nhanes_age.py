@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from predictions.cases import get_case
+from predictions.cases.nhanes_age import FEATURES
+from predictions.tests.case_checks import (
+    assert_leaks_are_not_features,
+    assert_missing_dataset_is_named,
+    assert_serving_matches_training,
+    field_errors,
+    fit_on_sample,
+)
+
+CASE = get_case("nhanes-age")
+
+
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return CASE.load_training_data(Path(settings.DATASETS_DIR))
+
+
+@pytest.fixture(scope="module")
+def model(data):  # type: ignore[no-untyped-def]
+    return fit_on_sample(CASE, data, 400)
+
+
+def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "gender": "female" if record.RIAGENDR == 2 else "male",
+        "vigorous_work_activity": "yes" if record.PAQ605 == 1 else "no",
+        "bmi": record.BMXBMI,
+        "fasting_glucose": record.LBXGLU,
+        "diabetes": {1: "yes", 2: "no", 3: "borderline"}[int(record.DIQ010)],
+        "oral_glucose_tolerance": record.LBXGLT,
+        "insulin": record.LBXIN,
+    }
+
+
+def test_it_reads_the_dataset_without_the_age_the_id_or_the_refused_answer(data) -> None:  # type: ignore[no-untyped-def]
+    assert data.X.shape == (2277, len(FEATURES))
+    assert list(data.X.columns) == list(FEATURES)
+    assert not {"RIDAGEYR", "SEQN", "age_group"} & set(data.X.columns)
+    assert set(data.y) == {"Adult", "Senior"}
+    assert 7 not in set(data.frame["PAQ605"])
+    assert data.notes["dropped_rows"] == {"PAQ605 = 7 (refused)": 1}
+
+
+def test_it_encodes_api_rows_as_the_training_rows_including_borderline_diabetes(data) -> None:  # type: ignore[no-untyped-def]
+    rows = [_api_row(record) for record in data.frame.head(200).itertuples()]
+    borderline = data.frame.index[data.frame["DIQ010"] == 3][0]
+    assert borderline < 200
+    assert_serving_matches_training(CASE, data, rows)
+
+
+def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
+    assert_missing_dataset_is_named(CASE, tmp_path)
+
+
+def test_the_fitted_model_does_not_read_the_age_or_the_id(model) -> None:  # type: ignore[no-untyped-def]
+    assert_leaks_are_not_features(CASE, model)
+    assert CASE.feature_names(model) == list(FEATURES)
+
+
+def test_the_example_gets_a_label_from_the_tuned_threshold(model) -> None:  # type: ignore[no-untyped-def]
+    [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
+    senior = result["probabilities"]["Senior"]
+    assert result["probabilities"]["Adult"] + senior == pytest.approx(1.0)
+    assert 0 < result["threshold"] < 1
+    assert result["label"] == ("Senior" if senior >= result["threshold"] else "Adult")
+    assert CASE.result_to_columns(result)["prediction"] == result["label"]
+
+
+def test_a_senior_probability_between_the_threshold_and_one_half_says_senior(model) -> None:  # type: ignore[no-untyped-def]
+    rows = CASE.schema.validate_rows(
+        [{**CASE.example, "oral_glucose_tolerance": glt} for glt in np.linspace(60, 400, 40)]
+    )
+    results = CASE.predict(model, rows)
+    threshold = results[0]["threshold"]
+    assert threshold < 0.5
+    for result in results:
+        senior = result["probabilities"]["Senior"]
+        assert (result["label"] == "Senior") == (senior >= threshold)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("vigorous_work_activity", "refused"),
+        ("diabetes", 3),
+        ("insulin", 0),
+        ("fasting_glucose", float("nan")),
+        ("bmi", 120),
+    ],
+)
+def test_it_rejects_codes_and_values_outside_the_schema(field: str, value: object) -> None:
+    errors = field_errors(CASE, {**CASE.example, field: value})
+    assert list(errors) == [field]
+
+
+def test_it_refuses_the_age_itself_as_an_input() -> None:
+    errors = field_errors(CASE, {**CASE.example, "RIDAGEYR": 70})
+    assert "RIDAGEYR" in errors["non_field_errors"][0]
