@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -35,7 +37,7 @@ class BatchCreateInput(serializers.Serializer):
 
 class BatchOutput(serializers.ModelSerializer):
     model = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    max_cost = serializers.SerializerMethodField(help_text='Credits held, e.g. "12.50".')
+    max_cost = serializers.SerializerMethodField(help_text='Credits held at most, e.g. "12.50".')
     charged = serializers.SerializerMethodField(help_text='Credits charged, e.g. "12.50".')
     rows_succeeded = serializers.IntegerField(read_only=True)
     result_url = serializers.SerializerMethodField()
@@ -87,10 +89,31 @@ class BatchListCreateView(GenericAPIView):
     def get_queryset(self) -> Any:
         return batch_jobs_for_user(user=self.request.user)
 
+    @extend_schema(operation_id="batches_list", responses=BatchOutput(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        operation_id="batches_create",
+        request={"multipart/form-data": BatchCreateInput},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="A retry with the same key returns the first job (200).",
+            )
+        ],
+        responses={
+            201: BatchOutput,
+            200: OpenApiResponse(BatchOutput, description="The job created by this key."),
+            400: OpenApiResponse(description="Bad file (problems listed) or model."),
+            402: OpenApiResponse(description="The wallet cannot hold the maximum cost."),
+            413: OpenApiResponse(description="The file is too large."),
+            422: OpenApiResponse(description="Idempotency-Key reused for another file."),
+        },
+    )
     def post(self, request: Request) -> Response:
         if upload_too_large(request._request):
             limit = settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -126,12 +149,14 @@ class BatchListCreateView(GenericAPIView):
 
 
 class BatchDetailView(APIView):
+    @extend_schema(operation_id="batches_retrieve", responses=BatchOutput)
     def get(self, request: Request, job_id: int) -> Response:
         job = batch_job_for_user(user=request.user, job_id=job_id)
         return Response(BatchOutput(job, context={"request": request}).data)
 
 
 class BatchCancelView(APIView):
+    @extend_schema(operation_id="batches_cancel", request=None, responses=BatchOutput)
     def post(self, request: Request, job_id: int) -> Response:
         job = batch_job_cancel(job=batch_job_for_user(user=request.user, job_id=job_id))
         return Response(BatchOutput(job, context={"request": request}).data)
@@ -142,5 +167,9 @@ class BatchResultView(APIView):
         # The body is a CSV file whatever the client accepts; errors stay JSON.
         return super().perform_content_negotiation(request, force=True)
 
+    @extend_schema(
+        operation_id="batches_result",
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: OpenApiResponse()},
+    )
     def get(self, request: Request, job_id: int) -> Any:
         return result_response(batch_job_for_user(user=request.user, job_id=job_id))

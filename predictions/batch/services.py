@@ -39,7 +39,6 @@ from predictions.batch.csvio import (
     Inspection,
     ResultWriter,
     RowConverter,
-    RowError,
     inspect_upload,
     read_rows,
 )
@@ -358,24 +357,18 @@ def _process_chunk(
     writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    clean: list[dict[str, Any]] = []
-    problems: list[str | None] = []
-    for cells in chunk:
-        try:
-            clean.append(converter.clean(cells))
-            problems.append(None)
-        except RowError as exc:
-            problems.append(str(exc))
-    predictions = iter(_predict(case, model, clean))
-    failed = 0
-    for cells, problem in zip(chunk, problems, strict=True):
-        result = next(predictions) if problem is None else None
+    checked = converter.clean_chunk(chunk)
+    predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
+    unpredictable = _("The model could not predict this row.")
+    outcomes: list[dict[str, Any] | str] = []
+    for row in checked:
+        result = row if isinstance(row, str) else next(predictions)
         if result is None:
-            failed += 1
-            writer.write_error(cells, problem or _("The model could not predict this row."))
+            outcomes.append(unpredictable)
         else:
-            writer.write_result(cells, case.result_to_columns(result))
-    return failed
+            outcomes.append(result if isinstance(result, str) else case.result_to_columns(result))
+    writer.write_chunk(chunk, outcomes)
+    return sum(isinstance(outcome, str) for outcome in outcomes)
 
 
 def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, bool]:
@@ -468,8 +461,12 @@ def _fail(job: BatchJob, attempt: int, message: str) -> BatchJob | None:
         if locked is None:
             return None
         hold_release(hold_id=locked.hold_id)
+        if locked.result_file:
+            # A failed job has no result to offer, only its error.
+            default_storage.delete(locked.result_file.name)
+            locked.result_file = ""
         locked.status = BatchJob.Status.FAILED
         locked.error = message
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "error", "finished_at"])
+        locked.save(update_fields=["status", "error", "finished_at", "result_file"])
     return locked

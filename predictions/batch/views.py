@@ -125,7 +125,7 @@ def batch_status(request: HttpRequest, job_id: int) -> JsonResponse:
 def batch_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = batch_job_cancel(job=batch_job_for_user(user=request.user, job_id=job_id))
     if job.status == BatchJob.Status.CANCELLED:
-        messages.success(request, _("Job cancelled; its hold was released."))
+        messages.success(request, _("Job cancelled; nothing was charged."))
     elif job.cancel_requested and not job.is_finished:
         messages.info(request, _("Stopping: the rows already done are paid, the rest is released."))
     return redirect("predictions:batch_detail", job_id=job.pk)

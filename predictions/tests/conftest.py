@@ -23,6 +23,11 @@ from predictions.registry import (
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return Path(settings.DATASETS_DIR)
+
+
 @pytest.fixture
 def tiny_datasets_dir(tmp_path: Path) -> Path:
     datasets = tmp_path / "datasets"
@@ -138,8 +143,3 @@ def enqueued(monkeypatch) -> list[tuple]:  # type: ignore[no-untyped-def]
     calls: list[tuple] = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))
     return calls
-
-
-@pytest.fixture(scope="session")
-def datasets_dir() -> Path:
-    return Path(settings.DATASETS_DIR)

@@ -375,3 +375,21 @@ def test_another_users_job_and_result_are_not_found(client, tiny_production, enq
     assert stranger.post(f"/api/v1/batches/{job_id}/cancel").status_code == 404
     assert stranger.get("/api/v1/batches").json()["results"] == []
     assert [j["id"] for j in client.get("/api/v1/batches").json()["results"]] == [job_id]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
+    client, batch_user, tiny_production, enqueued
+):  # type: ignore[no-untyped-def]
+    job_id = upload(client, good_rows(3)).json()["id"]
+    with open(tiny_production.artifact.path, "ab") as artifact:
+        artifact.write(b"tampered")
+
+    job = batch_job_run(job_id=job_id)
+
+    assert job.status == BatchJob.Status.FAILED
+    assert "does not match its recorded sha256" in job.error
+    assert job.charged == 0
+    assert wallet_balance(user=batch_user).balance == 10_000
+    assert wallet_balance(user=batch_user).held == 0
+    assert client.get(f"/api/v1/batches/{job_id}/result").status_code == 404

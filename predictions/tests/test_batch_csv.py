@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from predictions.batch.csvio import (
     BatchFileError,
@@ -77,6 +79,13 @@ def test_it_refuses_a_bad_file_with_a_clear_message(content: bytes, message: str
         inspect(content)
 
     assert message in str(caught.value)
+
+
+def test_it_refuses_a_quoted_cell_that_never_ends() -> None:
+    content = b'age,sex\n1,"' + b"x\n" * 70_000
+
+    with pytest.raises(BatchFileError, match="is not valid CSV"):
+        inspect(content)
 
 
 def test_it_refuses_more_rows_than_the_limit() -> None:
@@ -153,12 +162,110 @@ def test_the_result_has_the_inputs_then_the_outputs_then_the_error_escaped() -> 
     out = io.StringIO()
     writer = ResultWriter(out, header=["name", "x"], output_columns=["prediction", "probability"])
 
-    writer.write_result(["=1+1", "2"], {"prediction": "@yes", "probability": 0.9})
-    writer.write_error(["short"], "x: This field is required.")
+    writer.write_chunk(
+        [["=1+1", "2"], ["short"], ["1", "2"]],
+        [
+            {"prediction": "@yes", "probability": 0.9},
+            "x: This field is required.",
+            {"prediction": "no"},
+        ],
+    )
 
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows == [
         ["name", "x", "prediction", "probability", "error"],
         ["'=1+1", "2", "'@yes", "0.9", ""],
         ["short", "", "", "", "x: This field is required."],
+        ["1", "2", "no", "", ""],
     ]
+
+
+FAST_SCHEMA = Schema(
+    fields=(
+        Field("age", "integer", minimum=0, maximum=120),
+        Field("bmi", "number", minimum=10, maximum=80, required=False, nullable=True),
+        Field("score", "number", required=False),
+        Field("smoker", "boolean", required=False),
+        Field("sex", "choice", choices=("female", "male")),
+        Field("note", "text", max_length=5, required=False),
+    )
+)
+ODD_CELLS = ["", " ", "nan", "inf", "abc", "1_0", "-1", "4.5", "121", "Male", "toolong"]
+COLUMN_CELLS = [
+    ["0", "1", "42", " 42 ", "1e2", "+7", "120"],  # age
+    ["10", "9.99", "80", "23.5", "-0"],  # bmi
+    ["0", "-3.25", "1e300"],  # score
+    ["yes", "No", "true", "0", "1", "f"],  # smoker
+    ["female", "male"],  # sex
+    ["hello", "hi", "x"],  # note
+]
+ROWS = st.one_of(
+    st.tuples(*(st.sampled_from(cells + ODD_CELLS[:2]) for cells in COLUMN_CELLS)).map(list),
+    st.tuples(*(st.sampled_from(cells + ODD_CELLS) for cells in COLUMN_CELLS)).map(list),
+    st.lists(st.sampled_from(ODD_CELLS + COLUMN_CELLS[0]), min_size=5, max_size=7),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ROWS, min_size=1, max_size=12))
+def test_checking_a_chunk_by_column_gives_exactly_what_checking_each_row_gives(rows) -> None:  # type: ignore[no-untyped-def]
+    header = ["age", "bmi", "score", "smoker", "sex", "note"]
+    converter = RowConverter(FAST_SCHEMA, header)
+
+    by_row = []
+    for cells in rows:
+        try:
+            by_row.append(converter.clean(cells))
+        except RowError as exc:
+            by_row.append(str(exc))
+
+    by_column = converter.clean_chunk(rows)
+    assert by_column == by_row
+    assert [type(v) for row in by_column if isinstance(row, dict) for v in row.values()] == [
+        type(v) for row in by_row if isinstance(row, dict) for v in row.values()
+    ]
+
+
+def test_a_chunk_without_the_optional_columns_fills_them_with_none() -> None:
+    converter = RowConverter(FAST_SCHEMA, ["sex", "age"])
+
+    assert converter.clean_chunk([["male", "40"], ["x", "1"]]) == [
+        {"sex": "male", "age": 40, "bmi": None, "score": None, "smoker": None, "note": None},
+        "sex: Must be one of: female, male.",
+    ]
+
+
+def test_valid_rows_are_checked_by_column_without_the_row_by_row_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    converter = RowConverter(FAST_SCHEMA, ["age", "sex", "bmi"])
+    checked_one_by_one = []
+    real_clean = converter.clean
+    monkeypatch.setattr(
+        converter, "clean", lambda cells: checked_one_by_one.append(cells) or real_clean(cells)
+    )
+
+    result = converter.clean_chunk(
+        [["40", "male", "22.5"], ["41", "female", ""], ["x", "male", "1"]]
+    )
+
+    assert checked_one_by_one == [["x", "male", "1"]]
+    assert result[1] == {
+        "age": 41,
+        "sex": "female",
+        "bmi": None,
+        "score": None,
+        "smoker": None,
+        "note": None,
+    }
+
+
+def test_a_chunk_applies_the_schemas_cross_field_checks() -> None:
+    def adults_only_smoke(row):  # type: ignore[no-untyped-def]
+        return {"smoker": ["Only adults."]} if row["smoker"] and row["age"] < 18 else {}
+
+    schema = Schema(fields=FAST_SCHEMA.fields, checks=(adults_only_smoke,))
+    converter = RowConverter(schema, ["age", "sex", "smoker"])
+
+    result = converter.clean_chunk([["16", "male", "yes"], ["40", "male", "yes"]])
+
+    assert result[0] == "smoker: Only adults."
+    assert result[1]["smoker"] is True
