@@ -62,6 +62,12 @@ def version_meets_bars(case: Case, version: ModelVersion) -> bool:
     return all(bar.met_by(version.metrics.get("production", {})) for bar in case.bars)
 
 
+def version_meets_ci_floor(case: Case, version: ModelVersion) -> bool:
+    """The CI guard: the case's recorded floors where its bars are out of reach, else its bars."""
+    floors = case.recorded_floors or case.bars
+    return all(bar.met_by(version.metrics.get("production", {})) for bar in floors)
+
+
 def training_data_sample(data: TrainingData, size: int, *, seed: int = 0) -> TrainingData:
     """A smaller training set for quick runs: stratified by the target when possible."""
     total = len(data.y)

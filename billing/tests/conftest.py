@@ -1,28 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
+from accounts.tests.factories import UserFactory
 from billing.services import wallet_grant
-from billing.tests.factories import UserFactory
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Real row locks and concurrent connections need PostgreSQL; SQLite serialises writers.
-    skip = pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (real concurrency)"
-    )
-    for item in items:
-        if "postgres" in item.keywords and "billing" in str(item.path):
-            item.add_marker(skip)
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings) -> None:
-    # Tests run with DEBUG off, where the manifest storage needs `collectstatic` first.
-    settings.STORAGES = settings.STORAGES | {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    }
 
 
 @pytest.fixture

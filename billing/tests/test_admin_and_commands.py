@@ -7,10 +7,10 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
 from billing.selectors import wallet_balance
 from billing.services import hold_create, wallet_grant
-from billing.tests.factories import UserFactory
 
 
 @pytest.fixture

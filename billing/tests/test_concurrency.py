@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from billing.models import Account, Transfer, TransferKind
 from billing.providers.sandbox import SandboxProvider
 from billing.selectors import WalletBalance, ledger_reconcile, wallet_balance
@@ -30,7 +31,6 @@ from billing.services import (
     wallet_charge,
     wallet_grant,
 )
-from billing.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from accounts.tests.factories import UserFactory
 from billing.models import Account, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import (
@@ -26,7 +27,6 @@ from billing.services import (
     wallet_charge,
     wallet_grant,
 )
-from billing.tests.factories import UserFactory
 
 REVENUE = "revenue:property"
 references = itertools.count()

@@ -220,6 +220,8 @@ class CirrhosisSurvivalCase(TabularCase):
     dataset_files = (DATASET_FILE,)
     default_price = 20
     bars = (Bar("log_loss", "<=", 0.58),)
+    # Honest 5x2-fold figure without N_Days: 0.642 +- 0.035 (see the module docstring).
+    recorded_floors = (Bar("log_loss", "<=", 0.66),)
     primary_metric = "log_loss"
     evaluation_protocol = (
         "Stratified 5-fold cross-validation repeated twice (10 fits), every model fitted "

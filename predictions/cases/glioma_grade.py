@@ -189,6 +189,8 @@ class GliomaGradeCase(TabularCase):
     dataset_files = (DATASET_FILE,)
     default_price = 25
     bars = (Bar("roc_auc", ">=", 0.93), Bar("accuracy", ">=", 0.88))
+    # Honest 5x3-fold figures: ROC AUC 0.922 +- 0.015, accuracy 0.869 +- 0.017.
+    recorded_floors = (Bar("roc_auc", ">=", 0.91), Bar("accuracy", ">=", 0.855))
     primary_metric = "roc_auc"
     evaluation_protocol = (
         "Stratified 5-fold cross-validation repeated three times (15 fits), every model "

@@ -97,6 +97,23 @@ def test_check_bars_passes_when_every_bar_is_met(tiny_case):
     assert production_version(slug="tiny").card["bars_met"] is True
 
 
+def test_check_bars_accepts_a_recorded_floor_where_the_bar_is_out_of_reach(tiny_case, monkeypatch):
+    monkeypatch.setattr(type(tiny_case), "bars", (Bar("roc_auc", ">=", 0.9999),))
+    monkeypatch.setattr(type(tiny_case), "recorded_floors", (Bar("roc_auc", ">=", 0.5),))
+
+    _train("--case", "tiny", "--check-bars")
+
+    assert production_version(slug="tiny").card["bars_met"] is False
+
+
+def test_check_bars_fails_below_a_recorded_floor(tiny_case, monkeypatch):
+    monkeypatch.setattr(type(tiny_case), "bars", (Bar("roc_auc", ">=", 0.9999),))
+    monkeypatch.setattr(type(tiny_case), "recorded_floors", (Bar("roc_auc", ">=", 0.9998),))
+
+    with pytest.raises(CommandError, match="below their bar: tiny v1"):
+        _train("--case", "tiny", "--check-bars")
+
+
 def test_if_missing_skips_a_case_that_already_serves(tiny_case):
     _train("--case", "tiny")
 
