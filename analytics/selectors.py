@@ -38,10 +38,18 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from analytics.periods import Period, per_day
 from analytics.tables import Column, Table
-from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
+from billing.models import Account, Hold, HoldStatus, TopUp, Transfer, TransferKind
 from billing.money import format_credits
-from billing.selectors import Reconciliation, ledger_reconcile
+from billing.selectors import (
+    Reconciliation,
+    WalletBalance,
+    ledger_reconcile,
+    topups_of,
+    wallet_balance,
+)
+from predictions.batch.selectors import batch_jobs_for_user
 from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
+from predictions.prediction_selectors import prediction_list
 
 REVENUE_PREFIX = "revenue:"
 STATUSES = [choice.value for choice in Prediction.Status]
@@ -598,6 +606,37 @@ def user_predictions_per_model(*, user: User, period: Period) -> Table:
 def status_totals(table: Table) -> dict[str, int]:
     """Succeeded / failed / refused summed over a per-model table."""
     return {status: sum(row[status] for row in table.rows) for status in STATUSES}
+
+
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class UserDashboard:
+    wallet: WalletBalance
+    spending: Table
+    spent_total: int
+    per_model: Table
+    statuses: dict[str, int]
+    recent_predictions: QuerySet[Prediction]
+    recent_batches: QuerySet[BatchJob]
+    topups: QuerySet[TopUp]
+
+
+def user_dashboard(*, user: User, period: Period) -> UserDashboard:
+    """Everything the user's dashboard shows: a fixed handful of queries."""
+    spending = user_spending_per_day(user=user, period=period)
+    per_model = user_predictions_per_model(user=user, period=period)
+    return UserDashboard(
+        wallet=wallet_balance(user=user),
+        spending=spending,
+        spent_total=sum(row["spent"] for row in spending.rows),
+        per_model=per_model,
+        statuses=status_totals(per_model),
+        recent_predictions=prediction_list(user=user)[:RECENT],
+        recent_batches=batch_jobs_for_user(user=user)[:RECENT],
+        topups=topups_of(user=user)[:RECENT],
+    )
 
 
 def user_predictions(*, user: User, period: Period) -> QuerySet[Prediction]:

@@ -21,35 +21,22 @@ from analytics.metrics import registries_for_scrape
 from analytics.periods import Period, period_from_query
 from analytics.tables import csv_response
 from billing.money import format_credits
-from billing.selectors import topups_of, wallet_balance
-from predictions.batch.selectors import batch_jobs_for_user
 from predictions.models import Prediction
-from predictions.prediction_selectors import prediction_list
-
-RECENT = 10
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = period_from_query(request.GET)
-    spending = selectors.user_spending_per_day(user=request.user, period=period)
-    per_model = selectors.user_predictions_per_model(user=request.user, period=period)
+    data = selectors.user_dashboard(user=request.user, period=period)
     return render(
         request,
         "analytics/dashboard.html",
         {
             "form": form,
             "period": period,
-            "wallet": wallet_balance(user=request.user),
-            "spending": spending,
-            "spending_chart": bar_chart(spending.chart_points(), title=spending.title),
-            "spent_total": sum(row["spent"] for row in spending.rows),
-            "per_model": per_model,
-            "per_model_chart": bar_chart(per_model.chart_points(), title=per_model.title),
-            "statuses": selectors.status_totals(per_model),
-            "recent_predictions": prediction_list(user=request.user)[:RECENT],
-            "recent_batches": batch_jobs_for_user(user=request.user)[:RECENT],
-            "topups": topups_of(user=request.user)[:RECENT],
+            "data": data,
+            "spending_chart": bar_chart(data.spending.chart_points(), title=data.spending.title),
+            "per_model_chart": bar_chart(data.per_model.chart_points(), title=data.per_model.title),
         },
     )
 

@@ -79,14 +79,14 @@ def test_the_dashboard_shows_balance_predictions_per_model_and_outcomes(
 
     response = client.get(reverse("analytics:dashboard"))
 
-    context = response.context
-    assert (context["wallet"].balance, context["wallet"].available) == (4_000, 4_000)
-    assert context["statuses"] == {"succeeded": 2, "failed": 1, "refused": 1}
-    per_model = {row["model"]: row for row in context["per_model"].rows}
+    data = response.context["data"]
+    assert (data.wallet.balance, data.wallet.available) == (4_000, 4_000)
+    assert data.statuses == {"succeeded": 2, "failed": 1, "refused": 1}
+    per_model = {row["model"]: row for row in data.per_model.rows}
     assert (per_model["alpha"]["total"], per_model["alpha"]["cost"]) == (2, 20)
     assert (per_model["beta"]["failed"], per_model["beta"]["refused"]) == (1, 1)
-    assert context["spent_total"] == 1_000
-    assert len(context["spending"].rows) == 30
+    assert data.spent_total == 1_000
+    assert len(data.spending.rows) == 30
     assert '<svg class="chart"' in response.content.decode()
 
 
@@ -113,11 +113,11 @@ def test_the_csv_rows_add_up_to_the_dashboard_figures(client, customer, alpha, b
     PredictionFactory.create_batch(3, user=customer, model_version=alpha, created_at=when)
     PredictionFactory(user=customer, model_version=beta, status="failed", created_at=when)
 
-    page = client.get(reverse("analytics:dashboard")).context
+    page = client.get(reverse("analytics:dashboard")).context["data"]
     response = client.get(reverse("analytics:predictions_csv"))
 
     lines = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    per_model = {row["model"]: row for row in page["per_model"].rows}
+    per_model = {row["model"]: row for row in page.per_model.rows}
     assert len(lines) == sum(row["total"] for row in per_model.values())
     assert sum(line["model"] == "alpha" for line in lines) == per_model["alpha"]["total"]
 
@@ -148,4 +148,4 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
     activity()
     with django_assert_num_queries(9):
         response = client.get(reverse("analytics:dashboard"))
-    assert len(response.context["recent_predictions"]) == 10
+    assert len(response.context["data"].recent_predictions) == 10
