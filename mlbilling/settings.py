@@ -318,6 +318,10 @@ METRICS_ALLOWED_NETWORKS = [
 # empties it at start and drops dead workers' gauges).
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+else:
+    # prometheus_client switches to files on the variable's mere presence: an empty value
+    # (a copied .env) would make it write to the working directory.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 # /readyz fails when a task has waited this long without a worker taking it.
 READYZ_WORKER_STALE_SECONDS = env.int("READYZ_WORKER_STALE_SECONDS", default=300)
 # Load balancers and Prometheus probe over plain HTTP inside the network.
