@@ -232,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Predictions and batch jobs both have a `status`: name each choice set explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "PredictionStatusEnum": "predictions.models.Prediction.Status",
+        "BatchJobStatusEnum": "predictions.models.BatchJob.Status",
+    },
 }
 
 # --- Billing --------------------------------------------------------------------------
