@@ -247,11 +247,23 @@ def timings() -> None:
             for slug in REPORTS
         ),
         (operator, "report: ledger, reconciliation run", ledger, "reconcile=1"),
+        *(
+            (operator, f"admin list: {name}", reverse(f"admin:{name}_changelist"), None)
+            for name in (
+                "accounts_user",
+                "predictions_prediction",
+                "predictions_modelversion",
+                "predictions_batchjob",
+            )
+        ),
         (customer, "dashboard", reverse("analytics:dashboard"), ""),
         (customer, "dashboard predictions CSV", reverse("analytics:predictions_csv"), ""),
     ]
     print("| page | 30 days (ms) | 180 days (ms) |\n|---|---:|---:|")
     for client, name, url, extra in pages:
+        if extra is None:  # an admin list: the first page, newest first, no period
+            print(f"| {name} | {_median_ms(client, url):.0f} | |")
+            continue
         cells = [
             f"{_median_ms(client, url + '?' + '&'.join(filter(None, [extra, query]))):.0f}"
             for query in periods.values()

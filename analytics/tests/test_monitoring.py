@@ -117,6 +117,16 @@ def test_readyz_is_503_when_tasks_wait_with_no_worker_taking_them(client, settin
     assert response.json()["checks"]["worker"]["ok"] is False
 
 
+def test_a_cluster_reporting_its_status_is_a_live_worker(client, settings, monkeypatch):
+    settings.READYZ_WORKER_STALE_SECONDS = 60
+    OrmQ.objects.create(key="mlbilling", payload="x", lock=timezone.now() - timedelta(minutes=5))
+    monkeypatch.setattr(health.Stat, "get_all", staticmethod(lambda: ["cluster"]))
+
+    response = client.get(reverse("analytics:readyz"))
+
+    assert response.json()["checks"]["worker"] == {"ok": True, "detail": "1 cluster(s) reporting"}
+
+
 def test_a_fresh_task_in_the_queue_is_not_a_dead_worker(client, settings):
     settings.READYZ_WORKER_STALE_SECONDS = 60
     OrmQ.objects.create(key="mlbilling", payload="x", lock=timezone.now())
