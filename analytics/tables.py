@@ -67,7 +67,10 @@ class Table:
     def csv_lines(self) -> Iterator[list[str]]:
         yield [column.label for column in self.columns]
         for row in self.cells:
-            yield [text for text, _numeric in row]
+            yield [
+                text if column.numeric else spreadsheet_safe(text)
+                for column, (text, _numeric) in zip(self.columns, row, strict=True)
+            ]
 
     def chart_points(self) -> list[tuple[str, float, str]]:
         """(label, value, value as shown) per row, for `charts.bar_chart`."""
@@ -83,6 +86,16 @@ class Table:
             )
             for row in self.rows
         ]
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text as a spreadsheet will show it, never run it (an email like "=HYPERLINK(...)"
+    is a valid address); numbers keep their sign because only text columns pass here."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 class _Echo:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from analytics import health
-from analytics.request_id import RequestIdFilter
+from analytics.request_id import JsonFormatter, RequestIdFilter
 from analytics.tests.factories import MLModelFactory, PredictionFactory
 from predictions.cases import CASES
 from predictions.registry import (
@@ -254,3 +255,16 @@ def test_log_lines_of_a_request_carry_its_id_even_djangos_own_404_warning(client
 
     assert [record.request_id for record in records] == ["trace-42"]
     assert outside.request_id == "-"
+
+
+def test_json_log_lines_carry_the_request_id():
+    record = logging.LogRecord("billing", logging.INFO, __file__, 1, "charged %s", ("p1",), None)
+    record.request_id = "trace-7"
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert (line["request_id"], line["logger"], line["message"]) == (
+        "trace-7",
+        "billing",
+        "charged p1",
+    )

@@ -162,3 +162,14 @@ def test_the_ledger_page_runs_the_reconciliation_on_request_and_exports_it(staff
     assert "reconcile=1" in plain
     assert exported[1:] == _cells(page, "reconciliation")
     assert exported[1] == ["Books balance", "yes"]
+
+
+def test_text_that_a_spreadsheet_would_run_is_exported_inert(staff_client, alpha):
+    user = UserFactory(email="=cmd@example.com")
+    wallet_grant(user=user, amount=1_000, reason="funds")
+    wallet_charge(user=user, amount=250, reference="x", revenue_account="revenue:alpha")
+    url = reverse("analytics:report", args=["top-users"])
+
+    exported = _csv(staff_client.get(url, {"csv": "top-users"}))
+
+    assert exported[1] == ["1", "'=cmd@example.com", "2.50", "0"]
