@@ -70,7 +70,7 @@ def test_auth_token_reports_missing_fields(api_client):
     response = _obtain(api_client, email="not-an-email")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"email", "password"}
+    assert set(response.json()["errors"]) == {"email", "password"}
 
 
 def test_auth_token_is_throttled(api_client, user):

@@ -61,14 +61,14 @@ def test_a_top_up_returns_its_id_state_and_checkout_url(api, user):
 def test_bad_top_up_amounts_are_a_400_naming_the_field(api, amount):
     response = api.post("/api/v1/topups", {"amount": amount}, format="json")
     assert response.status_code == 400
-    assert response.json()["amount"]
+    assert response.json()["errors"]["amount"]
     assert not TopUp.objects.exists()
 
 
 def test_a_missing_amount_is_a_400(api):
     response = api.post("/api/v1/topups", {}, format="json")
     assert response.status_code == 400
-    assert "amount" in response.json()
+    assert "amount" in response.json()["errors"]
 
 
 def test_another_users_top_up_is_a_404(api, other_user):

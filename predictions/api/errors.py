@@ -3,8 +3,8 @@
 Every error body has the same shape: {"detail": message, "code": machine-readable code,
 "errors": {field: messages}} plus, for some codes, what a client needs to act on it
 (402 carries "needed", "balance" and "available"; failed and refused predictions carry
-the "prediction" id). DRF's own field errors take this shape in views that opt in (see
-`api_exception_handler`). Registered as REST_FRAMEWORK["EXCEPTION_HANDLER"].
+the "prediction" id). DRF's own field errors take this shape too. Registered as
+REST_FRAMEWORK["EXCEPTION_HANDLER"].
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
-        return response
-    if isinstance(exc, exceptions.ValidationError) and not getattr(
-        context.get("view"), "common_error_body", False
-    ):
-        # Field errors of views written before this handler keep DRF's own shape
-        # ({field: messages}) until their clients and tests read "errors"; set
-        # `common_error_body = True` on a view to opt in.
         return response
     if isinstance(exc.detail, dict):
         body = _body(_("Invalid input."), "invalid", errors=exc.detail)

@@ -36,13 +36,7 @@ from predictions.registry import model_list
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 
 
-class CommonErrorBody:
-    """Field errors of this view in the common error body too (predictions.api.errors)."""
-
-    common_error_body = True
-
-
-class ModelListView(CommonErrorBody, APIView):
+class ModelListView(APIView):
     """The models on offer: price, input schema, example and production version."""
 
     permission_classes = [AllowAny]
@@ -52,7 +46,7 @@ class ModelListView(CommonErrorBody, APIView):
         return Response(ModelInfoSerializer(model_list(), many=True).data)
 
 
-class ModelDetailView(CommonErrorBody, APIView):
+class ModelDetailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: ModelInfoSerializer, 404: NOT_FOUND}, tags=["models"])
@@ -60,7 +54,7 @@ class ModelDetailView(CommonErrorBody, APIView):
         return Response(ModelInfoSerializer(selectors.model_catalog_entry(slug=slug)).data)
 
 
-class PredictView(CommonErrorBody, APIView):
+class PredictView(APIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
     throttle_scope = "predict"
 
@@ -115,7 +109,7 @@ class PredictionFilterSerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[PredictionFilterSerializer], tags=["predictions"])
-class PredictionListView(CommonErrorBody, generics.ListAPIView):
+class PredictionListView(generics.ListAPIView):
     """Your predictions, newest first (succeeded, failed and refused)."""
 
     serializer_class = PredictionSummarySerializer
@@ -127,7 +121,7 @@ class PredictionListView(CommonErrorBody, generics.ListAPIView):
 
 
 @extend_schema(responses={200: PredictionSerializer, 404: NOT_FOUND}, tags=["predictions"])
-class PredictionDetailView(CommonErrorBody, generics.RetrieveAPIView):
+class PredictionDetailView(generics.RetrieveAPIView):
     serializer_class = PredictionSerializer
 
     def get_object(self) -> Prediction:

@@ -12,9 +12,12 @@ from 306 merchants in 10 categories. What the EDA found and what was decided:
 - merchants are specialised (median two categories), so the merchant id is an optional
   input: a one-hot feature, all zero when absent or unseen.
 
-Model: TF-IDF word 1-2-grams and character 2-5-grams (the model codes carry the
-category: "wf80f5e0w2w" is a washing machine), a linear SVM, calibrated into
-probabilities by cross-validation.
+Models: TF-IDF word 1-2-grams and character 2-5-grams (the model codes carry the
+category: "wf80f5e0w2w" is a washing machine). Baseline: title only, logistic regression
+C=10. Production: title and merchant, logistic regression C=30 (weaker regularisation
+suits the many rare n-grams). Tried on the same grouped folds, not nested: a linear SVM
+calibrated by 3-fold CV (sigmoid: macro F1 0.980, log loss 0.076; isotonic worse), the
+title alone (merchant lowers log loss by about 0.01). C was fixed once from those runs.
 """
 
 from __future__ import annotations
@@ -25,14 +28,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.svm import LinearSVC
 
 from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
 from predictions.evaluation import cross_validate_classifier
@@ -121,7 +122,7 @@ class ProductCategoryCase(Case):
         return Pipeline(
             [
                 ("features", _features(with_merchant=True)),
-                ("model", CalibratedClassifierCV(LinearSVC(C=0.5), cv=3)),
+                ("model", LogisticRegression(C=30, max_iter=2000)),
             ]
         )
 
