@@ -49,15 +49,7 @@ from predictions.cases import CASES  # noqa: E402
 from predictions.cases.base import Case  # noqa: E402
 from predictions.schema import Field  # noqa: E402
 
-RUNS = [("case_2", 100_000), ("case_4", 100_000), ("case_4", 1_000_000)]
-
-
-def case_for(folder: str) -> Case:
-    """The registered case whose dataset lives in `folder` (case_2, case_4...)."""
-    for case in CASES.values():
-        if any(name.startswith(f"{folder}/") for name in case.dataset_files):
-            return case
-    raise SystemExit(f"No registered case reads {folder}/: merge the cases first.")
+RUNS = [("product-category", 100_000), ("nhanes-age", 100_000), ("nhanes-age", 1_000_000)]
 
 
 def synthetic_column(f: Field, example: Any, rows: int, rng: np.random.Generator) -> Any:
@@ -190,7 +182,7 @@ def main() -> None:
     parser.add_argument("--bare", nargs=2, metavar=("SLUG", "CSV"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--only", help="Run only this dataset folder, e.g. case_4.")
+    parser.add_argument("--only", help="Run only this case, e.g. nhanes-age.")
     args = parser.parse_args()
     if args.worker:
         worker_main(args.worker)
@@ -211,11 +203,11 @@ def main() -> None:
     scale = 10 if args.quick else 1
     table = []
     with tempfile.TemporaryDirectory() as folder:
-        for case_folder, full_rows in RUNS:
-            if args.only and case_folder != args.only:
+        for slug, full_rows in RUNS:
+            if args.only and slug != args.only:
                 continue
             rows = full_rows // scale
-            case = case_for(case_folder)
+            case = CASES[slug]
             production_version(slug=case.slug)  # fail early without a trained model
             path = Path(folder) / f"{case.slug}-{rows}.csv"
             write_csv(case, rows, path)

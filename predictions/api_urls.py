@@ -13,6 +13,15 @@ urlpatterns = [
     path("predictions/<uuid:pk>", views.PredictionDetailView.as_view(), name="api-prediction"),
 ]
 
+# Yardsticks for bench/api.py only (no auth, no validation): see predictions/bench_endpoints.py.
+if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
+    from predictions import bench_endpoints
+
+    urlpatterns += [
+        path("bench/<slug:slug>/bare", bench_endpoints.bare),
+        path("bench/<slug:slug>/billed", bench_endpoints.billed),
+    ]
+
 # --- Batch jobs ---------------------------------------------------------------------------
 urlpatterns += [
     path("batches", batch_api.BatchListCreateView.as_view(), name="api-batch-list"),
@@ -24,12 +33,3 @@ urlpatterns += [
         "batches/<int:job_id>/cancel", batch_api.BatchCancelView.as_view(), name="api-batch-cancel"
     ),
 ]
-
-# Yardsticks for bench/api.py only (no auth, no validation): see predictions/bench_endpoints.py.
-if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
-    from predictions import bench_endpoints
-
-    urlpatterns += [
-        path("bench/<slug:slug>/bare", bench_endpoints.bare),
-        path("bench/<slug:slug>/billed", bench_endpoints.billed),
-    ]

@@ -14,13 +14,6 @@ urlpatterns = [
     ),
 ]
 
-# --- Paid predictions on the website (prediction API helper) --------------------------
-urlpatterns += [
-    path("models/<slug:slug>/predict/", web.predict, name="predict"),
-    path("predictions/", web.history, name="history"),
-    path("predictions/<uuid:pk>/", web.detail, name="detail"),
-]
-
 # --- Batch jobs ---------------------------------------------------------------------------
 urlpatterns += [
     path("batches/", batch_views.batch_list, name="batch_list"),
@@ -30,4 +23,11 @@ urlpatterns += [
     path("batches/<int:job_id>/confirm/", batch_views.batch_confirm, name="batch_confirm"),
     path("batches/<int:job_id>/cancel/", batch_views.batch_cancel, name="batch_cancel"),
     path("batches/<int:job_id>/result/", batch_views.batch_result, name="batch_result"),
+]
+
+# --- Paid predictions on the website (prediction API helper) --------------------------
+urlpatterns += [
+    path("models/<slug:slug>/predict/", web.predict, name="predict"),
+    path("predictions/", web.history, name="history"),
+    path("predictions/<uuid:pk>/", web.detail, name="detail"),
 ]

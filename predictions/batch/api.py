@@ -6,9 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -16,12 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.money import format_credits
-from billing.services import InsufficientCredits
-from predictions.batch.csvio import BatchFileError
 from predictions.batch.selectors import batch_job_for_user, batch_jobs_for_user
 from predictions.batch.services import (
-    IdempotencyConflict,
-    ModelUnavailable,
     batch_job_cancel,
     batch_job_create,
     batch_upload_check,
@@ -78,8 +76,9 @@ class BatchOutput(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-def _error(code: int, detail: Any, **extra: Any) -> Response:
-    return Response({"detail": detail, **extra}, status=code)
+class UploadTooLarge(APIException):
+    status_code = 413
+    default_code = "file_too_large"
 
 
 class BatchListCreateView(GenericAPIView):
@@ -111,39 +110,29 @@ class BatchListCreateView(GenericAPIView):
             400: OpenApiResponse(description="Bad file (problems listed) or model."),
             402: OpenApiResponse(description="The wallet cannot hold the maximum cost."),
             413: OpenApiResponse(description="The file is too large."),
-            422: OpenApiResponse(description="Idempotency-Key reused for another file."),
+            409: OpenApiResponse(description="Idempotency-Key reused for another file."),
         },
     )
     def post(self, request: Request) -> Response:
         if upload_too_large(request._request):
-            limit = settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)
-            return _error(413, f"The file is larger than {limit} MB.")
+            raise UploadTooLarge(
+                _("The file is larger than %(limit)d MB.")
+                % {"limit": settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
         data = BatchCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        try:
-            check = batch_upload_check(model_slug=data.validated_data["model"], upload=upload)
-            job, created = batch_job_create(
-                user=request.user,
-                check=check,
-                upload=upload,
-                original_name=upload.name or "upload.csv",
-                confirm=True,
-                idempotency_key=request.headers.get("Idempotency-Key") or None,
-            )
-        except BatchFileError as exc:
-            return Response({"file": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-        except ModelUnavailable as exc:
-            return Response({"model": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        except IdempotencyConflict as exc:
-            return _error(422, str(exc))
-        except InsufficientCredits as exc:
-            return _error(
-                402,
-                "Insufficient credits to hold the maximum cost of this job.",
-                needed=format_credits(exc.needed),
-                available=format_credits(exc.available),
-            )
+        # Domain errors (bad file, unknown model, short wallet, reused key) are mapped to
+        # HTTP by predictions.api.errors, the API's one exception handler.
+        check = batch_upload_check(model_slug=data.validated_data["model"], upload=upload)
+        job, created = batch_job_create(
+            user=request.user,
+            check=check,
+            upload=upload,
+            original_name=upload.name or "upload.csv",
+            confirm=True,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+        )
         body = self.get_serializer(job).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

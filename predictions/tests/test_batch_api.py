@@ -227,7 +227,7 @@ def test_a_wallet_that_cannot_hold_the_maximum_cost_gets_402_and_nothing_is_crea
     response = upload(api, good_rows(3))
 
     assert response.status_code == 402
-    assert response.json()["needed"] == "0.21"
+    assert (response.json()["needed"], response.json()["available"]) == ("0.21", "0.00")
     assert not BatchJob.objects.exists()
     assert not list((settings.MEDIA_ROOT / "batches").glob("*"))
 
@@ -253,7 +253,8 @@ def test_a_bad_file_is_refused_at_once_with_its_problem(
     )
 
     assert response.status_code == 400
-    assert message in " ".join(response.json()["file"])
+    assert response.json()["code"] == "invalid_file"
+    assert message in " ".join(response.json()["errors"]["file"])
     assert not BatchJob.objects.exists()
 
 
@@ -263,7 +264,7 @@ def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
 ):  # type: ignore[no-untyped-def]
     settings.BATCH_MAX_ROWS = 3
     assert "empty" in upload(client, "").json()["file"][0]
-    assert "more than 3 rows" in upload(client, good_rows(4)).json()["file"][0]
+    assert "more than 3 rows" in upload(client, good_rows(4)).json()["errors"]["file"][0]
     settings.BATCH_MAX_UPLOAD_BYTES = 10
     assert "larger than" in str(upload(client, good_rows(2)).json())
     assert not BatchJob.objects.exists()
@@ -276,7 +277,7 @@ def test_an_unknown_model_is_refused(client, tiny_production):  # type: ignore[n
     )
 
     assert response.status_code == 400
-    assert "nope" in response.json()["model"][0]
+    assert "nope" in response.json()["errors"]["model"][0]
 
 
 @pytest.mark.django_db
@@ -289,7 +290,7 @@ def test_the_same_idempotency_key_returns_the_first_job_and_holds_once(
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert BatchJob.objects.count() == 1
     assert wallet_balance(user=batch_user).held == 4 * PRICE
 
@@ -393,3 +394,16 @@ def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
     assert wallet_balance(user=batch_user).balance == 10_000
     assert wallet_balance(user=batch_user).held == 0
     assert client.get(f"/api/v1/batches/{job_id}/result").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
+    client, tiny_production, settings
+):  # type: ignore[no-untyped-def]
+    settings.BATCH_MAX_UPLOAD_BYTES = 1000
+
+    response = upload(client, good_rows(20_000))
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+    assert not BatchJob.objects.exists()
