@@ -4,7 +4,6 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_analytics \
         .venv/bin/python bench/reports.py --seed            # migrate and seed, then time
     ... bench/reports.py                                     # time again
-    ... bench/reports.py --index                             # add the proposed index, time
 
 Seeds 10,000 users, 1,000,000 predictions and 2,000,000 transfers spread over 180 days
 with generate_series SQL (a few minutes, not hours), plus holds, top-ups and batch jobs.
@@ -53,13 +52,6 @@ TRANSFERS = 2_000_000
 DAYS = 180
 RUNS = 5
 MODELS = ["android-malware", "products", "elderly", "nhanes-age", "cirrhosis", "glioma"]
-
-# The index this benchmark argues for on predictions (not merged yet, so not added there):
-# `Index(fields=["created_at"])` on Prediction. Transfer has its own since billing 0003.
-INDEXES = {
-    "bench_prediction_created": "CREATE INDEX IF NOT EXISTS bench_prediction_created "
-    "ON predictions_prediction (created_at)",
-}
 
 SEED_SQL = f"""
 INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, is_active,
@@ -201,13 +193,6 @@ def seed() -> None:
     print(f"seeded in {time.perf_counter() - started:.0f} s")
 
 
-def add_indexes() -> None:
-    with connection.cursor() as cursor:
-        for sql in INDEXES.values():
-            cursor.execute(sql)
-        cursor.execute("ANALYZE")
-
-
 def _median_ms(client: Client, url: str) -> float:
     client.get(url)  # warm the caches (templates, plans, pages in shared buffers)
     timings = []
@@ -274,14 +259,11 @@ def timings() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", action="store_true", help="migrate and seed first")
-    parser.add_argument("--index", action="store_true", help="add the proposed index first")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://...")
     if args.seed:
         seed()
-    if args.index:
-        add_indexes()
     timings()
 
 
