@@ -7,9 +7,9 @@
 
 Seeds 10,000 users, 1,000,000 predictions and 2,000,000 transfers spread over 180 days
 with generate_series SQL (a few minutes, not hours), plus holds, top-ups and batch jobs.
-Rows are written in time order, as a live service appends them: a date range then lies
-in neighbouring pages, as it does in production (random times would make every report
-read the whole table from disk).
+Rows are written in time order (ORDER BY: the joins would shuffle them), as a live
+service appends them: a date range then lies in neighbouring pages, as it does in
+production (shuffled rows would make every report read most of the table).
 Each page is fetched through the Django test client (view, queries and template), five
 times; the table shows the median. The seeded ledger is consistent in sums (wallet
 caches equal their transfers) but not in running balances (`balance_after` is 0).
@@ -102,7 +102,8 @@ FROM (
     FROM generate_series(1, {PREDICTIONS}) AS i
 ) AS s
 JOIN bench_users u ON u.n = s.un
-JOIN bench_versions v ON v.n = s.vn;
+JOIN bench_versions v ON v.n = s.vn
+ORDER BY s.i;
 
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
     balance_after, refund_of_id, description, created_by_id, created_at)
@@ -124,7 +125,8 @@ JOIN bench_users u ON u.n = t.un
 JOIN bench_versions v ON v.n = t.vn
 JOIN billing_account rev ON rev.code = 'revenue:' || v.slug
 CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo
-CROSS JOIN (SELECT id FROM billing_account WHERE code = 'clearing:sandbox') AS clearing;
+CROSS JOIN (SELECT id FROM billing_account WHERE code = 'clearing:sandbox') AS clearing
+ORDER BY t.i;
 
 -- An opening grant per wallet: no wallet goes below zero whatever the random draws.
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
