@@ -232,10 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Predictions and batch jobs both have a `status`: name each choice set explicitly.
+    # Several models have a `status`: name each choice set explicitly.
     "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "predictions.models.BatchJob.Status",
         "PredictionStatusEnum": "predictions.models.Prediction.Status",
-        "BatchJobStatusEnum": "predictions.models.BatchJob.Status",
     },
 }
 
