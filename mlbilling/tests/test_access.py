@@ -166,6 +166,7 @@ def test_the_intruders_attempts_changed_nothing(intruder_client, owned):
         "/api/v1/predictions",
         "/batches/",
         "/api/v1/batches",
+        "/dashboard/predictions.csv",
     ],
 )
 def test_lists_show_only_the_callers_own_records(intruder_client, owner, owned, path):

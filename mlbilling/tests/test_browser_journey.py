@@ -2,9 +2,9 @@
 live server on PostgreSQL: sign up, verify the email, log in, top up through the sandbox
 checkout, predict with a model's form, upload a CSV batch that a real qcluster worker
 runs while the progress bar fills, download the result, see the charges on the
-statement; an operator grants credits in the admin. Every page is
-checked for Content-Security-Policy violations. Screenshots of each step go to
-ci-artifacts/screenshots/.
+statement and the dashboard; an operator grants credits in the admin and views a
+report. Every page is checked for Content-Security-Policy violations. Screenshots of
+each step go to ci-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped
     page.wait_for_url(lambda url: "/auth/login/" not in url)
 
 
-def test_a_customer_signs_up_tops_up_predicts_runs_a_batch_and_is_granted_credits(
+def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_and_reports(
     nhanes_in_production, qcluster, journey, tmp_path
 ):
     email, password = "journey@example.com", "a-journey-password-2026"
@@ -232,6 +232,11 @@ def test_a_customer_signs_up_tops_up_predicts_runs_a_batch_and_is_granted_credit
     assert statement.count("nhanes-age") >= 2  # the prediction and the batch
     journey.shot(page, "statement")
 
+    spent = format_credits(nhanes_in_production.model.price_per_row * (1 + BATCH_ROWS))
+    page.goto("/dashboard/")
+    assert spent in page.inner_text("main")
+    journey.shot(page, "dashboard")
+
     UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
     admin = journey.new_page()
     admin.goto("/admin/login/")
@@ -250,6 +255,9 @@ def test_a_customer_signs_up_tops_up_predicts_runs_a_batch_and_is_granted_credit
     admin.wait_for_load_state()
     assert "5.00 credits." in admin.inner_text("body")
     journey.shot(admin, "admin-granted")
+    admin.goto("/admin/reports/predictions/")
+    assert "nhanes-age" in admin.inner_text("body")
+    journey.shot(admin, "admin-report")
 
     page.goto("/billing/statement/")
     assert "welcome gift" in page.inner_text("main")

@@ -35,7 +35,7 @@ def test_web_and_worker_share_the_media_volume_and_the_web_has_a_healthcheck():
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "qcluster"]
     for name in ("web", "worker"):
         assert "media:/app/media" in SERVICES[name]["volumes"]
-    assert SERVICES["web"]["healthcheck"]["test"]
+    assert "/healthz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
     assert set(COMPOSE["volumes"]) == {"pgdata", "media"}
 
 
@@ -46,6 +46,17 @@ def test_compose_keeps_secrets_out_of_the_file():
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
     assert "BILLING_SANDBOX" not in environment
+
+
+def test_the_web_healthcheck_is_python_and_healthz_answers_plain_http(client, settings):
+    compile(SERVICES["web"]["healthcheck"]["test"][-1], "healthcheck", "exec")
+    settings.ALLOWED_HOSTS = ["mlbilling.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    # What the healthcheck sends: plain HTTP, the first allowed host.
+    response = client.get("/healthz", HTTP_HOST="mlbilling.example.com")
+
+    assert response.status_code == 200
 
 
 def test_the_image_runs_gunicorn_as_a_non_root_user():
