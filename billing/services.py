@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.ledger import (
@@ -79,6 +80,10 @@ class TopUpNotFound(BillingError):
 
 class TopUpMismatch(BillingError):
     """A payment confirmation whose amount or provider reference is not the top-up's."""
+
+
+class PaymentsUnavailable(BillingError):
+    """No payment provider of that name is configured (the sandbox is off in production)."""
 
 
 def _existing_transfer(*, kind: str, reference: str) -> Transfer | None:
@@ -448,9 +453,14 @@ def holds_expire(*, now: datetime | None = None) -> int:
 
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
-    Raises InvalidAmount outside the configured minimum and maximum."""
+    Raises InvalidAmount outside the configured minimum and maximum, PaymentsUnavailable
+    when the provider is not configured."""
     _require_positive(amount)
     check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
+    if provider not in settings.BILLING_PAYMENT_PROVIDERS:
+        raise PaymentsUnavailable(
+            _("Top-ups are not available right now: no payment provider is configured.")
+        )
     payment_provider = get_provider(provider)
     with transaction.atomic():
         topup = TopUp.objects.create(

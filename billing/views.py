@@ -27,6 +27,7 @@ from billing.selectors import (
 )
 from billing.services import (
     BillingError,
+    PaymentsUnavailable,
     TopUpNotFound,
     topup_callback_process,
     topup_create,
@@ -38,8 +39,12 @@ from billing.services import (
 def topup(request: HttpRequest) -> HttpResponse:
     form = TopUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = topup_create(user=request.user, amount=form.cleaned_data["amount"])
-        return redirect(created.checkout_url)
+        try:
+            created = topup_create(user=request.user, amount=form.cleaned_data["amount"])
+        except PaymentsUnavailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(created.checkout_url)
     packages = [format_credits(units) for units in settings.BILLING_TOPUP_PACKAGES]
     return render(
         request,

@@ -76,3 +76,11 @@ def test_another_users_top_up_is_a_404(api, other_user):
     assert api.get(f"/api/v1/topups/{theirs.pk}").status_code == 404
     mine = api.post("/api/v1/topups", {"amount": "25.00"}, format="json").json()
     assert api.get(f"/api/v1/topups/{mine['id']}").json()["state"] == TopUpState.PENDING
+
+
+def test_without_a_payment_provider_a_top_up_is_a_503_and_creates_nothing(api, settings):
+    settings.BILLING_PAYMENT_PROVIDERS = {}
+    response = api.post("/api/v1/topups", {"amount": "25.00"}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "payments_unavailable"
+    assert not TopUp.objects.exists()

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from billing.money import InvalidAmount, format_credits
-from billing.services import InsufficientCredits
+from billing.services import InsufficientCredits, PaymentsUnavailable
 from predictions.batch.csvio import BatchFileError
 from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
 from predictions.batch.services import ModelUnavailable
@@ -100,6 +100,8 @@ def _domain_error(exc: Exception) -> Response | None:
             "model_failed",
             prediction=str(exc.prediction.id),
         )
+    if isinstance(exc, PaymentsUnavailable):
+        return _response(503, str(exc), "payments_unavailable")
     if isinstance(exc, UnknownCase):
         return _response(404, _("No such model."), "not_found")
     if isinstance(exc, NoProductionVersion):
