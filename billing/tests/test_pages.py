@@ -185,9 +185,7 @@ def test_a_reversed_date_range_is_explained_not_applied(browser, user):
     assert "welcome credits" in page
 
 
-def test_without_a_payment_provider_the_top_up_form_says_so_and_creates_nothing(
-    browser, settings
-):
+def test_without_a_payment_provider_the_top_up_form_says_so_and_creates_nothing(browser, settings):
     settings.BILLING_PAYMENT_PROVIDERS = {}
     response = browser.post(reverse("billing:topup"), {"amount": "25.00"})
     assert response.status_code == 200
