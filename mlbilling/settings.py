@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`: name each choice set explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "predictions.models.BatchJob.Status",
+        "PredictionStatusEnum": "predictions.models.Prediction.Status",
+    },
 }
 
 # --- Billing --------------------------------------------------------------------------
@@ -259,6 +264,24 @@ Q_CLUSTER = {
 if env.str("Q_REDIS_URL", default=""):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env.str("Q_REDIS_URL")
+
+# --- Batch predictions ----------------------------------------------------------------
+BATCH_MAX_UPLOAD_BYTES = env.int("BATCH_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=1_000_000)
+# A physical line longer than this is refused at upload (a binary or one-line file).
+BATCH_MAX_LINE_BYTES = env.int("BATCH_MAX_LINE_BYTES", default=256 * 1024)
+BATCH_CHUNK_ROWS = env.int("BATCH_CHUNK_ROWS", default=5000)
+# Progress and heartbeat are written at most this often; a running job whose heartbeat
+# is older than BATCH_STALE_SECONDS is taken to have lost its worker and is re-queued.
+BATCH_PROGRESS_SECONDS = env.float("BATCH_PROGRESS_SECONDS", default=2.0)
+BATCH_STALE_SECONDS = env.int("BATCH_STALE_SECONDS", default=120)
+BATCH_REQUEUE_SECONDS = env.int("BATCH_REQUEUE_SECONDS", default=900)
+BATCH_MAX_ATTEMPTS = env.int("BATCH_MAX_ATTEMPTS", default=5)
+# The hold must outlive every attempt of the job (each at most Q_CLUSTER timeout) plus the
+# re-queue delays, or billing's expiry schedule would release it under a running job.
+BATCH_HOLD_SECONDS = env.int("BATCH_HOLD_SECONDS", default=48 * 3600)
+# Tests only: slows each chunk so a worker can be killed in the middle of a job.
+BATCH_CHUNK_DELAY_SECONDS = env.float("BATCH_CHUNK_DELAY_SECONDS", default=0.0)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

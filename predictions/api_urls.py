@@ -3,6 +3,7 @@ import os
 from django.urls import path
 
 from predictions.api import views
+from predictions.batch import api as batch_api
 
 urlpatterns = [
     path("models", views.ModelListView.as_view(), name="api-models"),
@@ -20,3 +21,15 @@ if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
         path("bench/<slug:slug>/bare", bench_endpoints.bare),
         path("bench/<slug:slug>/billed", bench_endpoints.billed),
     ]
+
+# --- Batch jobs ---------------------------------------------------------------------------
+urlpatterns += [
+    path("batches", batch_api.BatchListCreateView.as_view(), name="api-batch-list"),
+    path("batches/<int:job_id>", batch_api.BatchDetailView.as_view(), name="api-batch-detail"),
+    path(
+        "batches/<int:job_id>/result", batch_api.BatchResultView.as_view(), name="api-batch-result"
+    ),
+    path(
+        "batches/<int:job_id>/cancel", batch_api.BatchCancelView.as_view(), name="api-batch-cancel"
+    ),
+]

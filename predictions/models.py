@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -143,3 +143,123 @@ class Prediction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.status}"
+
+
+# --- Batch jobs --------------------------------------------------------------------------
+
+
+def _batch_file_name(instance: object, filename: str) -> str:
+    # Random names: a stored file is never found by guessing, and the user's file name
+    # (kept in `original_name`) never reaches the file system.
+    return f"batches/{uuid.uuid4().hex}.csv"
+
+
+class BatchJob(models.Model):
+    """A CSV of rows predicted in the background, paid through one hold.
+
+    Life: draft (uploaded, checked, awaiting the user's confirmation on the website) ->
+    queued (hold placed, task enqueued) -> running (claimed by a worker, heartbeat fresh)
+    -> done | cancelled | failed. A running job whose heartbeat goes stale is claimed
+    again and restarted from its first row.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("awaiting confirmation")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    FINISHED = (Status.DONE, Status.CANCELLED, Status.FAILED)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batch_jobs"
+    )
+    model = models.ForeignKey(MLModel, on_delete=models.PROTECT, related_name="batch_jobs")
+    # Pinned at upload: a promotion during the job must not mix two models in one result.
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="batch_jobs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    original_name = models.CharField(_("file name"), max_length=255)
+    input_file = models.FileField(upload_to=_batch_file_name, max_length=255)
+    input_size = models.BigIntegerField()
+    input_sha256 = models.CharField(max_length=64)
+    result_file = models.FileField(upload_to=_batch_file_name, max_length=255, blank=True)
+    rows_total = models.PositiveIntegerField()
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    # Money, in hundredths of a credit: the price when the job was created, the most it
+    # can cost (the hold) and what was captured at the end.
+    price_per_row = models.PositiveIntegerField()
+    max_cost = models.BigIntegerField()
+    charged = models.BigIntegerField(default=0)
+    hold = models.OneToOneField(
+        "billing.Hold", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_requested = models.BooleanField(default=False)
+    # Each claim by a worker increments it; a worker writes only while it still holds
+    # its attempt, so a worker that was given up for dead cannot overwrite a newer one.
+    attempt = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("batch job")
+        verbose_name_plural = _("batch jobs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["draft", "queued", "running", "done", "cancelled", "failed"]
+                ),
+                name="batch_job_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(rows_total__gte=1), name="batch_job_has_rows"),
+            models.CheckConstraint(
+                condition=Q(rows_failed__lte=F("rows_done")) & Q(rows_done__lte=F("rows_total")),
+                name="batch_job_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(charged__gte=0) & Q(charged__lte=F("max_cost")),
+                name="batch_job_charged_within_hold",
+            ),
+            # Every job past the draft stage is backed by its hold.
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(hold__isnull=False),
+                name="batch_job_confirmed_has_hold",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="batch_job_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "heartbeat_at"],
+                name="batch_job_active_idx",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.status})"
+
+    @property
+    def rows_succeeded(self) -> int:
+        return self.rows_done - self.rows_failed
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def reference(self) -> str:
+        """The billing reference of this job's hold and capture."""
+        return f"batch:{self.pk}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from predictions import views, web
+from predictions.batch import views as batch_views
 
 app_name = "predictions"
 urlpatterns = [
@@ -11,6 +12,17 @@ urlpatterns = [
         views.model_figure,
         name="model-figure",
     ),
+]
+
+# --- Batch jobs ---------------------------------------------------------------------------
+urlpatterns += [
+    path("batches/", batch_views.batch_list, name="batch_list"),
+    path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/<int:job_id>/", batch_views.batch_detail, name="batch_detail"),
+    path("batches/<int:job_id>/status/", batch_views.batch_status, name="batch_status"),
+    path("batches/<int:job_id>/confirm/", batch_views.batch_confirm, name="batch_confirm"),
+    path("batches/<int:job_id>/cancel/", batch_views.batch_cancel, name="batch_cancel"),
+    path("batches/<int:job_id>/result/", batch_views.batch_result, name="batch_result"),
 ]
 
 # --- Paid predictions on the website (prediction API helper) --------------------------

@@ -20,6 +20,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from billing.money import InvalidAmount, format_credits
 from billing.services import InsufficientCredits
+from predictions.batch.csvio import BatchFileError
+from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
+from predictions.batch.services import ModelUnavailable
 from predictions.cases import UnknownCase
 from predictions.inference import (
     IdempotencyConflict,
@@ -82,7 +85,13 @@ def _domain_error(exc: Exception) -> Response | None:
         if isinstance(exc, PredictionRefused):
             extra["prediction"] = str(exc.prediction.id)
         return _response(402, str(exc), "insufficient_credits", **extra)
-    if isinstance(exc, IdempotencyConflict):
+    if isinstance(exc, BatchFileError):
+        return _response(
+            400, _("The file cannot be processed."), "invalid_file", errors={"file": exc.messages}
+        )
+    if isinstance(exc, ModelUnavailable):
+        return _response(400, str(exc), "model_unavailable", errors={"model": [str(exc)]})
+    if isinstance(exc, IdempotencyConflict | BatchIdempotencyConflict):
         return _response(409, str(exc), "idempotency_key_reused")
     if isinstance(exc, PredictionFailed):
         return _response(

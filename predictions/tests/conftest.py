@@ -23,6 +23,11 @@ from predictions.registry import (
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return Path(settings.DATASETS_DIR)
+
+
 @pytest.fixture
 def tiny_datasets_dir(tmp_path: Path) -> Path:
     datasets = tmp_path / "datasets"
@@ -112,6 +117,29 @@ def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(tiny_case, "predict", explode)
 
 
-@pytest.fixture(scope="session")
-def datasets_dir() -> Path:
-    return Path(settings.DATASETS_DIR)
+# --- Batch jobs ---------------------------------------------------------------------------
+@pytest.fixture
+def tiny_production(register_tiny):  # type: ignore[no-untyped-def]
+    """The tiny case's model in production (7 hundredths of a credit per row)."""
+    from predictions.registry import model_version_promote
+
+    return model_version_promote(version_id=register_tiny().pk)
+
+
+@pytest.fixture
+def batch_user(db):  # type: ignore[no-untyped-def]
+    """A user with 100.00 credits."""
+    from accounts.tests.factories import UserFactory
+    from billing.services import wallet_grant
+
+    user = UserFactory()
+    wallet_grant(user=user, amount=10_000, reason="test funds")
+    return user
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Records django-q2 enqueues instead of sending them to a broker."""
+    calls: list[tuple] = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))
+    return calls

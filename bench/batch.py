@@ -1,0 +1,264 @@
+"""Batch predictions benchmark: the whole path beside the bare data path, and worker memory.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_batch .venv/bin/python bench/batch.py
+
+Needs PostgreSQL (migrated here) and production models for cases 2 and 4
+(`manage.py train_models --case ...`). For each file it measures:
+
+- whole path: the upload check and the job + hold (as the API does), then the worker
+  (`batch_job_run`, in a fresh subprocess, as a qcluster worker runs it: streaming read,
+  validation, vectorised predict, result file, progress, capture), then checks that the
+  charge equals rows x price;
+- bare path, same file, one process, all in memory: `pandas.read_csv`, the production
+  model's vectorised `predict_proba` on the case's matrix, `DataFrame.to_csv`;
+- the worker subprocess's peak memory: VmHWM (its own address space's high-water mark),
+  and ru_maxrss, which on Linux also counts what the process inherited at fork.
+
+Options: --quick (10x fewer rows), --keep (leave the CSV files and jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django
+
+django.setup()
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from django.core.files import File  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from predictions.cases import CASES  # noqa: E402
+from predictions.cases.base import Case  # noqa: E402
+from predictions.schema import Field  # noqa: E402
+
+RUNS = [("product-category", 100_000), ("nhanes-age", 100_000), ("nhanes-age", 1_000_000)]
+
+
+def synthetic_column(f: Field, example: Any, rows: int, rng: np.random.Generator) -> Any:
+    """Plausible values for one field: around the example, inside the declared range."""
+    if f.kind == "choice":
+        return rng.choice(list(f.choices), size=rows)
+    if f.kind == "boolean":
+        return rng.choice(["true", "false"], size=rows)
+    if f.kind == "multichoice":
+        picks = rng.integers(0, 2, size=(rows, len(f.choices))).astype(bool)
+        return [";".join(c for c, on in zip(f.choices, row, strict=True) if on) for row in picks]
+    if f.kind in ("number", "integer"):
+        center = float(example) if isinstance(example, int | float) else 1.0
+        values = center * rng.uniform(0.7, 1.3, size=rows)
+        if f.minimum is not None or f.maximum is not None:
+            values = np.clip(values, f.minimum, f.maximum)
+        return np.round(values) if f.kind == "integer" else np.round(values, 2)
+    words = str(example or "item").split()
+    extra = rng.integers(0, 10_000, size=rows)
+    return [" ".join([*words, f"v{n}"]) for n in extra]
+
+
+def write_csv(case: Case, rows: int, path: Path) -> None:
+    rng = np.random.default_rng(rows)
+    frame = pd.DataFrame(
+        {
+            f.name: synthetic_column(f, case.example.get(f.name), rows, rng)
+            for f in case.schema.fields
+            if f.name in case.example
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the address space, so unlike
+    ru_maxrss it does not inherit the parent's size at fork (ru_maxrss survives exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_main(slug: str, path: str) -> None:
+    """Subprocess: the bare data path on one file, all in memory; print time and memory."""
+    from predictions.registry import load_model, production_version
+
+    case = CASES[slug]
+    model = load_model(production_version(slug=slug))
+    started = time.perf_counter()
+    frame = pd.read_csv(path, keep_default_na=False)
+    matrix = case.rows_to_matrix(frame.to_dict("records"))
+    proba = model.predict_proba(matrix)
+    classes = np.asarray([str(c) for c in model.classes_])
+    frame["prediction"] = classes[proba.argmax(axis=1)]
+    frame["probability"] = proba.max(axis=1)
+    frame["error"] = ""
+    frame.to_csv(io.StringIO(), index=False)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_memory_mb()}))
+
+
+def worker_main(job_id: int) -> None:
+    """Subprocess: run one job as a warm worker would (its model already loaded and
+    cached, as after the first job); print its time and peak memory."""
+    from predictions.batch.services import batch_job_run
+    from predictions.models import BatchJob
+    from predictions.registry import load_model
+
+    load_model(BatchJob.objects.get(pk=job_id).model_version)
+    started = time.perf_counter()
+    job = batch_job_run(job_id=job_id)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak_memory_mb(),
+                "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "status": job and job.status,
+            }
+        )
+    )
+
+
+def run_json(*args: str) -> dict[str, Any]:
+    process = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if process.returncode:
+        raise SystemExit(process.stderr[-3000:])
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
+    from predictions.batch import services
+    from predictions.batch.services import batch_job_create, batch_upload_check
+    from predictions.models import BatchJob
+
+    # The worker subprocess below runs the job; no qcluster should get it from the queue.
+    services._enqueue = lambda job_id: None
+
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        upload = File(handle, name=path.name)
+        check = batch_upload_check(model_slug=case.slug, upload=upload)
+        job, _created = batch_job_create(
+            user=user, check=check, upload=upload, original_name=path.name, confirm=True
+        )
+    upload_seconds = time.perf_counter() - started
+    worker = run_json("--worker", str(job.pk))
+    job = BatchJob.objects.get(pk=job.pk)
+    assert job.status == BatchJob.Status.DONE, job.status
+    assert job.charged == job.rows_succeeded * job.price_per_row
+    with job.result_file.open("rb") as result:
+        lines = sum(block.count(b"\n") for block in iter(lambda: result.read(1 << 20), b""))
+    return {
+        "job": job,
+        "upload_s": upload_seconds,
+        "worker_s": worker["seconds"],
+        "peak_mb": worker["peak_mb"],
+        "ru_maxrss_mb": worker["ru_maxrss_mb"],
+        "result_lines": lines,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", type=int)
+    parser.add_argument("--bare", nargs=2, metavar=("SLUG", "CSV"))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", help="Run only this case, e.g. nhanes-age.")
+    args = parser.parse_args()
+    if args.worker:
+        worker_main(args.worker)
+        return
+    if args.bare:
+        bare_main(*args.bare)
+        return
+    if connection.vendor != "postgresql":
+        raise SystemExit("Run on PostgreSQL: DATABASE_URL=postgres://...")
+    call_command("migrate", verbosity=0)
+
+    from accounts.models import User
+    from billing.services import wallet_grant
+    from predictions.registry import production_version
+
+    user, _ = User.objects.get_or_create(email="batch-bench@example.com")
+    wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")
+    scale = 10 if args.quick else 1
+    table = []
+    with tempfile.TemporaryDirectory() as folder:
+        for slug, full_rows in RUNS:
+            if args.only and slug != args.only:
+                continue
+            rows = full_rows // scale
+            case = CASES[slug]
+            production_version(slug=case.slug)  # fail early without a trained model
+            path = Path(folder) / f"{case.slug}-{rows}.csv"
+            write_csv(case, rows, path)
+            bare_run = run_json("--bare", case.slug, str(path))
+            bare = bare_run["seconds"]
+            whole = whole_path(case, path, user)
+            job = whole["job"]
+            assert whole["result_lines"] == rows + 1
+            end_to_end = whole["upload_s"] + whole["worker_s"]
+            table.append(
+                {
+                    "case": case.slug,
+                    "rows": rows,
+                    "MB": path.stat().st_size / 2**20,
+                    "bare s": bare,
+                    "bare rows/s": rows / bare,
+                    "upload s": whole["upload_s"],
+                    "worker s": whole["worker_s"],
+                    "whole rows/s": rows / end_to_end,
+                    "whole/bare": bare / end_to_end,
+                    "failed": job.rows_failed,
+                    "charged": job.charged,
+                    "bare peak MB": bare_run["peak_mb"],
+                    "worker peak MB": whole["peak_mb"],
+                    "worker ru_maxrss MB": whole["ru_maxrss_mb"],
+                }
+            )
+            print(json.dumps(table[-1], default=str), flush=True)
+            if not args.keep:
+                for stored in (job.input_file, job.result_file):
+                    stored.delete(save=False)
+    print_table(table)
+
+
+def print_table(table: list[dict[str, Any]]) -> None:
+    columns = list(table[0])
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in table:
+        cells = [
+            f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else v
+            for v in row.values()
+        ]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+    memory = [r["worker peak MB"] for r in table if r["case"] == table[-1]["case"]]
+    if len(memory) >= 2:
+        print(
+            f"\nworker peak memory, {table[-1]['rows']:,} vs {table[-2]['rows']:,} rows: "
+            f"{memory[-1] / memory[-2]:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

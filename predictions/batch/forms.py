@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing.money import format_credits
+from predictions.batch.csvio import LIST_SEPARATOR
+from predictions.batch.services import BatchError, BatchFileError, UploadCheck, batch_upload_check
+from predictions.models import MLModel
+
+
+class BatchUploadForm(forms.Form):
+    model = forms.ModelChoiceField(
+        label=_("Model"),
+        queryset=MLModel.objects.filter(is_active=True, versions__status="production").distinct(),
+        to_field_name="slug",
+        empty_label=None,
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 CSV; the first line names the columns (the model's input fields). "
+            "Empty cells are missing values; list several choices in one cell separated by "
+            "“%(separator)s”."
+        )
+        % {"separator": LIST_SEPARATOR},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    check: UploadCheck | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].label_from_instance = lambda m: (
+            _("%(title)s (%(price)s credits per row)")
+            % {"title": m.title, "price": format_credits(m.price_per_row)}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.check = batch_upload_check(model_slug=data["model"].slug, upload=data["file"])
+        except BatchFileError as exc:
+            self.add_error("file", exc.messages)
+        except BatchError as exc:
+            self.add_error("model", str(exc))
+        return data

@@ -1,0 +1,137 @@
+"""Website pages for batch jobs: upload and check, confirm, watch, download, cancel."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing.money import format_credits
+from billing.services import InsufficientCredits
+from predictions.batch.forms import BatchUploadForm
+from predictions.batch.selectors import batch_job_for_user, batch_job_progress, batch_jobs_for_user
+from predictions.batch.services import (
+    JobNotConfirmable,
+    batch_job_cancel,
+    batch_job_confirm,
+    batch_job_create,
+)
+from predictions.models import BatchJob
+
+
+def upload_too_large(request: HttpRequest) -> bool:
+    """Refuse an oversized body from its Content-Length, before Django stores it."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    # Multipart framing adds a little; the file's own size is checked exactly later.
+    return length > settings.BATCH_MAX_UPLOAD_BYTES + 64 * 1024
+
+
+def result_response(job: BatchJob) -> FileResponse:
+    """The result CSV as a download, never rendered by the browser."""
+    if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED) or not job.result_file:
+        raise Http404(_("The result is not ready."))
+    response = FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=f"batch-{job.pk}-result.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    jobs = batch_jobs_for_user(user=request.user)[:200]
+    return render(request, "predictions/batch_list.html", {"jobs": jobs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and upload_too_large(request):
+        form = BatchUploadForm()
+        form.add_error(
+            None,
+            _("The file is larger than %(limit)d MB.")
+            % {"limit": settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)},
+        )
+        return render(request, "predictions/batch_new.html", {"form": form}, status=413)
+    form = BatchUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and form.check is not None:
+        upload = form.cleaned_data["file"]
+        job, _created = batch_job_create(
+            user=request.user,
+            check=form.check,
+            upload=upload,
+            original_name=upload.name,
+            confirm=False,
+        )
+        return redirect("predictions:batch_detail", job_id=job.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "predictions/batch_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def batch_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = batch_job_for_user(user=request.user, job_id=job_id)
+    try:
+        batch_job_confirm(job=job)
+    except InsufficientCredits as exc:
+        messages.error(
+            request,
+            _(
+                "Your wallet cannot cover this job: it needs %(needed)s credits, "
+                "%(available)s are available."
+            )
+            % {"needed": format_credits(exc.needed), "available": format_credits(exc.available)},
+        )
+    except JobNotConfirmable as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, _("Job confirmed: it will start shortly."))
+    return redirect("predictions:batch_detail", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = batch_job_for_user(user=request.user, job_id=job_id)
+    return render(
+        request,
+        "predictions/batch_detail.html",
+        {"job": job, "progress": batch_job_progress(job=job)},
+    )
+
+
+@login_required
+@require_GET
+def batch_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = batch_job_for_user(user=request.user, job_id=job_id)
+    return JsonResponse(batch_job_progress(job=job).as_dict())
+
+
+@login_required
+@require_POST
+def batch_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = batch_job_cancel(job=batch_job_for_user(user=request.user, job_id=job_id))
+    if job.status == BatchJob.Status.CANCELLED:
+        messages.success(request, _("Job cancelled; nothing was charged."))
+    elif job.cancel_requested and not job.is_finished:
+        messages.info(request, _("Stopping: the rows already done are paid, the rest is released."))
+    return redirect("predictions:batch_detail", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def batch_result(request: HttpRequest, job_id: int) -> FileResponse:
+    return result_response(batch_job_for_user(user=request.user, job_id=job_id))
