@@ -1,0 +1,121 @@
+"""Pages: the user's dashboard and its CSV export; /healthz, /readyz and /metrics."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from analytics import selectors
+from analytics.charts import bar_chart
+from analytics.health import readiness
+from analytics.metrics import registries_for_scrape
+from analytics.periods import Period, period_from_query
+from analytics.tables import csv_response
+from billing.money import format_credits
+from predictions.models import Prediction
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, period = period_from_query(request.GET)
+    data = selectors.user_dashboard(user=request.user, period=period)
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "data": data,
+            "spending_chart": bar_chart(data.spending.chart_points(), title=data.spending.title),
+            "per_model_chart": bar_chart(data.per_model.chart_points(), title=data.per_model.title),
+        },
+    )
+
+
+def _prediction_lines(predictions: Iterator[Prediction]) -> Iterator[list[object]]:
+    yield ["id", "created_at", "model", "version", "status", "rows", "cost", "latency_ms", "source"]
+    for prediction in predictions:
+        yield [
+            prediction.pk,
+            timezone.localtime(prediction.created_at).isoformat(),
+            prediction.model_version.model.slug,
+            prediction.model_version.version,
+            prediction.status,
+            prediction.rows,
+            format_credits(prediction.cost),
+            f"{prediction.latency_ms:.1f}",
+            prediction.source,
+        ]
+
+
+@login_required
+def dashboard_predictions_csv(request: HttpRequest) -> HttpResponse:
+    _form, period = period_from_query(request.GET)
+    predictions = selectors.user_predictions(user=request.user, period=period)
+    return csv_response(
+        _prediction_lines(predictions.iterator(chunk_size=1000)),
+        filename=_filename("predictions", period),
+    )
+
+
+def _filename(name: str, period: Period) -> str:
+    return f"{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+
+
+# --- Probes -----------------------------------------------------------------------------
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No database, so a database outage does not get
+    every web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, worker heartbeat, every active model loadable; 503 if not."""
+    checks = readiness()
+    ready = all(check.ok for check in checks)
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        },
+        status=200 if ready else 503,
+    )
+
+
+def _metrics_allowed(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    scheme, _space, supplied = request.headers.get("Authorization", "").partition(" ")
+    if (
+        token
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(supplied.encode(), token.encode())
+    ):
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition, for a bearer token or an allowed address only; anyone else
+    gets the same 404 as for a page that does not exist."""
+    if not _metrics_allowed(request):
+        return HttpResponseNotFound("Not found", content_type="text/plain")
+    body = b"".join(generate_latest(registry) for registry in registries_for_scrape())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -148,6 +148,8 @@ class Transfer(models.Model):
             models.Index(fields=["wallet", "created_at"], name="transfer_statement_idx"),
             models.Index(fields=["debit", "created_at"], name="transfer_debit_idx"),
             models.Index(fields=["credit", "created_at"], name="transfer_credit_idx"),
+            # Operator reports aggregate every transfer of a date range (analytics).
+            models.Index(fields=["created_at"], name="transfer_created_idx"),
         ]
 
     def __str__(self) -> str:

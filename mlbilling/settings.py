@@ -8,6 +8,8 @@ See .env.example for every variable.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import os
 from pathlib import Path
 
 import environ
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "analytics.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,13 +287,47 @@ BATCH_HOLD_SECONDS = env.int("BATCH_HOLD_SECONDS", default=48 * 3600)
 BATCH_CHUNK_DELAY_SECONDS = env.float("BATCH_CHUNK_DELAY_SECONDS", default=0.0)
 
 # --- Logging --------------------------------------------------------------------------
+# Every line carries the request id (X-Request-ID, or generated), "-" outside requests.
+# LOG_FORMAT=json writes one JSON object per line for a log shipper.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "analytics.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "analytics.request_id.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Monitoring -----------------------------------------------------------------------
+# /metrics answers a bearer token (METRICS_TOKEN) or an address in METRICS_ALLOWED_IPS
+# (addresses or networks, e.g. "10.0.0.0/8"); everyone else gets a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(item, strict=False)
+    for item in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+]
+# Several gunicorn workers: prometheus_client writes each process's samples to files in
+# this directory (read from the environment by prometheus_client itself; gunicorn.conf.py
+# empties it at start and drops dead workers' gauges).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+else:
+    # prometheus_client switches to files on the variable's mere presence: an empty value
+    # (a copied .env) would make it write to the working directory.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+# /readyz fails when a task has waited this long without a worker taking it.
+READYZ_WORKER_STALE_SECONDS = env.int("READYZ_WORKER_STALE_SECONDS", default=300)
+# Load balancers and Prometheus probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

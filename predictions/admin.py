@@ -163,7 +163,9 @@ class PredictionAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "model_version__model", "created_at"]
     search_fields = ["=id", "user__email", "idempotency_key"]
     list_select_related = ["user", "model_version__model"]
-    date_hierarchy = "created_at"
+    # At a million rows the exact total is a second COUNT(*) of the whole table and a date
+    # hierarchy a scan for its distinct months (~0.5 s): the created_at filter stays.
+    show_full_result_count = False
     readonly_fields = [f.name for f in Prediction._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

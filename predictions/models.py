@@ -121,7 +121,11 @@ class Prediction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="prediction_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="prediction_user_created"),
+            # Operator reports aggregate every prediction of a date range (analytics).
+            models.Index(fields=["created_at"], name="prediction_created"),
+        ]
         constraints = [
             # Only a success spends a key: nothing was charged for a failure or a refusal,
             # so retrying those with the same key may run again. Concurrent duplicates

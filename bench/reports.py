@@ -1,0 +1,273 @@
+"""Time every operator report and the user dashboard on a large PostgreSQL database.
+
+    createdb -h 127.0.0.1 -U postgres mlb_analytics
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_analytics \
+        .venv/bin/python bench/reports.py --seed            # migrate and seed, then time
+    ... bench/reports.py                                     # time again
+
+Seeds 10,000 users, 1,000,000 predictions and 2,000,000 transfers spread over 180 days
+with generate_series SQL (a few minutes, not hours), plus holds, top-ups and batch jobs.
+Rows are written in time order (ORDER BY: the joins would shuffle them), as a live
+service appends them: a date range then lies in neighbouring pages, as it does in
+production (shuffled rows would make every report read most of the table).
+Each page is fetched through the Django test client (view, queries and template), five
+times; the table shows the median. The seeded ledger is consistent in sums (wallet
+caches equal their transfers) but not in running balances (`balance_after` is 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from analytics.admin_views import REPORTS  # noqa: E402
+
+USERS = 10_000
+PREDICTIONS = 1_000_000
+TRANSFERS = 2_000_000
+DAYS = 180
+RUNS = 5
+MODELS = ["android-malware", "products", "elderly", "nhanes-age", "cirrhosis", "glioma"]
+
+SEED_SQL = f"""
+INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, is_active,
+                           date_joined, email)
+SELECT '!', false, '', '', false, true,
+       now() - (random() * {DAYS}) * interval '1 day', 'user' || i || '@bench.example'
+FROM generate_series(1, {USERS}) AS i;
+
+INSERT INTO billing_account (user_id, balance, held, created_at)
+SELECT id, 0, 0, date_joined FROM accounts_user
+WHERE NOT EXISTS (SELECT 1 FROM billing_account a WHERE a.user_id = accounts_user.id);
+
+INSERT INTO billing_account (code, created_at)
+SELECT code, now() FROM unnest(ARRAY['clearing:sandbox', 'promotions'] ||
+    ARRAY(SELECT 'revenue:' || slug FROM unnest(%(models)s::text[]) AS slug)) AS code
+ON CONFLICT (code) DO NOTHING;
+
+INSERT INTO predictions_mlmodel (slug, title, description, price_per_row, is_active, created_at)
+SELECT slug, slug, '', 10, true, now() FROM unnest(%(models)s::text[]) AS slug
+ON CONFLICT (slug) DO NOTHING;
+
+INSERT INTO predictions_modelversion (model_id, version, artifact, sha256, metrics, input_schema,
+    library_versions, data_fingerprint, trained_at, status, card, created_at)
+SELECT id, 1, 'bench/none.joblib', repeat('0', 64), '{{}}', '{{}}', '{{}}', '', now(),
+       'production', '{{}}', now()
+FROM predictions_mlmodel WHERE slug = ANY(%(models)s::text[])
+ON CONFLICT DO NOTHING;
+
+CREATE TEMP TABLE bench_users AS
+SELECT row_number() OVER (ORDER BY u.id) AS n, u.id AS user_id, a.id AS wallet_id
+FROM accounts_user u JOIN billing_account a ON a.user_id = u.id
+WHERE u.email LIKE '%%@bench.example';
+CREATE TEMP TABLE bench_versions AS
+SELECT row_number() OVER (ORDER BY v.id) AS n, v.id AS version_id, m.slug
+FROM predictions_modelversion v JOIN predictions_mlmodel m ON m.id = v.model_id
+WHERE m.slug = ANY(%(models)s::text[]);
+
+INSERT INTO predictions_prediction (id, user_id, model_version_id, source, status, rows, inputs,
+    outputs, cost, balance_after, latency_ms, idempotency_key, request_hash, error, created_at)
+SELECT gen_random_uuid(), u.user_id, v.version_id, 'api', s.status, 1, '{{}}'::jsonb, NULL,
+       CASE WHEN s.status = 'succeeded' THEN 10 ELSE 0 END, NULL,
+       2 + random() * random() * 200, NULL, '', '',
+       now() - ({PREDICTIONS} - i)::float / {PREDICTIONS} * {DAYS} * interval '1 day'
+FROM (
+    SELECT i, 1 + (hashint4(i) & 2147483647) %% {USERS} AS un, 1 + i %% 6 AS vn,
+           CASE WHEN i %% 20 = 0 THEN 'failed' WHEN i %% 20 = 1 THEN 'refused'
+                ELSE 'succeeded' END AS status
+    FROM generate_series(1, {PREDICTIONS}) AS i
+) AS s
+JOIN bench_users u ON u.n = s.un
+JOIN bench_versions v ON v.n = s.vn
+ORDER BY s.i;
+
+INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
+    balance_after, refund_of_id, description, created_by_id, created_at)
+SELECT t.kind, 'bench:' || t.i,
+       CASE t.kind WHEN 'charge' THEN u.wallet_id WHEN 'grant' THEN promo.id
+                   WHEN 'topup' THEN clearing.id ELSE rev.id END,
+       CASE t.kind WHEN 'charge' THEN rev.id ELSE u.wallet_id END,
+       u.wallet_id,
+       CASE t.kind WHEN 'grant' THEN 10000 WHEN 'topup' THEN 5000 ELSE 10 END,
+       0, NULL, '', NULL,
+       now() - ({TRANSFERS} - t.i)::float / {TRANSFERS} * {DAYS} * interval '1 day'
+FROM (
+    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {USERS} AS un, 1 + i %% 6 AS vn,
+           CASE WHEN i %% 40 = 0 THEN 'grant' WHEN i %% 40 = 1 THEN 'topup'
+                WHEN i %% 40 = 2 THEN 'refund' ELSE 'charge' END AS kind
+    FROM generate_series(1, {TRANSFERS}) AS i
+) AS t
+JOIN bench_users u ON u.n = t.un
+JOIN bench_versions v ON v.n = t.vn
+JOIN billing_account rev ON rev.code = 'revenue:' || v.slug
+CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo
+CROSS JOIN (SELECT id FROM billing_account WHERE code = 'clearing:sandbox') AS clearing
+ORDER BY t.i;
+
+-- An opening grant per wallet: no wallet goes below zero whatever the random draws.
+INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
+    balance_after, refund_of_id, description, created_by_id, created_at)
+SELECT 'grant', 'bench-opening:' || u.n, promo.id, u.wallet_id, u.wallet_id, 1000000, 0, NULL,
+       '', NULL, now() - interval '{DAYS} days' - interval '1 day'
+FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo;
+
+INSERT INTO billing_topup (user_id, amount, state, provider, provider_reference, checkout_url,
+    expires_at, created_at, updated_at)
+SELECT u.user_id, 5000, 'succeeded', 'sandbox', 'bench-' || i, '', now(),
+       now() - (random() * {DAYS}) * interval '1 day', now()
+FROM generate_series(1, 50000) AS i JOIN bench_users u ON u.n = 1 + i %% {USERS};
+
+INSERT INTO billing_hold (wallet_id, amount, reference, status, captured_amount, description,
+    expires_at, created_at, settled_at)
+SELECT u.wallet_id, 100, 'bench-hold:' || i,
+       CASE WHEN i %% 10 = 0 THEN 'active' WHEN i %% 10 = 1 THEN 'expired' ELSE 'captured' END,
+       CASE WHEN i %% 10 > 1 THEN 50 END, '',
+       now() + (CASE WHEN i %% 20 = 0 THEN -1 ELSE 1 END) * interval '1 hour',
+       now() - (random() * {DAYS}) * interval '1 day',
+       CASE WHEN i %% 10 > 0 THEN now() - (random() * {DAYS}) * interval '1 day' END
+FROM generate_series(1, 20000) AS i JOIN bench_users u ON u.n = 1 + i %% {USERS};
+
+INSERT INTO predictions_batchjob (user_id, model_id, model_version_id, status, original_name,
+    input_file, input_size, input_sha256, result_file, rows_total, rows_done, rows_failed,
+    price_per_row, max_cost, charged, hold_id, cancel_requested, attempt, heartbeat_at, error,
+    idempotency_key, created_at, started_at, finished_at)
+SELECT h.user_id, v.model_id, v.id,
+       (ARRAY['queued', 'running', 'done', 'done', 'done', 'failed', 'cancelled'])[1 + h.n %% 7],
+       'rows.csv', 'bench/rows.csv', 1000, repeat('0', 64), '', 10, 10, h.n %% 3, 10, 100, 50,
+       h.hold_id, false, 1, NULL, '', '', h.created_at, h.created_at,
+       h.created_at + (1 + h.n %% 30) * interval '1 second'
+FROM (
+    SELECT row_number() OVER (ORDER BY hold.id) AS n, hold.id AS hold_id, a.user_id,
+           hold.created_at
+    FROM billing_hold hold JOIN billing_account a ON a.id = hold.wallet_id
+    WHERE hold.reference LIKE 'bench-hold:%%'
+) AS h
+JOIN predictions_modelversion v ON v.id = (SELECT min(version_id) FROM bench_versions);
+
+UPDATE billing_account a SET balance = s.net, held = COALESCE(hs.held, 0)
+FROM (
+    SELECT wallet_id, sum(CASE WHEN credit_id = wallet_id THEN amount ELSE -amount END) AS net
+    FROM billing_transfer GROUP BY wallet_id
+) AS s
+LEFT JOIN (
+    SELECT wallet_id, sum(amount) AS held FROM billing_hold WHERE status = 'active'
+    GROUP BY wallet_id
+) AS hs ON hs.wallet_id = s.wallet_id
+WHERE a.id = s.wallet_id;
+"""
+
+
+def seed() -> None:
+    call_command("migrate", verbosity=0)
+    if User.objects.filter(email__endswith="@bench.example").exists():
+        print("already seeded")
+        return
+    started = time.perf_counter()
+    # One statement per execute: psycopg binds parameters server-side, one command at a time.
+    with connection.cursor() as cursor:
+        for statement in SEED_SQL.split(";\n\n"):
+            cursor.execute(statement, {"models": MODELS})
+        cursor.execute("ANALYZE")
+    print(f"seeded in {time.perf_counter() - started:.0f} s")
+
+
+def _median_ms(client: Client, url: str) -> float:
+    client.get(url)  # warm the caches (templates, plans, pages in shared buffers)
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings)
+
+
+def timings() -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    staff, _created = User.objects.get_or_create(
+        email="ops@bench.example", defaults={"is_staff": True, "is_superuser": True}
+    )
+    operator = Client()
+    operator.force_login(staff)
+    # The busiest customer: about 100 predictions and 200 transfers, like every other.
+    heavy = User.objects.get(email="user1@bench.example")
+    customer = Client()
+    customer.force_login(heavy)
+    today = timezone.localdate()
+    periods = {
+        "30 days": "",
+        "180 days": f"date_from={today - timedelta(days=DAYS - 1)}&date_to={today}",
+    }
+    ledger = reverse("analytics:report", args=["ledger"])
+    pages = [
+        *(
+            (operator, f"report: {slug}", reverse("analytics:report", args=[slug]), "")
+            for slug in REPORTS
+        ),
+        (operator, "report: ledger, reconciliation run", ledger, "reconcile=1"),
+        *(
+            (operator, f"admin list: {name}", reverse(f"admin:{name}_changelist"), None)
+            for name in (
+                "accounts_user",
+                "predictions_prediction",
+                "predictions_modelversion",
+                "predictions_batchjob",
+            )
+        ),
+        (customer, "dashboard", reverse("analytics:dashboard"), ""),
+        (customer, "dashboard predictions CSV", reverse("analytics:predictions_csv"), ""),
+    ]
+    print("| page | 30 days (ms) | 180 days (ms) |\n|---|---:|---:|")
+    for client, name, url, extra in pages:
+        if extra is None:  # an admin list: the first page, newest first, no period
+            print(f"| {name} | {_median_ms(client, url):.0f} | |")
+            continue
+        cells = [
+            f"{_median_ms(client, url + '?' + '&'.join(filter(None, [extra, query]))):.0f}"
+            for query in periods.values()
+        ]
+        print(f"| {name} | {' | '.join(cells)} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", action="store_true", help="migrate and seed first")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://...")
+    if args.seed:
+        seed()
+    timings()
+
+
+if __name__ == "__main__":
+    main()

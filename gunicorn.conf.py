@@ -1,0 +1,26 @@
+"""gunicorn reads this file from the working directory by itself.
+
+With several workers, prometheus_client keeps each process's metrics in files under
+PROMETHEUS_MULTIPROC_DIR; /metrics merges them. The directory must start empty (old files
+would add a previous run's counts) and a dead worker's live gauges must be dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
