@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -66,14 +67,36 @@ def test_a_top_up_form_error_is_russian(client):
     assert "Введите число, например 12.50." in body
 
 
-def test_a_model_cards_fixed_text_is_russian(client):
-    slug = next(iter(CASES))
-
-    body = _text(client.get(reverse("predictions:model-detail", args=[slug]), **RU))
+def test_a_model_card_is_russian_fixed_text_title_and_description(client):
+    body = _text(client.get(reverse("predictions:model-detail", args=["glioma-grade"]), **RU))
 
     assert "Входные данные" in body
     assert "Источник данных" in body
     assert "кредита за строку" in body
+    assert "<h1>Степень глиомы по мутациям (LGG или GBM)</h1>" in body
+    assert "Только для поддержки решений, не диагноз." in body
+
+
+def test_every_case_title_description_and_protocol_has_a_russian_translation():
+    with translation.override("ru"):
+        untranslated = [
+            text
+            for case in CASES.values()
+            for text in (case.title, case.description, case.evaluation_protocol)
+            if translation.gettext(text) == text
+        ]
+
+    assert untranslated == []
+
+
+def test_the_api_keeps_model_titles_in_english_whatever_the_language():
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+
+    response = api.get(reverse("api-model", args=["glioma-grade"]), HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "Glioma grade from mutations (LGG or GBM)"
 
 
 def test_the_switcher_sets_the_language_cookie_that_the_next_page_follows(client):

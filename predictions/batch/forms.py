@@ -35,7 +35,7 @@ class BatchUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["model"].label_from_instance = lambda m: (
             _("%(title)s (%(price)s credits per row)")
-            % {"title": m.title, "price": format_credits(m.price_per_row)}
+            % {"title": _(m.title), "price": format_credits(m.price_per_row)}
         )
 
     def clean(self) -> dict[str, Any]:

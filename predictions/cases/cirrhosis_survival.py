@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -182,8 +183,8 @@ def _schema() -> Schema:
 
 class CirrhosisSurvivalCase(TabularCase):
     slug = "cirrhosis-survival"
-    title = "Primary biliary cirrhosis outcome"
-    description = (
+    title = gettext_noop("Primary biliary cirrhosis outcome")
+    description = gettext_noop(
         "Estimates the outcome of a patient with primary biliary cirrhosis from the "
         "clinical and lab values taken at registration: the probabilities of C (alive "
         "at the end of follow-up), CL (alive after a liver transplant) and D (died), "
@@ -223,7 +224,7 @@ class CirrhosisSurvivalCase(TabularCase):
     # Honest 5x2-fold figure without N_Days: 0.642 +- 0.035 (see the module docstring).
     recorded_floors = (Bar("log_loss", "<=", 0.66),)
     primary_metric = "log_loss"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated twice (10 fits), every model fitted "
         "on the training part only; follow-up time (N_Days) is not an input."
     )

@@ -81,6 +81,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import roc_auc_score
 
@@ -526,8 +527,9 @@ def _gas_field(name: str) -> Field:
 
 class ElderMonitoringCase(Case):
     slug = "elder-monitoring"
-    title = "Safety monitoring of an elderly person living alone"
-    description = (
+    title = gettext_noop("Safety monitoring of an elderly person living alone")
+    description = gettext_noop(
+        # Translators: xgettext:no-python-format
         "Send one hour (or several) of a home's readings: motion per room, gas and climate. "
         "Get an anomaly score and an alert with its reasons: no movement for unusually long "
         "during the day, unusual activity at night, a gas level or the temperature outside "
@@ -616,7 +618,7 @@ class ElderMonitoringCase(Case):
     leaky_columns: ClassVar[tuple[str, ...]] = ("timestamp", "period", "outage")
     bars = (Bar("recall", ">=", 0.9), Bar("precision", ">=", 0.8))
     primary_metric = "recall"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Time-blocked: fit on the first 70 % of the occupied hours (grid chosen on a time "
         "split inside them), then alerts judged on the last 30 % as normal hours against "
         "the still daytime hours of the empty house and 160 injected anomalous hours per "

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -124,8 +125,8 @@ def _age_text_to_years(text: str) -> float:
 
 class GliomaGradeCase(TabularCase):
     slug = "glioma-grade"
-    title = "Glioma grade from mutations (LGG or GBM)"
-    description = (
+    title = gettext_noop("Glioma grade from mutations (LGG or GBM)")
+    description = gettext_noop(
         "Estimates whether a glioma is a lower-grade glioma (LGG) or a glioblastoma "
         "multiforme (GBM, grade IV) from the patient's gender, age at diagnosis, race and "
         "whether 20 genes are mutated in the tumour (TCGA panel). Returns LGG or GBM with "
@@ -192,7 +193,7 @@ class GliomaGradeCase(TabularCase):
     # Honest 5x3-fold figures: ROC AUC 0.922 +- 0.015, accuracy 0.869 +- 0.017.
     recorded_floors = (Bar("roc_auc", ">=", 0.91), Bar("accuracy", ">=", 0.855))
     primary_metric = "roc_auc"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated three times (15 fits), every model "
         "fitted on the training part only; Project and Primary_Diagnosis (leaks) unused."
     )

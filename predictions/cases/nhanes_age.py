@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     StratifiedKFold,
@@ -78,8 +79,9 @@ def engineered_features(matrix: np.ndarray) -> np.ndarray:
 
 class NhanesAgeCase(TabularCase):
     slug = "nhanes-age"
-    title = "Age group from metabolic health data (NHANES)"
-    description = (
+    title = gettext_noop("Age group from metabolic health data (NHANES)")
+    description = gettext_noop(
+        # Translators: xgettext:no-python-format
         "Estimates whether a person is a senior (65 or over) or a younger adult from "
         "gender, vigorous activity at work, BMI, fasting glucose, a diabetes diagnosis, the "
         "2-hour oral glucose tolerance test and fasting insulin. Returns Adult or Senior "
@@ -166,7 +168,7 @@ class NhanesAgeCase(TabularCase):
     default_price = 5
     bars = (Bar("roc_auc", ">=", 0.76), Bar("f1_macro", ">=", 0.62))
     primary_metric = "roc_auc"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated twice (10 fits); in every fold the "
         "decision threshold is tuned for macro F1 on the training part only (inner "
         "stratified 3-fold), then applied to the held-out part."

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -72,8 +73,8 @@ SCHEMA = Schema(
 
 class ProductCategoryCase(Case):
     slug: ClassVar[str] = "product-category"
-    title: ClassVar[str] = "Product category from its title"
-    description: ClassVar[str] = (
+    title: ClassVar[str] = gettext_noop("Product category from its title")
+    description: ClassVar[str] = gettext_noop(
         "Files a product into one of ten shop categories (phones, TVs, CPUs, cameras and "
         "household appliances) from its title, with the three likeliest categories and "
         "their probabilities."
@@ -88,7 +89,7 @@ class ProductCategoryCase(Case):
     leaky_columns: ClassVar[tuple[str, ...]] = ("Cluster ID", "Cluster Label", "Category ID")
     bars: ClassVar[tuple[Bar, ...]] = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
     primary_metric: ClassVar[str] = "f1_macro"
-    evaluation_protocol: ClassVar[str] = (
+    evaluation_protocol: ClassVar[str] = gettext_noop(
         "5-fold cross-validation stratified by category and grouped by product cluster, so "
         "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
     )

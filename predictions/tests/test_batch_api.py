@@ -263,7 +263,7 @@ def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
     client, tiny_production, settings
 ):  # type: ignore[no-untyped-def]
     settings.BATCH_MAX_ROWS = 3
-    assert "empty" in upload(client, "").json()["file"][0]
+    assert "empty" in upload(client, "").json()["errors"]["file"][0]
     assert "more than 3 rows" in upload(client, good_rows(4)).json()["errors"]["file"][0]
     settings.BATCH_MAX_UPLOAD_BYTES = 10
     assert "larger than" in str(upload(client, good_rows(2)).json())
