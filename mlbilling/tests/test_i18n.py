@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from billing.notifications import send_low_balance_email
 from predictions.cases import CASES
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +128,28 @@ def test_the_sign_up_verification_email_is_russian_for_a_russian_user(client):
     assert "Пожалуйста, подтвердите Ваш адрес электронной почты" in message.subject
     assert message.body.startswith("Здравствуйте! Пишет mlbilling.")
     assert "Спасибо, что пользуетесь mlbilling." in message.body
+    assert User.objects.get(email="ivan@example.com").language == "ru"
+
+
+def test_logging_in_from_a_russian_browser_remembers_russian(client):
+    user = UserFactory(language="en")
+
+    client.post(reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}, **RU)
+
+    user.refresh_from_db()
+    assert user.language == "ru"
+
+
+def test_a_low_balance_email_from_a_worker_is_in_the_users_language(settings):
+    settings.LANGUAGE_CODE = "en"
+    user = UserFactory(language="ru")
+
+    with translation.override("en"):
+        send_low_balance_email(user_id=user.pk, balance=150)
+
+    [message] = mail.outbox
+    assert message.subject.endswith("вашем счёте мало кредитов")
+    assert "опустился до 1.50 кредита" in message.body
 
 
 def test_api_errors_keep_their_code_and_localise_only_the_detail():
