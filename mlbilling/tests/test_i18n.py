@@ -101,16 +101,43 @@ def test_the_api_keeps_model_titles_in_english_whatever_the_language():
     assert response.json()["title"] == "Glioma grade from mutations (LGG or GBM)"
 
 
+def _switch(client, language: str):  # type: ignore[no-untyped-def]
+    return client.post(reverse("language_switch"), {"language": language, "next": reverse("home")})
+
+
 def test_the_switcher_sets_the_language_cookie_that_the_next_page_follows(client):
     home = _text(client.get(reverse("home")))
-    assert f'action="{reverse("set_language")}"' in home
+    assert f'action="{reverse("language_switch")}"' in home
     assert 'name="language" value="ru"' in home
 
-    response = client.post(reverse("set_language"), {"language": "ru", "next": reverse("home")})
+    response = _switch(client, "ru")
 
     assert response.status_code == 302
+    assert response.url == reverse("home")
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
     assert "Как устроена оплата" in _text(client.get(reverse("home")))
+
+
+def test_switching_while_logged_in_sets_the_language_of_later_emails(client):
+    user = UserFactory(language="en")
+    client.force_login(user)
+
+    _switch(client, "ru")
+
+    user.refresh_from_db()
+    assert user.language == "ru"
+
+
+def test_the_switcher_ignores_a_language_the_site_does_not_have(client):
+    user = UserFactory()
+    client.force_login(user)
+    User.objects.filter(pk=user.pk).update(language="ru")
+
+    _switch(client, "de")
+
+    user.refresh_from_db()
+    assert user.language == "ru"
+    assert "Как устроена оплата" not in _text(client.get(reverse("home")))
 
 
 def test_the_sign_up_verification_email_is_russian_for_a_russian_user(client):
