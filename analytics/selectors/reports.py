@@ -10,7 +10,7 @@ their models otherwise.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    BigIntegerField,
     Case,
     Count,
     DurationField,
@@ -27,7 +26,6 @@ from django.db.models import (
     F,
     FloatField,
     Q,
-    QuerySet,
     Sum,
     When,
 )
@@ -37,49 +35,26 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analytics.periods import Period, per_day
-from analytics.tables import Column, Table
-from billing.models import Account, Hold, HoldStatus, TopUp, Transfer, TransferKind
-from billing.money import format_credits
-from billing.selectors import (
-    Reconciliation,
-    WalletBalance,
-    ledger_reconcile,
-    topups_of,
-    wallet_balance,
+from analytics.selectors.common import (
+    REVENUE_PREFIX,
+    SPENDING_KINDS,
+    STATUSES,
+    model_slugs,
+    signed_to_wallet,
+    spending_amount,
+    status_columns,
+    with_total,
 )
-from predictions.batch.selectors import batch_jobs_for_user
+from analytics.tables import Column, Table
+from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
+from billing.money import format_credits
+from billing.selectors import Reconciliation, ledger_reconcile
 from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
-from predictions.prediction_selectors import prediction_list
 
-REVENUE_PREFIX = "revenue:"
-STATUSES = [choice.value for choice in Prediction.Status]
-SPENDING_KINDS = [TransferKind.CHARGE, TransferKind.HOLD_CAPTURE, TransferKind.REFUND]
 TOP_USERS = 20
 # SQLite has no percentile aggregate: latency percentiles there are computed in Python
 # from at most this many of the newest rows (SQLite is for development, not for volume).
 LATENCY_SAMPLE_LIMIT = 50_000
-
-
-def _status_counts() -> dict[str, Any]:
-    return {status: Count("pk", filter=Q(status=status)) for status in STATUSES}
-
-
-def _with_total(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "total": sum(row[status] for status in STATUSES)}
-
-
-def _status_columns() -> list[Column]:
-    return [
-        Column("succeeded", _("Succeeded"), "int"),
-        Column("failed", _("Failed"), "int"),
-        Column("refused", _("Refused"), "int"),
-        Column("total", _("Total"), "int"),
-    ]
-
-
-def _model_slugs(*, also: Iterable[str] = ()) -> list[str]:
-    """Every model's slug (a model without activity shows as zeros), and any in `also`."""
-    return sorted(set(MLModel.objects.values_list("slug", flat=True)) | set(also))
 
 
 # --- Predictions ------------------------------------------------------------------------
@@ -110,9 +85,9 @@ def predictions_report(*, period: Period) -> list[Table]:
         Table(
             slug="per-day",
             title=_("Predictions per day"),
-            columns=[Column("day", _("Day"), "date"), *_status_columns()],
+            columns=[Column("day", _("Day"), "date"), *status_columns()],
             rows=[
-                _with_total({"day": day, **counts})
+                with_total({"day": day, **counts})
                 for day, counts in per_day(period, by_day.items(), empty)
             ],
             chart=("day", "total"),
@@ -120,10 +95,10 @@ def predictions_report(*, period: Period) -> list[Table]:
         Table(
             slug="per-model",
             title=_("Predictions per model"),
-            columns=[Column("model", _("Model")), *_status_columns()],
+            columns=[Column("model", _("Model")), *status_columns()],
             rows=[
-                _with_total({"model": slug, **by_model.get(slug, empty)})
-                for slug in _model_slugs(also=by_model)
+                with_total({"model": slug, **by_model.get(slug, empty)})
+                for slug in model_slugs(also=by_model)
             ],
             chart=("model", "total"),
         ),
@@ -131,24 +106,6 @@ def predictions_report(*, period: Period) -> list[Table]:
 
 
 # --- Money ------------------------------------------------------------------------------
-
-
-def _signed_to_wallet() -> Case:
-    """The amount as the wallet sees it: positive in, negative out."""
-    return Case(
-        When(credit_id=F("wallet_id"), then=F("amount")),
-        default=-F("amount"),
-        output_field=BigIntegerField(),
-    )
-
-
-def _spent() -> Case:
-    """What a movement adds to spending: a charge or capture counts, a refund takes back."""
-    return Case(
-        When(kind=TransferKind.REFUND, then=-F("amount")),
-        default=F("amount"),
-        output_field=BigIntegerField(),
-    )
 
 
 def revenue_report(*, period: Period) -> list[Table]:
@@ -169,7 +126,7 @@ def revenue_report(*, period: Period) -> list[Table]:
         .order_by()
         .annotate(day=TruncDate("created_at"), account=system_account)
         .values_list("day", "kind", "account")
-        .annotate(total=Sum("amount"), signed=Sum(_signed_to_wallet()))
+        .annotate(total=Sum("amount"), signed=Sum(signed_to_wallet()))
     )
     codes = dict(Account.objects.filter(code__isnull=False).values_list("pk", "code"))
     empty = {"revenue": 0, "topups": 0, "grants": 0, "adjustments": 0}
@@ -196,7 +153,7 @@ def revenue_report(*, period: Period) -> list[Table]:
             **by_model.get(slug, idle),
             "revenue": by_model.get(slug, idle)["charged"] - by_model.get(slug, idle)["refunded"],
         }
-        for slug in _model_slugs(also=by_model)
+        for slug in model_slugs(also=by_model)
     ]
     return [
         Table(
@@ -233,7 +190,7 @@ def top_users_report(*, period: Period, limit: int = TOP_USERS) -> list[Table]:
         Transfer.objects.filter(**period.bounds(), kind__in=SPENDING_KINDS)
         .order_by()
         .values_list("wallet_id")
-        .annotate(spent=Sum(_spent()))
+        .annotate(spent=Sum(spending_amount()))
         .order_by("-spent", "wallet_id")[:limit]
     )
     users = dict(
@@ -558,91 +515,3 @@ def _reconciliation_tables(reconciliation: Reconciliation) -> list[Table]:
             rows=[difference.__dict__ for difference in reconciliation.differences],
         ),
     ]
-
-
-# --- One user's dashboard ---------------------------------------------------------------
-
-
-def user_spending_per_day(*, user: User, period: Period) -> Table:
-    """Credits the user spent per day (charges and captures net of refunds)."""
-    spent = (
-        Transfer.objects.filter(wallet__user=user, kind__in=SPENDING_KINDS, **period.bounds())
-        .order_by()
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(spent=Sum(_spent()))
-    )
-    return Table(
-        slug="spending",
-        title=_("Credits spent per day"),
-        columns=[Column("day", _("Day"), "date"), Column("spent", _("Spent"), "credits")],
-        rows=[{"day": day, "spent": amount} for day, amount in per_day(period, spent, 0)],
-        chart=("day", "spent"),
-    )
-
-
-def user_predictions_per_model(*, user: User, period: Period) -> Table:
-    """The user's predictions per model and outcome, with rows and credits."""
-    rows = (
-        Prediction.objects.filter(user=user, **period.bounds())
-        .order_by("model_version__model__slug")
-        .values("model_version__model__slug")
-        .annotate(**_status_counts(), rows=Sum("rows"), cost=Sum("cost"))
-    )
-    return Table(
-        slug="predictions",
-        title=_("Predictions per model"),
-        columns=[
-            Column("model", _("Model")),
-            *_status_columns(),
-            Column("rows", _("Rows"), "int"),
-            Column("cost", _("Credits"), "credits"),
-        ],
-        rows=[_with_total({"model": row.pop("model_version__model__slug"), **row}) for row in rows],
-        chart=("model", "total"),
-    )
-
-
-def status_totals(table: Table) -> dict[str, int]:
-    """Succeeded / failed / refused summed over a per-model table."""
-    return {status: sum(row[status] for row in table.rows) for status in STATUSES}
-
-
-RECENT = 10
-
-
-@dataclass(frozen=True)
-class UserDashboard:
-    wallet: WalletBalance
-    spending: Table
-    spent_total: int
-    per_model: Table
-    statuses: dict[str, int]
-    recent_predictions: QuerySet[Prediction]
-    recent_batches: QuerySet[BatchJob]
-    topups: QuerySet[TopUp]
-
-
-def user_dashboard(*, user: User, period: Period) -> UserDashboard:
-    """Everything the user's dashboard shows: a fixed handful of queries."""
-    spending = user_spending_per_day(user=user, period=period)
-    per_model = user_predictions_per_model(user=user, period=period)
-    return UserDashboard(
-        wallet=wallet_balance(user=user),
-        spending=spending,
-        spent_total=sum(row["spent"] for row in spending.rows),
-        per_model=per_model,
-        statuses=status_totals(per_model),
-        recent_predictions=prediction_list(user=user)[:RECENT],
-        recent_batches=batch_jobs_for_user(user=user)[:RECENT],
-        topups=topups_of(user=user)[:RECENT],
-    )
-
-
-def user_predictions(*, user: User, period: Period) -> QuerySet[Prediction]:
-    """The user's predictions in the period, oldest first (the CSV export)."""
-    return (
-        Prediction.objects.filter(user=user, **period.bounds())
-        .select_related("model_version__model")
-        .order_by("created_at", "pk")
-    )
