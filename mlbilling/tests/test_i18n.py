@@ -17,11 +17,20 @@ from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.notifications import send_low_balance_email
 from predictions.cases import CASES
+from predictions.schema import SchemaError
 
 pytestmark = pytest.mark.django_db
 
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():  # type: ignore[no-untyped-def]
+    # LocaleMiddleware activates a request's language for the whole thread; tests that run
+    # later, outside any request, must not inherit Russian from these.
+    yield
+    translation.deactivate()
 
 
 def _text(response) -> str:  # type: ignore[no-untyped-def]
@@ -256,3 +265,12 @@ def test_the_not_found_page_is_russian(client):
 
     assert response.status_code == 404
     assert "Страница не найдена" in response.content.decode()
+
+
+def test_a_models_own_input_errors_are_russian():
+    case = CASES["glioma-grade"]
+
+    with translation.override("ru"), pytest.raises(SchemaError) as refused:
+        case.schema.validate_rows([{**case.example, "age_at_diagnosis": "old"}])
+
+    assert str(refused.value).startswith("строка 0, age_at_diagnosis: Укажите возраст в годах")
