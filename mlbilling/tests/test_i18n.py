@@ -88,6 +88,21 @@ def test_a_model_card_is_russian_fixed_text_title_and_description(client):
     assert "Только для поддержки решений, не диагноз." in body
 
 
+def test_a_description_with_a_percent_sign_is_translated_on_the_models_page(client):
+    body = _text(client.get(reverse("predictions:model-list"), **RU))
+
+    assert "пожилых в выборке лишь 16 %" in body
+    assert "тревогу поднимает примерно 1 % обычных часов" in body
+
+
+def test_the_batch_upload_help_is_in_the_language_of_the_request(client):
+    client.force_login(UserFactory())
+
+    body = _text(client.get(reverse("predictions:batch_new"), **RU))
+
+    assert "первая строка называет столбцы" in body
+
+
 def test_every_case_title_description_and_protocol_has_a_russian_translation():
     with translation.override("ru"):
         untranslated = [
