@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.notifications import send_low_balance_email
 from predictions.cases import CASES
+from predictions.predict_form import PredictForm
 from predictions.schema import SchemaError
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,21 @@ def test_the_batch_upload_help_is_in_the_language_of_the_request(client):
     body = _text(client.get(reverse("predictions:batch_new"), **RU))
 
     assert "первая строка называет столбцы" in body
+
+
+def test_a_models_input_labels_are_russian_on_its_card(client):
+    body = _text(client.get(reverse("predictions:model-detail", args=["nhanes-age"]), **RU))
+
+    assert "Глюкоза плазмы натощак" in body
+
+
+def test_the_prediction_form_labels_follow_the_language():
+    case = CASES["cirrhosis-survival"]
+
+    with translation.override("ru"):
+        form = PredictForm(case=case)
+
+    assert str(form.fields["bilirubin"].label) == "Билирубин сыворотки"
 
 
 def test_every_case_title_description_and_protocol_has_a_russian_translation():

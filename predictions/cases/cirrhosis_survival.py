@@ -53,21 +53,29 @@ DRUG = {"D-penicillamine": 1.0, "placebo": 0.0}
 # (API field, dataset column, label, unit, minimum, maximum, description); all nullable
 # except bilirubin and albumin, which every patient has.
 LABS = (
-    ("bilirubin", "Bilirubin", "Serum bilirubin", "mg/dL", 0.1, 50, "Total serum bilirubin."),
-    ("cholesterol", "Cholesterol", "Serum cholesterol", "mg/dL", 50, 3000, ""),
-    ("albumin", "Albumin", "Albumin", "g/dL", 1, 6, ""),
-    ("copper", "Copper", "Urine copper", "µg/day", 1, 1500, "24-hour urine copper."),
-    ("alk_phos", "Alk_Phos", "Alkaline phosphatase", "U/L", 50, 25000, ""),
-    ("sgot", "SGOT", "SGOT (AST)", "U/mL", 5, 1000, "Aspartate aminotransferase."),
-    ("triglycerides", "Tryglicerides", "Triglycerides", "mg/dL", 10, 1500, ""),
-    ("platelets", "Platelets", "Platelet count", "10³/mm³", 10, 1200, ""),
-    ("prothrombin", "Prothrombin", "Prothrombin time", "s", 5, 30, ""),
+    (
+        "bilirubin",
+        "Bilirubin",
+        gettext_noop("Serum bilirubin"),
+        "mg/dL",
+        0.1,
+        50,
+        "Total serum bilirubin.",
+    ),
+    ("cholesterol", "Cholesterol", gettext_noop("Serum cholesterol"), "mg/dL", 50, 3000, ""),
+    ("albumin", "Albumin", gettext_noop("Albumin"), "g/dL", 1, 6, ""),
+    ("copper", "Copper", gettext_noop("Urine copper"), "µg/day", 1, 1500, "24-hour urine copper."),
+    ("alk_phos", "Alk_Phos", gettext_noop("Alkaline phosphatase"), "U/L", 50, 25000, ""),
+    ("sgot", "SGOT", gettext_noop("SGOT (AST)"), "U/mL", 5, 1000, "Aspartate aminotransferase."),
+    ("triglycerides", "Tryglicerides", gettext_noop("Triglycerides"), "mg/dL", 10, 1500, ""),
+    ("platelets", "Platelets", gettext_noop("Platelet count"), "10³/mm³", 10, 1200, ""),
+    ("prothrombin", "Prothrombin", gettext_noop("Prothrombin time"), "s", 5, 30, ""),
 )
 ALWAYS_MEASURED = ("bilirubin", "albumin")
 SIGNS = (
-    ("ascites", "Ascites", "Ascites (fluid in the abdomen)"),
-    ("hepatomegaly", "Hepatomegaly", "Hepatomegaly (enlarged liver)"),
-    ("spiders", "Spiders", "Spider angiomas (spider naevi)"),
+    ("ascites", "Ascites", gettext_noop("Ascites (fluid in the abdomen)")),
+    ("hepatomegaly", "Hepatomegaly", gettext_noop("Hepatomegaly (enlarged liver)")),
+    ("spiders", "Spiders", gettext_noop("Spider angiomas (spider naevi)")),
 )
 FEATURES = (
     "drug",
@@ -116,7 +124,7 @@ def _schema() -> Schema:
         Field(
             "drug",
             "choice",
-            label="Trial treatment",
+            label=gettext_noop("Trial treatment"),
             choices=tuple(DRUG),
             required=False,
             nullable=True,
@@ -125,13 +133,13 @@ def _schema() -> Schema:
         Field(
             "age_years",
             "number",
-            label="Age",
+            label=gettext_noop("Age"),
             unit="years",
             minimum=18,
             maximum=100,
             description="Age at registration, in years (decimals allowed).",
         ),
-        Field("sex", "choice", label="Sex", choices=("female", "male")),
+        Field("sex", "choice", label=gettext_noop("Sex"), choices=("female", "male")),
         *(
             Field(
                 name,
@@ -146,7 +154,7 @@ def _schema() -> Schema:
         Field(
             "edema",
             "choice",
-            label="Edema",
+            label=gettext_noop("Edema"),
             choices=tuple(EDEMA),
             description=(
                 "none; untreated_or_resolved: edema without diuretics or resolved by them; "
@@ -170,7 +178,7 @@ def _schema() -> Schema:
         Field(
             "stage",
             "integer",
-            label="Histologic stage",
+            label=gettext_noop("Histologic stage"),
             minimum=1,
             maximum=4,
             required=False,

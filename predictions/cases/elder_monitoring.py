@@ -483,13 +483,13 @@ _ROOM_LABELS = dict(
     zip(ROOMS, ("Living room", "Bedroom", "Bathroom", "Kitchen", "Hallway"), strict=True)
 )
 _GAS_LABELS = {
-    "co2cosirvalue": "CO2 (COZIR NDIR sensor)",
-    "co2mg811value": "CO2 (MG-811 sensor)",
-    "mox1": "Metal-oxide gas sensor 1",
-    "mox2": "Metal-oxide gas sensor 2",
-    "mox3": "Metal-oxide gas sensor 3",
-    "mox4": "Metal-oxide gas sensor 4",
-    "covalue": "Carbon monoxide sensor",
+    "co2cosirvalue": gettext_noop("CO2 (COZIR NDIR sensor)"),
+    "co2mg811value": gettext_noop("CO2 (MG-811 sensor)"),
+    "mox1": gettext_noop("Metal-oxide gas sensor 1"),
+    "mox2": gettext_noop("Metal-oxide gas sensor 2"),
+    "mox3": gettext_noop("Metal-oxide gas sensor 3"),
+    "mox4": gettext_noop("Metal-oxide gas sensor 4"),
+    "covalue": gettext_noop("Carbon monoxide sensor"),
 }
 
 
@@ -548,7 +548,7 @@ class ElderMonitoringCase(Case):
             Field(
                 "timestamp",
                 "datetime",
-                label="Start of the hour",
+                label=gettext_noop("Start of the hour"),
                 description=(
                     "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
                     "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
@@ -558,7 +558,7 @@ class ElderMonitoringCase(Case):
             Field(
                 "hours_without_motion",
                 "integer",
-                label="Hours without motion",
+                label=gettext_noop("Hours without motion"),
                 description=(
                     "How many hours in a row, this one included, no room saw motion. "
                     "Optional: without it (or with 0 while every room is 0) only this hour "
@@ -574,7 +574,7 @@ class ElderMonitoringCase(Case):
             Field(
                 "temperature",
                 "number",
-                label="Temperature",
+                label=gettext_noop("Temperature"),
                 description="Hourly mean indoor temperature. Optional.",
                 unit="°C",
                 required=False,
@@ -585,7 +585,7 @@ class ElderMonitoringCase(Case):
             Field(
                 "humidity",
                 "number",
-                label="Relative humidity",
+                label=gettext_noop("Relative humidity"),
                 description="Hourly mean indoor relative humidity. Optional.",
                 unit="%",
                 required=False,

@@ -147,11 +147,11 @@ class GliomaGradeCase(TabularCase):
     source_url = "https://archive.ics.uci.edu/dataset/759/glioma+grading+clinical+and+mutation+features+dataset"
     schema = Schema(
         fields=(
-            Field("gender", "choice", label="Gender", choices=("male", "female")),
+            Field("gender", "choice", label=gettext_noop("Gender"), choices=("male", "female")),
             Field(
                 "age_at_diagnosis",
                 "number",
-                label="Age at diagnosis",
+                label=gettext_noop("Age at diagnosis"),
                 unit="years",
                 minimum=AGE_RANGE[0],
                 maximum=AGE_RANGE[1],
@@ -164,7 +164,7 @@ class GliomaGradeCase(TabularCase):
             Field(
                 "race",
                 "choice",
-                label="Race",
+                label=gettext_noop("Race"),
                 choices=("white", *RACES),
                 description='"not reported" when unknown.',
             ),

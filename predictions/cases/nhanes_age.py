@@ -97,11 +97,11 @@ class NhanesAgeCase(TabularCase):
     )
     schema = Schema(
         fields=(
-            Field("gender", "choice", label="Gender", choices=("female", "male")),
+            Field("gender", "choice", label=gettext_noop("Gender"), choices=("female", "male")),
             Field(
                 "vigorous_work_activity",
                 "choice",
-                label="Vigorous physical activity at work",
+                label=gettext_noop("Vigorous physical activity at work"),
                 description=(
                     "Does the person's work involve vigorous-intensity activity (heavy "
                     "lifting, digging, construction) for at least 10 minutes at a time?"
@@ -111,7 +111,7 @@ class NhanesAgeCase(TabularCase):
             Field(
                 "bmi",
                 "number",
-                label="Body mass index",
+                label=gettext_noop("Body mass index"),
                 unit="kg/m²",
                 minimum=10,
                 maximum=90,
@@ -120,7 +120,7 @@ class NhanesAgeCase(TabularCase):
             Field(
                 "fasting_glucose",
                 "number",
-                label="Fasting plasma glucose",
+                label=gettext_noop("Fasting plasma glucose"),
                 unit="mg/dL",
                 minimum=40,
                 maximum=600,
@@ -129,14 +129,14 @@ class NhanesAgeCase(TabularCase):
             Field(
                 "diabetes",
                 "choice",
-                label="Told by a doctor they have diabetes",
+                label=gettext_noop("Told by a doctor they have diabetes"),
                 choices=tuple(DIABETES_CODES),
                 description="'borderline' when told of prediabetes or borderline diabetes.",
             ),
             Field(
                 "oral_glucose_tolerance",
                 "number",
-                label="Oral glucose tolerance test (2 hours)",
+                label=gettext_noop("Oral glucose tolerance test (2 hours)"),
                 unit="mg/dL",
                 minimum=20,
                 maximum=800,
@@ -145,7 +145,7 @@ class NhanesAgeCase(TabularCase):
             Field(
                 "insulin",
                 "number",
-                label="Fasting insulin",
+                label=gettext_noop("Fasting insulin"),
                 unit="uU/mL",
                 minimum=0.1,
                 maximum=300,
