@@ -108,6 +108,7 @@ def test_a_models_input_labels_are_russian_on_its_card(client):
     body = _text(client.get(reverse("predictions:model-detail", args=["nhanes-age"]), **RU))
 
     assert "Глюкоза плазмы натощак" in body
+    assert "делённый на квадрат роста" in body
 
 
 def test_the_prediction_form_labels_follow_the_language():

@@ -60,13 +60,29 @@ LABS = (
         "mg/dL",
         0.1,
         50,
-        "Total serum bilirubin.",
+        gettext_noop("Total serum bilirubin."),
     ),
     ("cholesterol", "Cholesterol", gettext_noop("Serum cholesterol"), "mg/dL", 50, 3000, ""),
     ("albumin", "Albumin", gettext_noop("Albumin"), "g/dL", 1, 6, ""),
-    ("copper", "Copper", gettext_noop("Urine copper"), "µg/day", 1, 1500, "24-hour urine copper."),
+    (
+        "copper",
+        "Copper",
+        gettext_noop("Urine copper"),
+        "µg/day",
+        1,
+        1500,
+        gettext_noop("24-hour urine copper."),
+    ),
     ("alk_phos", "Alk_Phos", gettext_noop("Alkaline phosphatase"), "U/L", 50, 25000, ""),
-    ("sgot", "SGOT", gettext_noop("SGOT (AST)"), "U/mL", 5, 1000, "Aspartate aminotransferase."),
+    (
+        "sgot",
+        "SGOT",
+        gettext_noop("SGOT (AST)"),
+        "U/mL",
+        5,
+        1000,
+        gettext_noop("Aspartate aminotransferase."),
+    ),
     ("triglycerides", "Tryglicerides", gettext_noop("Triglycerides"), "mg/dL", 10, 1500, ""),
     ("platelets", "Platelets", gettext_noop("Platelet count"), "10³/mm³", 10, 1200, ""),
     ("prothrombin", "Prothrombin", gettext_noop("Prothrombin time"), "s", 5, 30, ""),
@@ -128,7 +144,9 @@ def _schema() -> Schema:
             choices=tuple(DRUG),
             required=False,
             nullable=True,
-            description="Treatment arm in the trial; null when the patient was not in it.",
+            description=gettext_noop(
+                "Treatment arm in the trial; null when the patient was not in it."
+            ),
         ),
         Field(
             "age_years",
@@ -137,7 +155,7 @@ def _schema() -> Schema:
             unit="years",
             minimum=18,
             maximum=100,
-            description="Age at registration, in years (decimals allowed).",
+            description=gettext_noop("Age at registration, in years (decimals allowed)."),
         ),
         Field("sex", "choice", label=gettext_noop("Sex"), choices=("female", "male")),
         *(
@@ -147,7 +165,7 @@ def _schema() -> Schema:
                 label=label,
                 required=False,
                 nullable=True,
-                description="true if present, false if absent, null if not examined.",
+                description=gettext_noop("true if present, false if absent, null if not examined."),
             )
             for name, _, label in SIGNS
         ),
@@ -157,8 +175,10 @@ def _schema() -> Schema:
             label=gettext_noop("Edema"),
             choices=tuple(EDEMA),
             description=(
-                "none; untreated_or_resolved: edema without diuretics or resolved by them; "
-                "despite_diuretics: edema despite diuretic therapy."
+                gettext_noop(
+                    "none; untreated_or_resolved: edema without diuretics or resolved by them; "
+                    "despite_diuretics: edema despite diuretic therapy."
+                )
             ),
         ),
         *(
@@ -183,7 +203,7 @@ def _schema() -> Schema:
             maximum=4,
             required=False,
             nullable=True,
-            description="Histologic stage of the disease, 1 to 4 (from a biopsy).",
+            description=gettext_noop("Histologic stage of the disease, 1 to 4 (from a biopsy)."),
         ),
     ]
     return Schema(fields=tuple(fields))

@@ -514,8 +514,10 @@ def _gas_field(name: str) -> Field:
         "number",
         label=_GAS_LABELS[name],
         description=(
-            "Hourly mean of the raw sensor reading, as the home's sensor board reports it. "
-            "Optional: leave it out or send null when the reading is missing."
+            gettext_noop(
+                "Hourly mean of the raw sensor reading, as the home's sensor board reports it. "
+                "Optional: leave it out or send null when the reading is missing."
+            )
         ),
         unit="raw sensor reading",
         required=False,
@@ -550,8 +552,10 @@ class ElderMonitoringCase(Case):
                 "datetime",
                 label=gettext_noop("Start of the hour"),
                 description=(
-                    "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
-                    "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
+                    gettext_noop(
+                        "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
+                        "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
+                    )
                 ),
             ),
             *(_room_field(name) for name in ROOMS),
@@ -560,9 +564,11 @@ class ElderMonitoringCase(Case):
                 "integer",
                 label=gettext_noop("Hours without motion"),
                 description=(
-                    "How many hours in a row, this one included, no room saw motion. "
-                    "Optional: without it (or with 0 while every room is 0) only this hour "
-                    "counts. Ignored when this hour has motion."
+                    gettext_noop(
+                        "How many hours in a row, this one included, no room saw motion. "
+                        "Optional: without it (or with 0 while every room is 0) only this hour "
+                        "counts. Ignored when this hour has motion."
+                    )
                 ),
                 unit="hours",
                 required=False,
@@ -575,7 +581,7 @@ class ElderMonitoringCase(Case):
                 "temperature",
                 "number",
                 label=gettext_noop("Temperature"),
-                description="Hourly mean indoor temperature. Optional.",
+                description=gettext_noop("Hourly mean indoor temperature. Optional."),
                 unit="°C",
                 required=False,
                 nullable=True,
@@ -586,7 +592,7 @@ class ElderMonitoringCase(Case):
                 "humidity",
                 "number",
                 label=gettext_noop("Relative humidity"),
-                description="Hourly mean indoor relative humidity. Optional.",
+                description=gettext_noop("Hourly mean indoor relative humidity. Optional."),
                 unit="%",
                 required=False,
                 nullable=True,

@@ -156,8 +156,10 @@ class GliomaGradeCase(TabularCase):
                 minimum=AGE_RANGE[0],
                 maximum=AGE_RANGE[1],
                 description=(
-                    "Years as a number (e.g. 51.3), or text in the dataset's form "
-                    '"51 years 108 days" (or "51 years").'
+                    gettext_noop(
+                        "Years as a number (e.g. 51.3), or text in the dataset's form "
+                        '"51 years 108 days" (or "51 years").'
+                    )
                 ),
                 parser=parse_age,
             ),
@@ -166,7 +168,7 @@ class GliomaGradeCase(TabularCase):
                 "choice",
                 label=gettext_noop("Race"),
                 choices=("white", *RACES),
-                description='"not reported" when unknown.',
+                description=gettext_noop('"not reported" when unknown.'),
             ),
             *(
                 Field(

@@ -103,8 +103,10 @@ class NhanesAgeCase(TabularCase):
                 "choice",
                 label=gettext_noop("Vigorous physical activity at work"),
                 description=(
-                    "Does the person's work involve vigorous-intensity activity (heavy "
-                    "lifting, digging, construction) for at least 10 minutes at a time?"
+                    gettext_noop(
+                        "Does the person's work involve vigorous-intensity activity (heavy "
+                        "lifting, digging, construction) for at least 10 minutes at a time?"
+                    )
                 ),
                 choices=("yes", "no"),
             ),
@@ -115,7 +117,7 @@ class NhanesAgeCase(TabularCase):
                 unit="kg/m²",
                 minimum=10,
                 maximum=90,
-                description="Weight in kg divided by the square of height in m.",
+                description=gettext_noop("Weight in kg divided by the square of height in m."),
             ),
             Field(
                 "fasting_glucose",
@@ -124,14 +126,16 @@ class NhanesAgeCase(TabularCase):
                 unit="mg/dL",
                 minimum=40,
                 maximum=600,
-                description="Plasma glucose after an overnight fast (mmol/L x 18).",
+                description=gettext_noop("Plasma glucose after an overnight fast (mmol/L x 18)."),
             ),
             Field(
                 "diabetes",
                 "choice",
                 label=gettext_noop("Told by a doctor they have diabetes"),
                 choices=tuple(DIABETES_CODES),
-                description="'borderline' when told of prediabetes or borderline diabetes.",
+                description=gettext_noop(
+                    "'borderline' when told of prediabetes or borderline diabetes."
+                ),
             ),
             Field(
                 "oral_glucose_tolerance",
@@ -140,7 +144,7 @@ class NhanesAgeCase(TabularCase):
                 unit="mg/dL",
                 minimum=20,
                 maximum=800,
-                description="Plasma glucose 2 hours after drinking 75 g of glucose.",
+                description=gettext_noop("Plasma glucose 2 hours after drinking 75 g of glucose."),
             ),
             Field(
                 "insulin",
@@ -149,7 +153,7 @@ class NhanesAgeCase(TabularCase):
                 unit="uU/mL",
                 minimum=0.1,
                 maximum=300,
-                description="Serum insulin after an overnight fast (pmol/L / 6).",
+                description=gettext_noop("Serum insulin after an overnight fast (pmol/L / 6)."),
             ),
         )
     )

@@ -55,16 +55,20 @@ SCHEMA = Schema(
             name="title",
             kind="text",
             label=gettext_noop("Product title"),
-            description="The product's title as a shop lists it, e.g. 'bosch serie 4 "
-            "wan28281gb 8kg 1400 spin washing machine white'. Any language.",
+            description=gettext_noop(
+                "The product's title as a shop lists it, e.g. 'bosch serie 4 "
+                "wan28281gb 8kg 1400 spin washing machine white'. Any language."
+            ),
             max_length=300,
         ),
         Field(
             name="merchant_id",
             kind="integer",
             label=gettext_noop("Merchant id"),
-            description="The PriceRunner merchant id (1-371), when known; it helps a little "
-            "because shops specialise. Leave it out otherwise.",
+            description=gettext_noop(
+                "The PriceRunner merchant id (1-371), when known; it helps a little "
+                "because shops specialise. Leave it out otherwise."
+            ),
             required=False,
             nullable=True,
             minimum=1,
