@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_signed_up
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.signals import remember_language
+
+        user_signed_up.connect(remember_language, dispatch_uid="accounts.language.signed_up")
+        user_logged_in.connect(remember_language, dispatch_uid="accounts.language.logged_in")

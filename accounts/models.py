@@ -39,6 +39,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
+    # Emails sent outside a visit (a batch worker's low-balance alert) have no browser to
+    # ask, so the language the person last signed up or logged in with is kept here.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

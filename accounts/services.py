@@ -126,3 +126,14 @@ def api_token_obtain(
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         raise EmailNotVerified
     return api_token_create(user=user, name=name)
+
+
+def user_language_remember(*, user: User, language: str) -> None:
+    """Keep the site language a person uses, for the emails sent when they are not there.
+
+    Written only when it changed, so a login in the same language costs no query.
+    """
+    if user.language == language:
+        return
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

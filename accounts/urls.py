@@ -11,4 +11,5 @@ urlpatterns = [
         views.api_token_revoke_view,
         name="api_token_revoke",
     ),
+    path("language/", views.language_switch, name="language_switch"),
 ]

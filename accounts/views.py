@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from accounts.forms import ApiTokenCreateForm
 from accounts.models import ApiToken
 from accounts.selectors import api_token_list
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services import api_token_create, api_token_revoke, user_language_remember
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,3 +64,16 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404 from error
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("my_account")
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The footer's switcher: Django's set_language, which checks the language and the
+    `next` address and sets the cookie; a logged-in person's emails follow the choice."""
+    response = set_language(request)
+    chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    # set_language accepts any language Django has a catalogue for; the site has two.
+    offered = chosen is not None and chosen.value in dict(settings.LANGUAGES)
+    if offered and request.user.is_authenticated:
+        user_language_remember(user=request.user, language=chosen.value)
+    return response

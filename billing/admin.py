@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing.forms import CreditsField
 from billing.models import Account, Hold, HoldStatus, TopUp, Transfer
@@ -150,7 +151,11 @@ class HoldAdmin(NoAddOrDeleteAdmin):
         for hold in holds:
             hold_release(hold_id=hold.pk)
             self.log_change(request, hold, "Released by an operator.")
-        self.message_user(request, _("%(count)d holds released.") % {"count": len(holds)})
+        self.message_user(
+            request,
+            ngettext("%(count)d hold released.", "%(count)d holds released.", len(holds))
+            % {"count": len(holds)},
+        )
 
 
 @admin.register(TopUp)

@@ -6,6 +6,7 @@ import logging
 
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from accounts.models import User
 from billing.money import format_credits
@@ -18,13 +19,12 @@ def send_low_balance_email(*, user_id: int, balance: int) -> None:
     if user is None:
         return
     context = {"user": user, "balance": format_credits(balance)}
+    # In the person's language even from a worker, where no browser says which.
+    with translation.override(user.language or translation.get_language()):
+        subject = render_to_string("billing/email/low_balance_subject.txt", context).strip()
+        message = render_to_string("billing/email/low_balance.txt", context)
     try:
-        send_mail(
-            subject=render_to_string("billing/email/low_balance_subject.txt", context).strip(),
-            message=render_to_string("billing/email/low_balance.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
     except OSError:
         # The debit is committed and must stand; a lost reminder is only logged.
         logger.exception("Low-balance email to user %s failed", user_id)

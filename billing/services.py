@@ -57,8 +57,15 @@ class InsufficientCredits(BillingError):
         self.balance = balance
         self.available = available
         super().__init__(
-            f"Insufficient credits: {format_credits(needed)} needed, "
-            f"{format_credits(available)} available (balance {format_credits(balance)})."
+            _(
+                "Insufficient credits: %(needed)s needed, %(available)s available "
+                "(balance %(balance)s)."
+            )
+            % {
+                "needed": format_credits(needed),
+                "available": format_credits(available),
+                "balance": format_credits(balance),
+            }
         )
 
 

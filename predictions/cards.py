@@ -2,6 +2,7 @@
 
 The case draws its own EDA figures (`Case.eda_figures`); these are the generic ones:
 the out-of-fold confusion matrix and baseline vs production metrics with their spread.
+Their titles and captions are stored in English and translated when the card is shown.
 Figures are drawn on `matplotlib.figure.Figure` objects with the Agg canvas: no pyplot
 state, no display, safe in a server process.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 
 from predictions.cases.base import Case
@@ -58,9 +60,11 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     return _save(
         fig,
         out_dir / "confusion_matrix.png",
-        title="Confusion matrix (production, out of fold)",
-        caption="Every row was predicted by a model that never saw it during training; "
-        "numbers are counts, the shade is the share of the true class.",
+        title=gettext_noop("Confusion matrix (production, out of fold)"),
+        caption=gettext_noop(
+            "Every row was predicted by a model that never saw it during training; "
+            "numbers are counts, the shade is the share of the true class."
+        ),
     )
 
 
@@ -96,8 +100,10 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
     return _save(
         fig,
         out_dir / "metrics.png",
-        title="Baseline vs production",
-        caption="Both judged by the same protocol; error bars are the spread across folds.",
+        title=gettext_noop("Baseline vs production"),
+        caption=gettext_noop(
+            "Both judged by the same protocol; error bars are the spread across folds."
+        ),
     )
 
 

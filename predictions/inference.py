@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from billing.money import format_credits
 from billing.services import InsufficientCredits, wallet_charge
@@ -45,8 +46,8 @@ class PredictionRefused(PredictionError):
         self.balance = balance
         self.available = available
         super().__init__(
-            f"Not enough credits: this prediction costs {format_credits(needed)}, "
-            f"{format_credits(available)} available."
+            _("Not enough credits: this prediction costs %(needed)s, %(available)s available.")
+            % {"needed": format_credits(needed), "available": format_credits(available)}
         )
 
 
@@ -56,8 +57,10 @@ class PredictionFailed(PredictionError):
     def __init__(self, *, prediction: Prediction):
         self.prediction = prediction
         super().__init__(
-            "The model failed to produce a prediction for this input; nothing was charged. "
-            "Try again later or contact support with the prediction id."
+            _(
+                "The model failed to produce a prediction for this input; nothing was charged. "
+                "Try again later or contact support with the prediction id."
+            )
         )
 
 
@@ -67,8 +70,10 @@ class IdempotencyConflict(PredictionError):
     def __init__(self, *, key: str):
         self.key = key
         super().__init__(
-            "This Idempotency-Key was already used with a different request body; "
-            "use a new key for a new request."
+            _(
+                "This Idempotency-Key was already used with a different request body; "
+                "use a new key for a new request."
+            )
         )
 
 
@@ -180,10 +185,17 @@ def prediction_run(
 def _check_shape(rows: Any, idempotency_key: str | None) -> None:
     max_rows = settings.PREDICT_MAX_ROWS
     if not isinstance(rows, list) or not rows:
-        raise SchemaError({-1: {"inputs": ["A non-empty list of rows is required."]}})
+        raise SchemaError({-1: {"inputs": [_("A non-empty list of rows is required.")]}})
     if len(rows) > max_rows:
         raise SchemaError(
-            {-1: {"inputs": [f"At most {max_rows} rows per request; got {len(rows)}."]}}
+            {
+                -1: {
+                    "inputs": [
+                        _("At most %(max)d rows per request; got %(got)d.")
+                        % {"max": max_rows, "got": len(rows)}
+                    ]
+                }
+            }
         )
     if idempotency_key is not None and not (
         0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH and idempotency_key.isprintable()
@@ -192,7 +204,8 @@ def _check_shape(rows: Any, idempotency_key: str | None) -> None:
             {
                 -1: {
                     "Idempotency-Key": [
-                        f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters are required."
+                        _("1 to %(max)d printable characters are required.")
+                        % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}
                     ]
                 }
             }

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from predictions.cases.base import Case
@@ -74,7 +75,8 @@ def _shown_fields(case: Case) -> list[Field]:
 
 
 def _help(field: Field) -> str:
-    parts = [field.description]
+    # Case texts are marked with gettext_noop where they are written: translated here.
+    parts = [gettext(field.description) if field.description else ""]
     if field.unit:
         parts.append(str(_("Unit: %(unit)s.") % {"unit": field.unit}))
     if field.minimum is not None and field.maximum is not None:
@@ -86,7 +88,7 @@ def _help(field: Field) -> str:
 
 def _form_field(field: Field) -> forms.Field:
     common: dict[str, Any] = {
-        "label": field.label or field.name,
+        "label": gettext(field.label) if field.label else field.name,
         "help_text": _help(field),
         "required": False,
     }

@@ -30,6 +30,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from predictions.cases import CASES, UnknownCase, get_case
 from predictions.cases.base import Case
@@ -49,7 +50,7 @@ class RegistryError(Exception):
 
 class NoProductionVersion(RegistryError):
     def __init__(self, slug: str) -> None:
-        super().__init__(f"Model {slug!r} has no production version yet.")
+        super().__init__(_("Model '%(slug)s' has no production version yet.") % {"slug": slug})
         self.slug = slug
 
 
@@ -263,7 +264,7 @@ def figure_file(*, version: ModelVersion, name: str) -> str | None:
 
 def model_ensure(*, case: Case) -> MLModel:
     """The case's MLModel row, created with the case's default price on first use."""
-    model, _ = MLModel.objects.get_or_create(
+    model, _created = MLModel.objects.get_or_create(
         slug=case.slug,
         defaults={
             "title": case.title,

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 FieldKind = Literal["number", "integer", "boolean", "choice", "multichoice", "text", "datetime"]
 
 
@@ -29,7 +32,7 @@ class SchemaError(ValueError):
     def describe(self) -> str:
         parts = []
         for row, fields in sorted(self.errors.items()):
-            where = "input" if row < 0 else f"row {row}"
+            where = _("input") if row < 0 else _("row %(row)s") % {"row": row}
             for name, messages in fields.items():
                 parts.append(f"{where}, {name}: {'; '.join(messages)}")
         return " | ".join(parts)
@@ -66,7 +69,7 @@ class Field:
         if value is None:
             if self.nullable:
                 return None
-            raise FieldError("This field may not be null.")
+            raise FieldError(_("This field may not be null."))
         if self.parser is not None:
             return self.parser(value)
         return _CLEANERS[self.kind](self, value)
@@ -102,18 +105,18 @@ class Field:
 def _finite_number(value: Any) -> float:
     # bool is an int in Python; true/false as a number is almost always a client bug.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FieldError("A number is required.")
+        raise FieldError(_("A number is required."))
     number = float(value)
     if not math.isfinite(number):
-        raise FieldError("NaN and infinity are not allowed.")
+        raise FieldError(_("NaN and infinity are not allowed."))
     return number
 
 
 def _check_range(f: Field, number: float) -> None:
     if f.minimum is not None and number < f.minimum:
-        raise FieldError(f"Must be at least {f.minimum:g}.")
+        raise FieldError(_("Must be at least %(minimum)g.") % {"minimum": f.minimum})
     if f.maximum is not None and number > f.maximum:
-        raise FieldError(f"Must be at most {f.maximum:g}.")
+        raise FieldError(_("Must be at most %(maximum)g.") % {"maximum": f.maximum})
 
 
 def _clean_number(f: Field, value: Any) -> float:
@@ -125,7 +128,7 @@ def _clean_number(f: Field, value: Any) -> float:
 def _clean_integer(f: Field, value: Any) -> int:
     number = _finite_number(value)
     if not number.is_integer():
-        raise FieldError("A whole number is required.")
+        raise FieldError(_("A whole number is required."))
     _check_range(f, number)
     return int(number)
 
@@ -133,36 +136,39 @@ def _clean_integer(f: Field, value: Any) -> int:
 def _clean_boolean(f: Field, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise FieldError("true or false is required.")
+    raise FieldError(_("true or false is required."))
 
 
 def _clean_choice(f: Field, value: Any) -> str:
     if not isinstance(value, str) or value not in f.choices:
-        raise FieldError(f"Must be one of: {', '.join(f.choices)}.")
+        raise FieldError(_("Must be one of: %(choices)s.") % {"choices": ", ".join(f.choices)})
     return value
 
 
 def _clean_multichoice(f: Field, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise FieldError("A list of names is required.")
+        raise FieldError(_("A list of names is required."))
     allowed = set(f.choices)
     unknown = [item for item in value if not isinstance(item, str) or item not in allowed]
     if unknown:
         shown = ", ".join(repr(item) for item in unknown[:5])
-        raise FieldError(f"Unknown values: {shown}.")
+        raise FieldError(_("Unknown values: %(values)s.") % {"values": shown})
     if len(set(value)) != len(value):
-        raise FieldError("Values must not repeat.")
+        raise FieldError(_("Values must not repeat."))
     return tuple(value)
 
 
 def _clean_text(f: Field, value: Any) -> str:
     if not isinstance(value, str):
-        raise FieldError("A string is required.")
+        raise FieldError(_("A string is required."))
     text = value.strip()
     if not text:
-        raise FieldError("This field may not be blank.")
+        raise FieldError(_("This field may not be blank."))
     if f.max_length is not None and len(text) > f.max_length:
-        raise FieldError(f"At most {f.max_length} characters.")
+        raise FieldError(
+            ngettext("At most %(count)d character.", "At most %(count)d characters.", f.max_length)
+            % {"count": f.max_length}
+        )
     return text
 
 
@@ -171,7 +177,7 @@ def _clean_datetime(f: Field, value: Any) -> Any:
 
     parsed = parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
-        raise FieldError("An ISO 8601 date and time is required, e.g. 2020-01-05T14:00:00Z.")
+        raise FieldError(_("An ISO 8601 date and time is required, e.g. 2020-01-05T14:00:00Z."))
     return parsed
 
 
@@ -225,17 +231,19 @@ class Schema:
     def validate_row(self, row: Any) -> dict[str, Any]:
         """Clean one row or raise `SchemaError` for row 0 (callers renumber)."""
         if not isinstance(row, Mapping):
-            raise SchemaError({0: {"non_field_errors": ["Each row must be a JSON object."]}})
+            raise SchemaError({0: {"non_field_errors": [_("Each row must be a JSON object.")]}})
         errors: dict[str, list[str]] = {}
         known = self.by_name()
         unknown = sorted(set(row) - set(known))
         if unknown:
-            errors["non_field_errors"] = [f"Unknown fields: {', '.join(map(str, unknown))}."]
+            errors["non_field_errors"] = [
+                _("Unknown fields: %(names)s.") % {"names": ", ".join(map(str, unknown))}
+            ]
         clean: dict[str, Any] = {}
         for f in self.fields:
             if f.name not in row:
                 if f.required:
-                    errors[f.name] = ["This field is required."]
+                    errors[f.name] = [_("This field is required.")]
                 else:
                     clean[f.name] = None
                 continue

@@ -115,7 +115,7 @@ class HistoryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [
             ("", _("any")),
-            *((m.model.slug, m.model.title) for m in model_list()),
+            *((m.model.slug, _(m.model.title)) for m in model_list()),
         ]
 
 

@@ -20,12 +20,6 @@ class BatchUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_(
-            "UTF-8 CSV; the first line names the columns (the model's input fields). "
-            "Empty cells are missing values; list several choices in one cell separated by "
-            "“%(separator)s”."
-        )
-        % {"separator": LIST_SEPARATOR},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -33,9 +27,16 @@ class BatchUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Filled in here, not on the class: a lazy text formatted at import would be
+        # frozen in the language of the moment the module was loaded.
+        self.fields["file"].help_text = _(
+            "UTF-8 CSV; the first line names the columns (the model's input fields). "
+            "Empty cells are missing values; list several choices in one cell separated by "
+            "“%(separator)s”."
+        ) % {"separator": LIST_SEPARATOR}
         self.fields["model"].label_from_instance = lambda m: (
             _("%(title)s (%(price)s credits per row)")
-            % {"title": m.title, "price": format_credits(m.price_per_row)}
+            % {"title": _(m.title), "price": format_credits(m.price_per_row)}
         )
 
     def clean(self) -> dict[str, Any]:

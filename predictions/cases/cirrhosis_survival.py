@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -52,21 +53,45 @@ DRUG = {"D-penicillamine": 1.0, "placebo": 0.0}
 # (API field, dataset column, label, unit, minimum, maximum, description); all nullable
 # except bilirubin and albumin, which every patient has.
 LABS = (
-    ("bilirubin", "Bilirubin", "Serum bilirubin", "mg/dL", 0.1, 50, "Total serum bilirubin."),
-    ("cholesterol", "Cholesterol", "Serum cholesterol", "mg/dL", 50, 3000, ""),
-    ("albumin", "Albumin", "Albumin", "g/dL", 1, 6, ""),
-    ("copper", "Copper", "Urine copper", "µg/day", 1, 1500, "24-hour urine copper."),
-    ("alk_phos", "Alk_Phos", "Alkaline phosphatase", "U/L", 50, 25000, ""),
-    ("sgot", "SGOT", "SGOT (AST)", "U/mL", 5, 1000, "Aspartate aminotransferase."),
-    ("triglycerides", "Tryglicerides", "Triglycerides", "mg/dL", 10, 1500, ""),
-    ("platelets", "Platelets", "Platelet count", "10³/mm³", 10, 1200, ""),
-    ("prothrombin", "Prothrombin", "Prothrombin time", "s", 5, 30, ""),
+    (
+        "bilirubin",
+        "Bilirubin",
+        gettext_noop("Serum bilirubin"),
+        "mg/dL",
+        0.1,
+        50,
+        gettext_noop("Total serum bilirubin."),
+    ),
+    ("cholesterol", "Cholesterol", gettext_noop("Serum cholesterol"), "mg/dL", 50, 3000, ""),
+    ("albumin", "Albumin", gettext_noop("Albumin"), "g/dL", 1, 6, ""),
+    (
+        "copper",
+        "Copper",
+        gettext_noop("Urine copper"),
+        "µg/day",
+        1,
+        1500,
+        gettext_noop("24-hour urine copper."),
+    ),
+    ("alk_phos", "Alk_Phos", gettext_noop("Alkaline phosphatase"), "U/L", 50, 25000, ""),
+    (
+        "sgot",
+        "SGOT",
+        gettext_noop("SGOT (AST)"),
+        "U/mL",
+        5,
+        1000,
+        gettext_noop("Aspartate aminotransferase."),
+    ),
+    ("triglycerides", "Tryglicerides", gettext_noop("Triglycerides"), "mg/dL", 10, 1500, ""),
+    ("platelets", "Platelets", gettext_noop("Platelet count"), "10³/mm³", 10, 1200, ""),
+    ("prothrombin", "Prothrombin", gettext_noop("Prothrombin time"), "s", 5, 30, ""),
 )
 ALWAYS_MEASURED = ("bilirubin", "albumin")
 SIGNS = (
-    ("ascites", "Ascites", "Ascites (fluid in the abdomen)"),
-    ("hepatomegaly", "Hepatomegaly", "Hepatomegaly (enlarged liver)"),
-    ("spiders", "Spiders", "Spider angiomas (spider naevi)"),
+    ("ascites", "Ascites", gettext_noop("Ascites (fluid in the abdomen)")),
+    ("hepatomegaly", "Hepatomegaly", gettext_noop("Hepatomegaly (enlarged liver)")),
+    ("spiders", "Spiders", gettext_noop("Spider angiomas (spider naevi)")),
 )
 FEATURES = (
     "drug",
@@ -115,22 +140,24 @@ def _schema() -> Schema:
         Field(
             "drug",
             "choice",
-            label="Trial treatment",
+            label=gettext_noop("Trial treatment"),
             choices=tuple(DRUG),
             required=False,
             nullable=True,
-            description="Treatment arm in the trial; null when the patient was not in it.",
+            description=gettext_noop(
+                "Treatment arm in the trial; null when the patient was not in it."
+            ),
         ),
         Field(
             "age_years",
             "number",
-            label="Age",
+            label=gettext_noop("Age"),
             unit="years",
             minimum=18,
             maximum=100,
-            description="Age at registration, in years (decimals allowed).",
+            description=gettext_noop("Age at registration, in years (decimals allowed)."),
         ),
-        Field("sex", "choice", label="Sex", choices=("female", "male")),
+        Field("sex", "choice", label=gettext_noop("Sex"), choices=("female", "male")),
         *(
             Field(
                 name,
@@ -138,18 +165,20 @@ def _schema() -> Schema:
                 label=label,
                 required=False,
                 nullable=True,
-                description="true if present, false if absent, null if not examined.",
+                description=gettext_noop("true if present, false if absent, null if not examined."),
             )
             for name, _, label in SIGNS
         ),
         Field(
             "edema",
             "choice",
-            label="Edema",
+            label=gettext_noop("Edema"),
             choices=tuple(EDEMA),
             description=(
-                "none; untreated_or_resolved: edema without diuretics or resolved by them; "
-                "despite_diuretics: edema despite diuretic therapy."
+                gettext_noop(
+                    "none; untreated_or_resolved: edema without diuretics or resolved by them; "
+                    "despite_diuretics: edema despite diuretic therapy."
+                )
             ),
         ),
         *(
@@ -169,12 +198,12 @@ def _schema() -> Schema:
         Field(
             "stage",
             "integer",
-            label="Histologic stage",
+            label=gettext_noop("Histologic stage"),
             minimum=1,
             maximum=4,
             required=False,
             nullable=True,
-            description="Histologic stage of the disease, 1 to 4 (from a biopsy).",
+            description=gettext_noop("Histologic stage of the disease, 1 to 4 (from a biopsy)."),
         ),
     ]
     return Schema(fields=tuple(fields))
@@ -182,8 +211,8 @@ def _schema() -> Schema:
 
 class CirrhosisSurvivalCase(TabularCase):
     slug = "cirrhosis-survival"
-    title = "Primary biliary cirrhosis outcome"
-    description = (
+    title = gettext_noop("Primary biliary cirrhosis outcome")
+    description = gettext_noop(
         "Estimates the outcome of a patient with primary biliary cirrhosis from the "
         "clinical and lab values taken at registration: the probabilities of C (alive "
         "at the end of follow-up), CL (alive after a liver transplant) and D (died), "
@@ -223,7 +252,7 @@ class CirrhosisSurvivalCase(TabularCase):
     # Honest 5x2-fold figure without N_Days: 0.642 +- 0.035 (see the module docstring).
     recorded_floors = (Bar("log_loss", "<=", 0.66),)
     primary_metric = "log_loss"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated twice (10 fits), every model fitted "
         "on the training part only; follow-up time (N_Days) is not an input."
     )

@@ -81,6 +81,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import roc_auc_score
 
@@ -482,13 +483,13 @@ _ROOM_LABELS = dict(
     zip(ROOMS, ("Living room", "Bedroom", "Bathroom", "Kitchen", "Hallway"), strict=True)
 )
 _GAS_LABELS = {
-    "co2cosirvalue": "CO2 (COZIR NDIR sensor)",
-    "co2mg811value": "CO2 (MG-811 sensor)",
-    "mox1": "Metal-oxide gas sensor 1",
-    "mox2": "Metal-oxide gas sensor 2",
-    "mox3": "Metal-oxide gas sensor 3",
-    "mox4": "Metal-oxide gas sensor 4",
-    "covalue": "Carbon monoxide sensor",
+    "co2cosirvalue": gettext_noop("CO2 (COZIR NDIR sensor)"),
+    "co2mg811value": gettext_noop("CO2 (MG-811 sensor)"),
+    "mox1": gettext_noop("Metal-oxide gas sensor 1"),
+    "mox2": gettext_noop("Metal-oxide gas sensor 2"),
+    "mox3": gettext_noop("Metal-oxide gas sensor 3"),
+    "mox4": gettext_noop("Metal-oxide gas sensor 4"),
+    "covalue": gettext_noop("Carbon monoxide sensor"),
 }
 
 
@@ -513,8 +514,10 @@ def _gas_field(name: str) -> Field:
         "number",
         label=_GAS_LABELS[name],
         description=(
-            "Hourly mean of the raw sensor reading, as the home's sensor board reports it. "
-            "Optional: leave it out or send null when the reading is missing."
+            gettext_noop(
+                "Hourly mean of the raw sensor reading, as the home's sensor board reports it. "
+                "Optional: leave it out or send null when the reading is missing."
+            )
         ),
         unit="raw sensor reading",
         required=False,
@@ -526,8 +529,9 @@ def _gas_field(name: str) -> Field:
 
 class ElderMonitoringCase(Case):
     slug = "elder-monitoring"
-    title = "Safety monitoring of an elderly person living alone"
-    description = (
+    title = gettext_noop("Safety monitoring of an elderly person living alone")
+    description = gettext_noop(
+        # Translators: xgettext:no-python-format
         "Send one hour (or several) of a home's readings: motion per room, gas and climate. "
         "Get an anomaly score and an alert with its reasons: no movement for unusually long "
         "during the day, unusual activity at night, a gas level or the temperature outside "
@@ -546,21 +550,25 @@ class ElderMonitoringCase(Case):
             Field(
                 "timestamp",
                 "datetime",
-                label="Start of the hour",
+                label=gettext_noop("Start of the hour"),
                 description=(
-                    "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
-                    "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
+                    gettext_noop(
+                        "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
+                        "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
+                    )
                 ),
             ),
             *(_room_field(name) for name in ROOMS),
             Field(
                 "hours_without_motion",
                 "integer",
-                label="Hours without motion",
+                label=gettext_noop("Hours without motion"),
                 description=(
-                    "How many hours in a row, this one included, no room saw motion. "
-                    "Optional: without it (or with 0 while every room is 0) only this hour "
-                    "counts. Ignored when this hour has motion."
+                    gettext_noop(
+                        "How many hours in a row, this one included, no room saw motion. "
+                        "Optional: without it (or with 0 while every room is 0) only this hour "
+                        "counts. Ignored when this hour has motion."
+                    )
                 ),
                 unit="hours",
                 required=False,
@@ -572,8 +580,8 @@ class ElderMonitoringCase(Case):
             Field(
                 "temperature",
                 "number",
-                label="Temperature",
-                description="Hourly mean indoor temperature. Optional.",
+                label=gettext_noop("Temperature"),
+                description=gettext_noop("Hourly mean indoor temperature. Optional."),
                 unit="°C",
                 required=False,
                 nullable=True,
@@ -583,8 +591,8 @@ class ElderMonitoringCase(Case):
             Field(
                 "humidity",
                 "number",
-                label="Relative humidity",
-                description="Hourly mean indoor relative humidity. Optional.",
+                label=gettext_noop("Relative humidity"),
+                description=gettext_noop("Hourly mean indoor relative humidity. Optional."),
                 unit="%",
                 required=False,
                 nullable=True,
@@ -616,7 +624,7 @@ class ElderMonitoringCase(Case):
     leaky_columns: ClassVar[tuple[str, ...]] = ("timestamp", "period", "outage")
     bars = (Bar("recall", ">=", 0.9), Bar("precision", ">=", 0.8))
     primary_metric = "recall"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Time-blocked: fit on the first 70 % of the occupied hours (grid chosen on a time "
         "split inside them), then alerts judged on the last 30 % as normal hours against "
         "the still daytime hours of the empty house and 160 injected anomalous hours per "

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     StratifiedKFold,
@@ -78,8 +79,9 @@ def engineered_features(matrix: np.ndarray) -> np.ndarray:
 
 class NhanesAgeCase(TabularCase):
     slug = "nhanes-age"
-    title = "Age group from metabolic health data (NHANES)"
-    description = (
+    title = gettext_noop("Age group from metabolic health data (NHANES)")
+    description = gettext_noop(
+        # Translators: xgettext:no-python-format
         "Estimates whether a person is a senior (65 or over) or a younger adult from "
         "gender, vigorous activity at work, BMI, fasting glucose, a diabetes diagnosis, the "
         "2-hour oral glucose tolerance test and fasting insulin. Returns Adult or Senior "
@@ -95,59 +97,63 @@ class NhanesAgeCase(TabularCase):
     )
     schema = Schema(
         fields=(
-            Field("gender", "choice", label="Gender", choices=("female", "male")),
+            Field("gender", "choice", label=gettext_noop("Gender"), choices=("female", "male")),
             Field(
                 "vigorous_work_activity",
                 "choice",
-                label="Vigorous physical activity at work",
+                label=gettext_noop("Vigorous physical activity at work"),
                 description=(
-                    "Does the person's work involve vigorous-intensity activity (heavy "
-                    "lifting, digging, construction) for at least 10 minutes at a time?"
+                    gettext_noop(
+                        "Does the person's work involve vigorous-intensity activity (heavy "
+                        "lifting, digging, construction) for at least 10 minutes at a time?"
+                    )
                 ),
                 choices=("yes", "no"),
             ),
             Field(
                 "bmi",
                 "number",
-                label="Body mass index",
+                label=gettext_noop("Body mass index"),
                 unit="kg/m²",
                 minimum=10,
                 maximum=90,
-                description="Weight in kg divided by the square of height in m.",
+                description=gettext_noop("Weight in kg divided by the square of height in m."),
             ),
             Field(
                 "fasting_glucose",
                 "number",
-                label="Fasting plasma glucose",
+                label=gettext_noop("Fasting plasma glucose"),
                 unit="mg/dL",
                 minimum=40,
                 maximum=600,
-                description="Plasma glucose after an overnight fast (mmol/L x 18).",
+                description=gettext_noop("Plasma glucose after an overnight fast (mmol/L x 18)."),
             ),
             Field(
                 "diabetes",
                 "choice",
-                label="Told by a doctor they have diabetes",
+                label=gettext_noop("Told by a doctor they have diabetes"),
                 choices=tuple(DIABETES_CODES),
-                description="'borderline' when told of prediabetes or borderline diabetes.",
+                description=gettext_noop(
+                    "'borderline' when told of prediabetes or borderline diabetes."
+                ),
             ),
             Field(
                 "oral_glucose_tolerance",
                 "number",
-                label="Oral glucose tolerance test (2 hours)",
+                label=gettext_noop("Oral glucose tolerance test (2 hours)"),
                 unit="mg/dL",
                 minimum=20,
                 maximum=800,
-                description="Plasma glucose 2 hours after drinking 75 g of glucose.",
+                description=gettext_noop("Plasma glucose 2 hours after drinking 75 g of glucose."),
             ),
             Field(
                 "insulin",
                 "number",
-                label="Fasting insulin",
+                label=gettext_noop("Fasting insulin"),
                 unit="uU/mL",
                 minimum=0.1,
                 maximum=300,
-                description="Serum insulin after an overnight fast (pmol/L / 6).",
+                description=gettext_noop("Serum insulin after an overnight fast (pmol/L / 6)."),
             ),
         )
     )
@@ -166,7 +172,7 @@ class NhanesAgeCase(TabularCase):
     default_price = 5
     bars = (Bar("roc_auc", ">=", 0.76), Bar("f1_macro", ">=", 0.62))
     primary_metric = "roc_auc"
-    evaluation_protocol = (
+    evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated twice (10 fits); in every fold the "
         "decision threshold is tuned for macro F1 on the training part only (inner "
         "stratified 3-fold), then applied to the held-out part."

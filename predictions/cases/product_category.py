@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -53,17 +54,21 @@ SCHEMA = Schema(
         Field(
             name="title",
             kind="text",
-            label="Product title",
-            description="The product's title as a shop lists it, e.g. 'bosch serie 4 "
-            "wan28281gb 8kg 1400 spin washing machine white'. Any language.",
+            label=gettext_noop("Product title"),
+            description=gettext_noop(
+                "The product's title as a shop lists it, e.g. 'bosch serie 4 "
+                "wan28281gb 8kg 1400 spin washing machine white'. Any language."
+            ),
             max_length=300,
         ),
         Field(
             name="merchant_id",
             kind="integer",
-            label="Merchant id",
-            description="The PriceRunner merchant id (1-371), when known; it helps a little "
-            "because shops specialise. Leave it out otherwise.",
+            label=gettext_noop("Merchant id"),
+            description=gettext_noop(
+                "The PriceRunner merchant id (1-371), when known; it helps a little "
+                "because shops specialise. Leave it out otherwise."
+            ),
             required=False,
             nullable=True,
             minimum=1,
@@ -75,8 +80,8 @@ SCHEMA = Schema(
 
 class ProductCategoryCase(Case):
     slug: ClassVar[str] = "product-category"
-    title: ClassVar[str] = "Product category from its title"
-    description: ClassVar[str] = (
+    title: ClassVar[str] = gettext_noop("Product category from its title")
+    description: ClassVar[str] = gettext_noop(
         "Files a product into one of ten shop categories (phones, TVs, CPUs, cameras and "
         "household appliances) from its title, with the three likeliest categories and "
         "their probabilities."
@@ -91,7 +96,7 @@ class ProductCategoryCase(Case):
     leaky_columns: ClassVar[tuple[str, ...]] = ("Cluster ID", "Cluster Label", "Category ID")
     bars: ClassVar[tuple[Bar, ...]] = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
     primary_metric: ClassVar[str] = "f1_macro"
-    evaluation_protocol: ClassVar[str] = (
+    evaluation_protocol: ClassVar[str] = gettext_noop(
         "5-fold cross-validation stratified by category and grouped by product cluster, so "
         "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
     )

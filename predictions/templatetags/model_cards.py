@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from predictions.registry import ModelListing, model_list
 
@@ -23,6 +24,17 @@ def spread(value: dict[str, Any] | None) -> str:
     if not value:
         return "—"
     return f"{value['mean']:.4f} ± {value['std']:.4f}"
+
+
+@register.filter
+def translated(text: str) -> str:
+    """A text marked with gettext_noop where it is written (a case's title, description or
+    evaluation protocol, a card figure's title), in the page's language.
+
+    Not {% translate variable %}: that doubles every percent sign before the lookup, so
+    "1 % of" would never be found in the catalogue.
+    """
+    return gettext(text) if text else text
 
 
 @register.simple_tag

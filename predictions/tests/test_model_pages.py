@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from predictions.cases import CASES
 from predictions.models import MLModel, ModelVersion
@@ -113,3 +114,18 @@ def test_only_figures_listed_on_the_card_are_served(client, trained_tiny, name):
     url = reverse("predictions:model-figure", args=["tiny", 1, "x"]).replace("/x", f"/{name}")
 
     assert client.get(url).status_code == 404
+
+
+def test_a_trained_model_card_reads_in_russian_figures_and_bars_included(client, trained_tiny):
+    # override: the language the request activates must not outlive this test.
+    with translation.override("en"):
+        response = client.get(
+            reverse("predictions:model-detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="ru"
+        )
+
+    body = response.content.decode()
+    assert "Матрица ошибок (рабочая модель, вне фолда)" in body
+    assert "Порог качества" in body
+    assert "Версия 1, обучена" in body
+    # What the case itself wrote and the card stored stays as written.
+    assert "Stratified 3-fold cross-validation." in body
