@@ -37,6 +37,14 @@ class DatasetMissing(FileNotFoundError):
         self.path = path
 
 
+def dataset_file(datasets_dir: Path | str, relative: Path | str) -> Path:
+    """A case's dataset file under DATASETS_DIR; raises `DatasetMissing` when it is absent."""
+    path = Path(datasets_dir) / relative
+    if not path.is_file():
+        raise DatasetMissing(path)
+    return path
+
+
 @dataclass
 class TrainingData:
     """What a case's dataset becomes before modelling.

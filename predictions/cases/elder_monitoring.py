@@ -85,7 +85,7 @@ from django.utils.translation import gettext_noop
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import roc_auc_score
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
+from predictions.cases.base import Bar, Case, TrainingData, dataset_file
 from predictions.schema import Field, Schema
 
 ROOMS = ("living_room", "bedroom", "bathroom", "kitchen", "hallway")
@@ -260,11 +260,10 @@ def _robust(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def hourly_table(datasets_dir: Path) -> pd.DataFrame:
     """One row per hour of the gas file: activations per room, quiet run, gas and period."""
-    folder = Path(datasets_dir) / "case_3"
-    paths = {name: folder / name for name in ("database_pos.csv", "gas_hourly_means.csv")}
-    for path in paths.values():
-        if not path.exists():
-            raise DatasetMissing(path)
+    paths = {
+        name: dataset_file(datasets_dir, Path("case_3") / name)
+        for name in ("database_pos.csv", "gas_hourly_means.csv")
+    }
     events = pd.read_csv(paths["database_pos.csv"])
     events["datetime"] = pd.to_datetime(events["datetime"], utc=True, format="ISO8601")
     long = events.melt(id_vars="datetime", value_vars=list(ROOM_COLUMNS), var_name="room")

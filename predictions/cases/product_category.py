@@ -39,7 +39,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
+from predictions.cases.base import Bar, Case, TrainingData, dataset_file
 from predictions.evaluation import cross_validate_classifier
 from predictions.schema import Field, Schema
 
@@ -100,13 +100,12 @@ class ProductCategoryCase(Case):
         "5-fold cross-validation stratified by category and grouped by product cluster, so "
         "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
     )
+    dataset_files: ClassVar[tuple[str, ...]] = (str(DATA_FILE),)
     default_price: ClassVar[int] = 5
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
-        path = Path(datasets_dir) / DATA_FILE
-        if not path.is_file():
-            raise DatasetMissing(path)
+        path = dataset_file(datasets_dir, DATA_FILE)
         frame = pd.read_csv(path)
         frame.columns = frame.columns.str.strip()
         X = frame.loc[:, list(FEATURES)].to_numpy(dtype=object)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from predictions.cases.base import Case, DatasetMissing, TrainingData
+from predictions.cases.base import Case, TrainingData, dataset_file
 from predictions.evaluation import cross_validate_classifier
 
 
@@ -25,10 +25,7 @@ class TabularCase(Case):
 
     def dataset_path(self, datasets_dir: Path) -> Path:
         """The case's (single) dataset file; raises `DatasetMissing` when it is absent."""
-        path = Path(datasets_dir) / self.dataset_files[0]
-        if not path.is_file():
-            raise DatasetMissing(path)
-        return path
+        return dataset_file(datasets_dir, self.dataset_files[0])
 
     def fit_production(self, data: TrainingData) -> Any:
         return self.build_production().fit(np.asarray(data.X, dtype=float), data.y)
