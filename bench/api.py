@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchdb import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "nhanes-age"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mlb_bench_api"
@@ -73,17 +75,6 @@ def server_env(database_url: str, media_root: Path) -> dict[str, str]:
         # No collectstatic for a bench: whitenoise's warning about it is noise here.
         "PYTHONWARNINGS": "ignore:No directory at",
     }
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(env: dict[str, str]) -> dict[str, object]:

@@ -2,8 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_batch .venv/bin/python bench/batch.py
 
-Needs PostgreSQL (migrated here) and production models for cases 2 and 4
-(`manage.py train_models --case ...`). For each file it measures:
+Needs PostgreSQL; the database is created and migrated here, and cases 2 and 4 are trained
+when they have no production model yet. For each file it measures:
 
 - whole path: the upload check and the job + hold (as the API does), then the worker
   (`batch_job_run`, in a fresh subprocess, as a qcluster worker runs it: streaming read,
@@ -36,6 +36,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
 os.environ.setdefault("DEBUG", "true")
 
 import django
+from benchdb import ensure_database
 
 django.setup()
 
@@ -192,11 +193,11 @@ def main() -> None:
         return
     if connection.vendor != "postgresql":
         raise SystemExit("Run on PostgreSQL: DATABASE_URL=postgres://...")
+    ensure_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
 
     from accounts.models import User
     from billing.services import wallet_grant
-    from predictions.registry import production_version
 
     user, _ = User.objects.get_or_create(email="batch-bench@example.com")
     wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")
@@ -208,7 +209,7 @@ def main() -> None:
                 continue
             rows = full_rows // scale
             case = CASES[slug]
-            production_version(slug=case.slug)  # fail early without a trained model
+            call_command("train_models", "--case", case.slug, "--if-missing")
             path = Path(folder) / f"{case.slug}-{rows}.csv"
             write_csv(case, rows, path)
             bare_run = run_json("--bare", case.slug, str(path))

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,18 +32,10 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 os.environ["DEBUG"] = "false"  # DEBUG records every query, which would slow the service
 
 import psycopg  # noqa: E402
+from benchdb import ensure_database  # noqa: E402
 
 START_UNITS = 100_000_000
 REVENUE = "revenue:bench"
-
-
-def ensure_database(url: str) -> None:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def run_clients(
