@@ -13,7 +13,9 @@ from django_q.models import OrmQ
 from django_q.status import Stat
 
 from predictions.models import MLModel
-from predictions.registry import RegistryError, load_model, production_version
+from predictions.registry.artifacts import load_model
+from predictions.registry.errors import RegistryError
+from predictions.registry.selectors import production_version
 
 logger = logging.getLogger(__name__)
 

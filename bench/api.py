@@ -90,18 +90,20 @@ def setup_django(env: dict[str, str]) -> dict[str, object]:
     from accounts.services import api_token_create, user_create_verified
     from billing.selectors import wallet_balance
     from billing.services import wallet_grant
-    from predictions import registry
-    from predictions.cases import CASES
+    from predictions.ml.cases import CASES
+    from predictions.registry.artifacts import load_model
+    from predictions.registry.errors import RegistryError
+    from predictions.registry.selectors import production_version
 
     call_command("migrate", verbosity=0)
     if SLUG not in CASES:
-        sys.exit(f"Case {SLUG!r} is not registered in predictions.cases: nothing to bench.")
+        sys.exit(f"Case {SLUG!r} is not registered in predictions.ml.cases: nothing to bench.")
     try:
-        registry.load_model(registry.production_version(slug=SLUG))
-    except registry.RegistryError:
+        load_model(production_version(slug=SLUG))
+    except RegistryError:
         print(f"Training {SLUG} (once per database)...", flush=True)
         call_command("train_models", "--case", SLUG)
-    version = registry.production_version(slug=SLUG)
+    version = production_version(slug=SLUG)
     user = user_create_verified(email="bench@mlbilling.local", password=secrets.token_urlsafe())
     available = wallet_balance(user=user).available
     if available < CREDITS // 2:
@@ -252,11 +254,11 @@ def run_python(url: str, body: str, auth: str, clients: int, duration: float) ->
 def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float]]:
     from django.contrib.auth import get_user_model
 
-    from predictions import registry
-    from predictions.inference import prediction_run
+    from predictions.registry.artifacts import load_model
+    from predictions.serving.services import prediction_run
 
     case = setup["case"]
-    model = registry.load_model(setup["version"])
+    model = load_model(setup["version"])
     user = get_user_model().objects.get(pk=setup["user_id"])
 
     def timed(call, count: int) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -46,9 +46,9 @@ from django.core.files import File  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from predictions.cases import CASES  # noqa: E402
-from predictions.cases.base import Case  # noqa: E402
-from predictions.schema import Field  # noqa: E402
+from predictions.ml.cases import CASES  # noqa: E402
+from predictions.ml.cases.base import Case  # noqa: E402
+from predictions.ml.schema import Field  # noqa: E402
 
 RUNS = [("product-category", 100_000), ("nhanes-age", 100_000), ("nhanes-age", 1_000_000)]
 
@@ -96,7 +96,8 @@ def peak_memory_mb() -> float:
 
 def bare_main(slug: str, path: str) -> None:
     """Subprocess: the bare data path on one file, all in memory; print time and memory."""
-    from predictions.registry import load_model, production_version
+    from predictions.registry.artifacts import load_model
+    from predictions.registry.selectors import production_version
 
     case = CASES[slug]
     model = load_model(production_version(slug=slug))
@@ -118,7 +119,7 @@ def worker_main(job_id: int) -> None:
     cached, as after the first job); print its time and peak memory."""
     from predictions.batch.services import batch_job_run
     from predictions.models import BatchJob
-    from predictions.registry import load_model
+    from predictions.registry.artifacts import load_model
 
     load_model(BatchJob.objects.get(pk=job_id).model_version)
     started = time.perf_counter()

@@ -32,8 +32,10 @@ import django
 
 django.setup()
 
-from predictions.cases import CASES  # noqa: E402
-from predictions.registry import NoProductionVersion, load_model, production_version  # noqa: E402
+from predictions.ml.cases import CASES  # noqa: E402
+from predictions.registry.artifacts import load_model  # noqa: E402
+from predictions.registry.errors import NoProductionVersion  # noqa: E402
+from predictions.registry.selectors import production_version  # noqa: E402
 
 REPEATS = {1: 300, 1000: 20}
 

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("billing.api_urls")),
-    path("", include("predictions.api_urls")),
+    path("", include("predictions.api.urls")),
 ]
 
 urlpatterns = [

@@ -12,10 +12,10 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from predictions.batch.services import batch_job_cancel
-from predictions.cases import CASES
+from predictions.ml.cases import CASES
 from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
-from predictions.registry import (
-    RegistryError,
+from predictions.registry.errors import RegistryError
+from predictions.registry.services import (
     model_version_promote,
     model_version_rollback,
     model_version_upload,
@@ -50,8 +50,8 @@ class ArtifactUploadForm(forms.Form):
     artifact = forms.FileField(
         label=_("Artifact (.joblib)"),
         help_text=_(
-            "A file written by predictions.registry.artifact_dumps. It is unpickled to be "
-            "checked: upload only files you trust."
+            "A file written by predictions.registry.artifacts.artifact_dumps. It is unpickled "
+            "to be checked: upload only files you trust."
         ),
     )
 
@@ -204,14 +204,14 @@ class BatchJobAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in BatchJob._meta.fields]
     actions = ["cancel_jobs"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.action(description="Cancel the selected jobs (paying only for rows done)")
-    def cancel_jobs(self, request, queryset):  # type: ignore[no-untyped-def]
+    def cancel_jobs(self, request, queryset):
         for job in queryset:
             batch_job_cancel(job=job)
         self.message_user(request, f"Cancel requested for {queryset.count()} job(s).")

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from billing.models import Account
-from predictions import registry
-from predictions.cases import get_case
+from predictions.ml.cases import get_case
 from predictions.models import ModelVersion, Prediction
+from predictions.registry.artifacts import load_model
+from predictions.registry.selectors import production_version
 
 _served: dict[str, tuple[ModelVersion, Any]] = {}
 
@@ -28,8 +29,8 @@ _served: dict[str, tuple[ModelVersion, Any]] = {}
 def _model(slug: str) -> tuple[ModelVersion, Any]:
     # Looked up once per process: the yardstick must not pay for a registry query.
     if slug not in _served:
-        version = registry.production_version(slug=slug)
-        _served[slug] = (version, registry.load_model(version))
+        version = production_version(slug=slug)
+        _served[slug] = (version, load_model(version))
     return _served[slug]
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from predictions import views, web
 from predictions.batch import views as batch_views
+from predictions.serving import views
 
 app_name = "predictions"
 urlpatterns = [
@@ -25,9 +25,9 @@ urlpatterns += [
     path("batches/<int:job_id>/result/", batch_views.batch_result, name="batch_result"),
 ]
 
-# --- Paid predictions on the website (prediction API helper) --------------------------
+# --- Paid predictions on the website --------------------------------------------------------
 urlpatterns += [
-    path("models/<slug:slug>/predict/", web.predict, name="predict"),
-    path("predictions/", web.history, name="history"),
-    path("predictions/<uuid:pk>/", web.detail, name="detail"),
+    path("models/<slug:slug>/predict/", views.predict, name="predict"),
+    path("predictions/", views.history, name="history"),
+    path("predictions/<uuid:pk>/", views.detail, name="detail"),
 ]

@@ -23,7 +23,7 @@ from billing.models import TopUp, Transfer
 from billing.selectors import WalletBalance, topups_of, wallet_balance
 from predictions.batch.selectors import batch_jobs_for_user
 from predictions.models import BatchJob, Prediction
-from predictions.prediction_selectors import prediction_list
+from predictions.serving.selectors import prediction_list
 
 
 def user_spending_per_day(*, user: User, period: Period) -> Table:

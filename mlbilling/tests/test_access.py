@@ -20,8 +20,8 @@ from billing.models import TopUp, TopUpState
 from billing.services import topup_create, wallet_grant
 from mlbilling.tests.routes import Route, routes
 from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
-from predictions.inference import prediction_run
 from predictions.models import BatchJob, Prediction
+from predictions.serving.services import prediction_run
 
 pytestmark = pytest.mark.django_db
 

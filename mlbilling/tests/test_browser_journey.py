@@ -25,9 +25,9 @@ from django.db import connection, connections
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
-from predictions.cases import get_case
-from predictions.registry import model_version_promote, model_version_register
-from predictions.training import training_data_sample
+from predictions.ml.cases import get_case
+from predictions.registry.services import model_version_promote, model_version_register
+from predictions.registry.training import training_data_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"

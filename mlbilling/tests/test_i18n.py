@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.notifications import send_low_balance_email
-from predictions.cases import CASES
-from predictions.predict_form import PredictForm
-from predictions.schema import SchemaError
+from predictions.ml.cases import CASES
+from predictions.ml.schema import SchemaError
+from predictions.serving.forms import PredictForm
 
 pytestmark = pytest.mark.django_db
 

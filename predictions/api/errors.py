@@ -23,14 +23,14 @@ from billing.services import InsufficientCredits, PaymentsUnavailable
 from predictions.batch.csvio import BatchFileError
 from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
 from predictions.batch.services import ModelUnavailable
-from predictions.cases import UnknownCase
-from predictions.inference import (
+from predictions.ml.cases import UnknownCase
+from predictions.ml.schema import SchemaError
+from predictions.registry.errors import NoProductionVersion
+from predictions.serving.services import (
     IdempotencyConflict,
     PredictionFailed,
     PredictionRefused,
 )
-from predictions.registry import NoProductionVersion
-from predictions.schema import SchemaError
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -16,7 +16,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiExample
 
-from predictions.cases import CASES
+from predictions.ml.cases import CASES
 
 
 def case_component_name(slug: str) -> str:

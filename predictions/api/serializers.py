@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from billing.money import format_credits
 from predictions.models import Prediction
-from predictions.registry import ModelListing
+from predictions.registry.selectors import ModelListing
 
 
 class ProductionVersionSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""The prediction API: thin views over `predictions.inference` and the selectors.
+"""The prediction API: thin views over `predictions.serving.services` and the selectors.
 
 Errors are raised, never built here: `predictions.api.errors` turns them into answers.
 """
@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from predictions import prediction_selectors as selectors
 from predictions.api import schema as _schema  # noqa: F401 (registers the OpenAPI extension)
 from predictions.api.schema import predict_examples
 from predictions.api.serializers import (
@@ -29,9 +28,10 @@ from predictions.api.serializers import (
     PredictResponseSerializer,
     predict_response,
 )
-from predictions.inference import prediction_run
 from predictions.models import Prediction
-from predictions.registry import model_list
+from predictions.registry.selectors import model_list
+from predictions.serving import selectors
+from predictions.serving.services import prediction_run
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 

@@ -21,7 +21,7 @@ from typing import IO, Any
 import numpy as np
 from django.utils.translation import gettext as _
 
-from predictions.schema import Field, Schema, SchemaError
+from predictions.ml.schema import Field, Schema, SchemaError
 
 # Cells of a multichoice field list the chosen names separated by this character
 # (a comma would clash with the CSV delimiter).

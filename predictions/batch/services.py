@@ -42,15 +42,12 @@ from predictions.batch.csvio import (
     inspect_upload,
     read_rows,
 )
-from predictions.cases import UnknownCase, get_case
-from predictions.cases.base import Case
+from predictions.ml.cases import UnknownCase, get_case
+from predictions.ml.cases.base import Case
 from predictions.models import BatchJob, MLModel, ModelVersion
-from predictions.registry import (
-    ArtifactTampered,
-    NoProductionVersion,
-    load_model,
-    production_version,
-)
+from predictions.registry.artifacts import load_model
+from predictions.registry.errors import ArtifactTampered, NoProductionVersion
+from predictions.registry.selectors import production_version
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,7 @@
-"""`{% predict_form_block %}`: the prediction form, for any page that shows a model."""
+"""The predictions app's template library: model cards, the prediction form and results.
+
+Credits are formatted by billing's `credits` filter (`{% load billing_tags %}`).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,50 @@ from typing import Any
 
 from django import template
 from django.template.context import Context
+from django.utils.translation import gettext
 
-from billing.money import format_credits
-from predictions import prediction_selectors as selectors
-from predictions.cases import UnknownCase
+from predictions.ml.cases import UnknownCase
+from predictions.registry.selectors import ModelListing, model_list
+from predictions.serving import selectors
 
 register = template.Library()
+
+
+@register.filter
+def spread(value: dict[str, Any] | None) -> str:
+    """A metric as "mean ± std" with four decimals."""
+    if not value:
+        return "—"
+    return f"{value['mean']:.4f} ± {value['std']:.4f}"
+
+
+@register.filter
+def translated(text: str) -> str:
+    """A text marked with gettext_noop where it is written (a case's title, description or
+    evaluation protocol, a card figure's title), in the page's language.
+
+    Not {% translate variable %}: that doubles every percent sign before the lookup, so
+    "1 % of" would never be found in the catalogue.
+    """
+    return gettext(text) if text else text
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@register.simple_tag
+def active_models() -> list[ModelListing]:
+    """The models on offer, for pages whose view knows nothing of predictions (the landing)."""
+    return model_list()
 
 
 @register.inclusion_tag("predictions/_predict_form_body.html", takes_context=True)
 def predict_form_block(context: Context, slug: str | None = None) -> dict[str, Any]:
     """The form for `slug` (default: the page's `listing`, `model` or `slug` variable)."""
-    from predictions.web import predict_form_context
+    # Imported here: the views module imports this library's neighbours at load time.
+    from predictions.serving.views import predict_form_context
 
     slug = slug or _page_slug(context)
     try:
@@ -34,14 +69,3 @@ def _page_slug(context: Context) -> str | None:
             return context[name].model.slug
     model = context.get("model") or context.get("mlmodel")
     return getattr(model, "slug", None) or context.get("slug")
-
-
-@register.filter
-def credits(units: int | None) -> str:
-    """Hundredths of a credit -> "12.50"."""
-    return "" if units is None else format_credits(units)
-
-
-@register.filter
-def pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)

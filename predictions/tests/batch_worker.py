@@ -15,7 +15,7 @@ import django
 def main(job_id: int) -> None:
     django.setup()
     from predictions.batch.tasks import batch_job_run_task
-    from predictions.cases import CASES
+    from predictions.ml.cases import CASES
     from predictions.tests.tiny_case import TinyCase
 
     CASES[TinyCase.slug] = TinyCase()

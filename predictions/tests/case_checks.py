@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from predictions.cases.base import Case, DatasetMissing, TrainingData
-from predictions.schema import SchemaError
+from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.schema import SchemaError
 
 
 def fit_on_sample(case: Case, data: TrainingData, size: int) -> Any:

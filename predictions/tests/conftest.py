@@ -13,13 +13,10 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from billing.services import wallet_grant
-from predictions.cases import CASES
+from predictions.ml.cases import CASES
 from predictions.models import ModelVersion
-from predictions.registry import (
-    load_model_cache_clear,
-    model_version_promote,
-    model_version_register,
-)
+from predictions.registry.artifacts import load_model_cache_clear
+from predictions.registry.services import model_version_promote, model_version_register
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 
@@ -121,7 +118,7 @@ def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tiny_production(register_tiny):  # type: ignore[no-untyped-def]
     """The tiny case's model in production (7 hundredths of a credit per row)."""
-    from predictions.registry import model_version_promote
+    from predictions.registry.services import model_version_promote
 
     return model_version_promote(version_id=register_tiny().pk)
 

@@ -6,7 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from predictions.models import MLModel, ModelVersion
-from predictions.registry import artifact_dumps, model_version_promote, production_version
+from predictions.registry.artifacts import artifact_dumps
+from predictions.registry.selectors import production_version
+from predictions.registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

@@ -172,7 +172,7 @@ def test_keys_are_per_user(served, token_client, customer, django_user_model):
 
 
 def test_a_failed_prediction_does_not_spend_its_key(served, token_client, customer, monkeypatch):
-    from predictions.cases import CASES
+    from predictions.ml.cases import CASES
 
     body = {"inputs": [{"x1": 9}]}
     real_predict = CASES["tiny"].predict

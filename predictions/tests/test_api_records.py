@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from predictions.inference import PredictionFailed, prediction_run
 from predictions.models import Prediction
+from predictions.serving.services import PredictionFailed, prediction_run
 
 pytestmark = pytest.mark.django_db
 

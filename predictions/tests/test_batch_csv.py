@@ -17,7 +17,7 @@ from predictions.batch.csvio import (
     escape_cell,
     inspect_upload,
 )
-from predictions.schema import Field, Schema
+from predictions.ml.schema import Field, Schema
 
 SCHEMA = Schema(
     fields=(

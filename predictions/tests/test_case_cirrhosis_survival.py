@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from django.conf import settings
 
-from predictions.cases import get_case
-from predictions.cases.cirrhosis_survival import FEATURES
+from predictions.ml.cases import get_case
+from predictions.ml.cases.cirrhosis_survival import FEATURES
 from predictions.tests.case_checks import (
     assert_leaks_are_not_features,
     assert_missing_dataset_is_named,

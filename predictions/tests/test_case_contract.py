@@ -18,20 +18,19 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from predictions.cases import CASES
-from predictions.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.cases import CASES
+from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.schema import Field, SchemaError
 from predictions.models import ModelVersion
-from predictions.registry import (
-    ArtifactTampered,
-    load_model,
-    load_model_cache_clear,
+from predictions.registry.artifacts import load_model, load_model_cache_clear
+from predictions.registry.errors import ArtifactTampered
+from predictions.registry.services import (
     model_version_promote,
     model_version_register,
     model_version_rollback,
 )
-from predictions.schema import Field, SchemaError
+from predictions.registry.training import training_data_sample
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
-from predictions.training import training_data_sample
 
 ALL_CASES: list[Case] = [*CASES.values(), TinyCase()]
 SAMPLE_ROWS = 400

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from predictions.cases import get_case
+from predictions.ml.cases import get_case
 
 
 @pytest.mark.parametrize("slug", ["android-malware", "product-category"])

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from predictions.cases import get_case
-from predictions.cases.base import DatasetMissing
-from predictions.cases.elder_monitoring import FEATURES, GAS, HomeRoutineModel, hours_matrix
-from predictions.schema import SchemaError
+from predictions.ml.cases import get_case
+from predictions.ml.cases.base import DatasetMissing
+from predictions.ml.cases.elder_monitoring.data import hours_matrix
+from predictions.ml.cases.elder_monitoring.model import FEATURES, GAS, HomeRoutineModel
+from predictions.ml.schema import SchemaError
 
 case = get_case("elder-monitoring")
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from predictions.cases import get_case
-from predictions.cases.glioma_grade import FEATURES, GENES, parse_age
-from predictions.schema import FieldError
+from predictions.ml.cases import get_case
+from predictions.ml.cases.glioma_grade import FEATURES, GENES, parse_age
+from predictions.ml.schema import FieldError
 from predictions.tests.case_checks import (
     assert_leaks_are_not_features,
     assert_missing_dataset_is_named,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from predictions.cases import get_case
-from predictions.cases.nhanes_age import FEATURES
+from predictions.ml.cases import get_case
+from predictions.ml.cases.nhanes_age import FEATURES
 from predictions.tests.case_checks import (
     assert_leaks_are_not_features,
     assert_missing_dataset_is_named,

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from predictions.cases import get_case
-from predictions.cases.base import DatasetMissing
-from predictions.schema import SchemaError
+from predictions.ml.cases import get_case
+from predictions.ml.cases.base import DatasetMissing
+from predictions.ml.schema import SchemaError
 
 case = get_case("product-category")
 

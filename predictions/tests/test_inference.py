@@ -7,14 +7,14 @@ import pytest
 from billing.models import Transfer
 from billing.selectors import wallet_balance
 from billing.services import wallet_grant
-from predictions.cases import CASES
-from predictions.inference import (
+from predictions.ml.cases import CASES
+from predictions.models import Prediction
+from predictions.serving.services import (
     IdempotencyConflict,
     PredictionRefused,
     prediction_run,
     request_fingerprint,
 )
-from predictions.models import Prediction
 
 pytestmark = pytest.mark.django_db
 

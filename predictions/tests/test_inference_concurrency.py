@@ -21,7 +21,7 @@ from accounts.services import api_token_create
 from billing.models import Transfer
 from billing.selectors import wallet_balance
 from billing.services import wallet_grant
-from predictions.cases import CASES
+from predictions.ml.cases import CASES
 from predictions.models import Prediction
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

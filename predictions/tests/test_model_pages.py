@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from predictions.cases import CASES
+from predictions.ml.cases import CASES
 from predictions.models import MLModel, ModelVersion
-from predictions.registry import model_version_promote
+from predictions.registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

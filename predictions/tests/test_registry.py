@@ -13,20 +13,21 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from predictions import registry
 from predictions.models import MLModel, ModelVersion
-from predictions.registry import (
+from predictions.registry import artifacts
+from predictions.registry import services as registry_services
+from predictions.registry.artifacts import artifact_dumps, load_model
+from predictions.registry.errors import (
     ArtifactTampered,
     InvalidArtifact,
     NoPreviousVersion,
     NoProductionVersion,
-    artifact_dumps,
-    load_model,
-    model_list,
+)
+from predictions.registry.selectors import model_list, production_version
+from predictions.registry.services import (
     model_version_promote,
     model_version_rollback,
     model_version_upload,
-    production_version,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ def test_it_refuses_a_tampered_artifact_before_unpickling_it(register_tiny):
     path = _artifact_path(version)
     path.write_bytes(path.read_bytes() + b"\x00")
 
-    with mock.patch.object(registry.joblib, "load") as unpickle, pytest.raises(ArtifactTampered):
+    with mock.patch.object(artifacts.joblib, "load") as unpickle, pytest.raises(ArtifactTampered):
         load_model(version)
 
     unpickle.assert_not_called()
@@ -90,7 +91,7 @@ def test_loaded_models_are_cached_per_version_id(register_tiny):
     first, second = register_tiny(), register_tiny()
     model = load_model(first)
 
-    with mock.patch.object(registry.joblib, "load") as unpickle:
+    with mock.patch.object(artifacts.joblib, "load") as unpickle:
         again = load_model(ModelVersion.objects.get(pk=first.pk))
     other = load_model(second)
 
@@ -220,7 +221,7 @@ def _dumps(obj: object) -> bytes:
 
 def test_threads_asking_for_the_same_version_unpickle_it_once(register_tiny):
     version = register_tiny()
-    real_load = registry.joblib.load
+    real_load = artifacts.joblib.load
     calls = []
 
     def slow_load(handle):  # type: ignore[no-untyped-def]
@@ -229,7 +230,7 @@ def test_threads_asking_for_the_same_version_unpickle_it_once(register_tiny):
         return real_load(handle)
 
     with (
-        mock.patch.object(registry.joblib, "load", side_effect=slow_load),
+        mock.patch.object(artifacts.joblib, "load", side_effect=slow_load),
         ThreadPoolExecutor(max_workers=4) as pool,
     ):
         models = list(pool.map(lambda _: load_model(version), range(8)))
@@ -254,14 +255,14 @@ def test_concurrent_promotions_of_one_model_both_succeed_one_after_the_other(reg
         finally:
             connection.close()
 
-    real_make_production = registry._make_production
+    real_make_production = registry_services._make_production
 
     def slow_make_production(target):  # type: ignore[no-untyped-def]
         time.sleep(0.2)  # both transactions are open at once unless the lock queues them
         return real_make_production(target)
 
     with (
-        mock.patch.object(registry, "_make_production", side_effect=slow_make_production),
+        mock.patch.object(registry_services, "_make_production", side_effect=slow_make_production),
         ThreadPoolExecutor(max_workers=2) as pool,
     ):
         outcomes = list(pool.map(promote, [first.pk, second.pk]))

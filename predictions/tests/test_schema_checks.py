@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from predictions.schema import Field, Schema, SchemaError
+from predictions.ml.schema import Field, Schema, SchemaError
 
 
 def low_below_high(row: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from predictions.cases.base import Bar
+from predictions.ml.cases.base import Bar
 from predictions.models import MLModel, ModelVersion
-from predictions.registry import production_version
+from predictions.registry.selectors import production_version
 
 pytestmark = pytest.mark.django_db
 

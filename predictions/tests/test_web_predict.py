@@ -8,11 +8,11 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from billing.selectors import wallet_balance
-from predictions.cases import CASES
-from predictions.inference import prediction_run
+from predictions.ml.cases import CASES
+from predictions.ml.schema import Field, Schema
 from predictions.models import Prediction
-from predictions.predict_form import PredictForm
-from predictions.schema import Field, Schema
+from predictions.serving.forms import PredictForm
+from predictions.serving.services import prediction_run
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from predictions.cases.base import Bar, Case, DatasetMissing, TrainingData
-from predictions.evaluation import cross_validate_classifier
-from predictions.schema import Field, Schema
+from predictions.ml.cases.base import Bar, Case, DatasetMissing, TrainingData
+from predictions.ml.evaluation import cross_validate_classifier
+from predictions.ml.schema import Field, Schema
 
 FEATURES = ("x1", "x2")
 

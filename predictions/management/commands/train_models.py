@@ -6,10 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from predictions.cases import CASES, UnknownCase, get_case
-from predictions.cases.base import DatasetMissing
+from predictions.ml.cases import CASES, UnknownCase, get_case
+from predictions.ml.cases.base import DatasetMissing
 from predictions.models import ModelVersion
-from predictions.training import case_train, version_meets_ci_floor
+from predictions.registry.training import case_train, version_meets_ci_floor
 
 
 class Command(BaseCommand):

@@ -40,11 +40,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from predictions.cases.base import Bar, TrainingData
-from predictions.cases.blend import SoftBlend, shallow_xgboost
-from predictions.cases.eda_plots import by_class_figure, class_balance_figure
-from predictions.cases.tabular import TabularCase
-from predictions.schema import Field, Schema
+from predictions.ml.blend import SoftBlend, shallow_xgboost
+from predictions.ml.cases.base import Bar, TrainingData
+from predictions.ml.cases.tabular import TabularCase
+from predictions.ml.figures import by_class_figure, class_balance_figure
+from predictions.ml.schema import Field, Schema
 
 DATASET_FILE = "case_5/cirrhosis.csv"
 DAYS_PER_YEAR = 365.25

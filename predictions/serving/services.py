@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from billing.money import format_credits
 from billing.services import InsufficientCredits, wallet_charge
-from predictions import registry
-from predictions.cases import get_case
+from predictions.ml.cases import get_case
+from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
-from predictions.prediction_selectors import prediction_context
-from predictions.schema import SchemaError
+from predictions.registry.artifacts import load_model
+from predictions.serving.selectors import prediction_context
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def prediction_run(
         _record_refused(prediction, started, balance=context.balance, available=context.available)
 
     try:
-        results = case.predict(registry.load_model(version), clean_rows)
+        results = case.predict(load_model(version), clean_rows)
         # A case returning values JSON cannot store (NumPy scalars...) is a model failure,
         # caught here rather than after the charge.
         json.dumps(results)

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from predictions.cards import evaluation_figures
-from predictions.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
 from predictions.models import ModelVersion
-from predictions.registry import model_version_promote, model_version_register
+from predictions.registry.cards import evaluation_figures
+from predictions.registry.services import model_version_promote, model_version_register
 
 # Cases may draw with pyplot; there is no display on a server or in CI.
 matplotlib.use("Agg")

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from predictions.cases.base import Case, TrainingData, dataset_file
-from predictions.evaluation import cross_validate_classifier
+from predictions.ml.cases.base import Case, TrainingData, dataset_file
+from predictions.ml.evaluation import cross_validate_classifier
 
 
 class TabularCase(Case):

@@ -2,8 +2,8 @@ import os
 
 from django.urls import path
 
+from predictions.api import batch as batch_api
 from predictions.api import views
-from predictions.batch import api as batch_api
 
 urlpatterns = [
     path("models", views.ModelListView.as_view(), name="api-models"),

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from predictions.schema import Schema
+from predictions.ml.schema import Schema
 
 
 class DatasetMissing(FileNotFoundError):

@@ -39,11 +39,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from predictions.cases.base import Bar, TrainingData
-from predictions.cases.blend import SoftBlend, shallow_xgboost
-from predictions.cases.eda_plots import class_balance_figure, figure_save
-from predictions.cases.tabular import TabularCase
-from predictions.schema import Field, FieldError, Schema
+from predictions.ml.blend import SoftBlend, shallow_xgboost
+from predictions.ml.cases.base import Bar, TrainingData
+from predictions.ml.cases.tabular import TabularCase
+from predictions.ml.figures import class_balance_figure, figure_save
+from predictions.ml.schema import Field, FieldError, Schema
 
 DATASET_FILE = "case_6/TCGA_GBM_LGG_Mutations_all.csv"
 GENES = (

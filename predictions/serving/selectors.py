@@ -11,9 +11,10 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from billing.models import Account
-from predictions.cases import UnknownCase
+from predictions.ml.cases import UnknownCase
 from predictions.models import MLModel, ModelVersion, Prediction
-from predictions.registry import ModelListing, NoProductionVersion, model_list
+from predictions.registry.errors import NoProductionVersion
+from predictions.registry.selectors import ModelListing, model_list
 
 
 def model_catalog_entry(*, slug: str) -> ModelListing:

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, roc_auc_score
 
 
-def _summary(values: list[float]) -> dict[str, float]:
+def fold_summary(values: list[float]) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)), "folds": len(values)}
 
 
@@ -62,7 +62,9 @@ def cross_validate_classifier(
                 )
         y_true_all.append(y_test)
         y_pred_all.append(pred)
-    metrics: dict[str, Any] = {name: _summary(values) for name, values in scores.items() if values}
+    metrics: dict[str, Any] = {
+        name: fold_summary(values) for name, values in scores.items() if values
+    }
     y_true = np.concatenate(y_true_all)
     y_pred = np.concatenate(y_pred_all)
     metrics["labels"] = [str(label) for label in labels]

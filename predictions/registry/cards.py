@@ -16,7 +16,7 @@ import numpy as np
 from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 
-from predictions.cases.base import Case
+from predictions.ml.cases.base import Case
 
 _DPI = 110
 

@@ -16,8 +16,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from predictions.cases.base import Case
-from predictions.schema import Field, SchemaError
+from predictions.ml.cases.base import Case
+from predictions.ml.schema import Field, SchemaError
+from predictions.models import Prediction
+from predictions.registry.selectors import model_list
 
 # A multi-select with more options than this becomes a scrolling checkbox grid.
 CHECKBOX_GRID_MIN = 8
@@ -151,3 +153,25 @@ def _to_json(field: Field, value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+class HistoryFilterForm(forms.Form):
+    model = forms.ChoiceField(label=_("Model"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("any")), *Prediction.Status.choices],
+    )
+    created_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [
+            ("", _("any")),
+            *((m.model.slug, _(m.model.title)) for m in model_list()),
+        ]

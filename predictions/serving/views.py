@@ -1,4 +1,5 @@
-"""Website pages of paid predictions: the form on a model's page, the history and a detail.
+"""Website pages of the predictions app: the model catalogue and cards, the paid
+prediction form, the history and a prediction's detail.
 
 Thin like the API views: the form turns browser input into rows, `prediction_run` does
 the rest, and its domain errors become messages next to the fields.
@@ -6,30 +7,35 @@ the rest, and its domain errors become messages next to the fields.
 
 from __future__ import annotations
 
-from django import forms
+import json
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from billing.money import format_credits
 from billing.selectors import wallet_balance
-from predictions import prediction_selectors as selectors
-from predictions.cases import UnknownCase
-from predictions.inference import (
+from predictions.ml.cases import UnknownCase
+from predictions.ml.schema import SchemaError, describe_fields
+from predictions.models import ModelVersion, Prediction
+from predictions.registry.cards import metrics_table
+from predictions.registry.errors import NoProductionVersion
+from predictions.registry.selectors import ModelListing, figure_file, model_list, model_listing
+from predictions.serving import selectors
+from predictions.serving.forms import HistoryFilterForm, PredictForm
+from predictions.serving.services import (
     IdempotencyConflict,
     PredictionFailed,
     PredictionRefused,
     prediction_run,
 )
-from predictions.models import Prediction
-from predictions.predict_form import PredictForm
-from predictions.registry import ModelListing, NoProductionVersion, model_list
-from predictions.schema import SchemaError
 
 HISTORY_PAGE_SIZE = 25
 
@@ -97,28 +103,6 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-class HistoryFilterForm(forms.Form):
-    model = forms.ChoiceField(label=gettext_lazy("Model"), required=False)
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("any")), *Prediction.Status.choices],
-    )
-    created_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [
-            ("", _("any")),
-            *((m.model.slug, _(m.model.title)) for m in model_list()),
-        ]
-
-
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     filters = HistoryFilterForm(request.GET or None)
@@ -165,3 +149,58 @@ def result_rows(prediction: Prediction) -> list[dict]:
             }
         )
     return rows
+
+
+@require_GET
+def model_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "predictions/model_list.html", {"listings": model_list()})
+
+
+@require_GET
+def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        listing = model_listing(slug=slug)
+    except UnknownCase:
+        raise Http404("No such model.") from None
+    case, version = listing.case, listing.production
+    figures = []
+    if version is not None:
+        figures = [
+            {
+                **figure,
+                "url": reverse(
+                    "predictions:model-figure",
+                    kwargs={"slug": slug, "version": version.version, "name": figure["file"]},
+                ),
+            }
+            for figure in version.card.get("figures", [])
+        ]
+    context = {
+        "model": listing.model,
+        "case": case,
+        "version": version,
+        "fields": describe_fields(case.schema.fields),
+        "example_json": json.dumps(case.example, indent=2, ensure_ascii=False),
+        "metrics_rows": metrics_table(version.metrics) if version else [],
+        "eda_figures": [f for f in figures if f.get("kind") == "eda"],
+        "evaluation_figures": [f for f in figures if f.get("kind") != "eda"],
+    }
+    return render(request, "predictions/model_detail.html", context)
+
+
+@require_GET
+def model_figure(request: HttpRequest, slug: str, version: int, name: str) -> FileResponse:
+    """A model-card figure, served by the app so that it works without DEBUG media serving."""
+    shown = get_object_or_404(
+        ModelVersion, model__slug=slug, model__is_active=True, version=version
+    )
+    # Only files the card lists: the name never reaches the storage unchecked.
+    storage_name = figure_file(version=shown, name=name)
+    if storage_name is None or not default_storage.exists(storage_name):
+        raise Http404("No such figure.")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=content_type)
+    # A version's figures never change: clients and proxies may keep them.
+    response["Cache-Control"] = "public, max-age=86400, immutable"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

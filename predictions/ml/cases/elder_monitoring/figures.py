@@ -12,15 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from predictions.cases.elder_monitoring import (
-    ENVIRONMENT,
-    ROOMS,
-    HomeRoutineModel,
-    hours_matrix,
-    injected_hours,
-    select_params,
-    split_hours,
-)
+from predictions.ml.cases.elder_monitoring.data import hours_matrix, injected_hours, split_hours
+from predictions.ml.cases.elder_monitoring.evaluation import select_params
+from predictions.ml.cases.elder_monitoring.model import ENVIRONMENT, ROOMS, HomeRoutineModel
 
 
 def draw(frame: pd.DataFrame, out_dir: Path) -> list[dict[str, str]]:

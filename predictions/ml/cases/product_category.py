@@ -39,9 +39,9 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 
-from predictions.cases.base import Bar, Case, TrainingData, dataset_file
-from predictions.evaluation import cross_validate_classifier
-from predictions.schema import Field, Schema
+from predictions.ml.cases.base import Bar, Case, TrainingData, dataset_file
+from predictions.ml.evaluation import cross_validate_classifier
+from predictions.ml.schema import Field, Schema
 
 DATA_FILE = Path("case_2") / "pricerunner_aggregate.csv"
 TITLE, MERCHANT, TARGET, GROUP = "Product Title", "Merchant ID", "Category Label", "Cluster ID"

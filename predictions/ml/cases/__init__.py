@@ -1,0 +1,35 @@
+"""The registry of ML cases: slug -> case. A new case is one module (or package, with its
+case in `case.py`) and one line here."""
+
+from __future__ import annotations
+
+from predictions.ml.cases.android_malware.case import CASE as ANDROID_MALWARE
+from predictions.ml.cases.base import Case
+from predictions.ml.cases.cirrhosis_survival import CASE as CIRRHOSIS_SURVIVAL
+from predictions.ml.cases.elder_monitoring.case import CASE as ELDER_MONITORING
+from predictions.ml.cases.glioma_grade import CASE as GLIOMA_GRADE
+from predictions.ml.cases.nhanes_age import CASE as NHANES_AGE
+from predictions.ml.cases.product_category import CASE as PRODUCT_CATEGORY
+
+CASES: dict[str, Case] = {
+    case.slug: case
+    for case in (
+        ANDROID_MALWARE,
+        PRODUCT_CATEGORY,
+        ELDER_MONITORING,
+        NHANES_AGE,
+        CIRRHOSIS_SURVIVAL,
+        GLIOMA_GRADE,
+    )
+}
+
+
+class UnknownCase(KeyError):
+    pass
+
+
+def get_case(slug: str) -> Case:
+    try:
+        return CASES[slug]
+    except KeyError:
+        raise UnknownCase(slug) from None

@@ -1,0 +1,95 @@
+"""Reads of the registry: which cases are on offer and which version serves each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from predictions.ml.cases import CASES, UnknownCase, get_case
+from predictions.ml.cases.base import Case
+from predictions.models import MLModel, ModelVersion
+from predictions.registry.artifacts import version_dir
+from predictions.registry.errors import (
+    NoProductionVersion,
+)
+
+
+@dataclass(frozen=True)
+class ModelListing:
+    """A case on offer, its MLModel and its production version (None until promoted).
+
+    Before its first training a case has no MLModel row yet: `model` is then an unsaved
+    one carrying the case's title and default price, so readers never meet None.
+    """
+
+    case: Case
+    model: MLModel
+    production: ModelVersion | None
+
+
+def _listing(case: Case, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
+    if model is None:
+        model = MLModel(
+            slug=case.slug,
+            title=case.title,
+            description=case.description,
+            price_per_row=case.default_price,
+        )
+    return ModelListing(case=case, model=model, production=production)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def production_version(*, slug: str) -> ModelVersion:
+    """The version that serves `slug` now; raises `NoProductionVersion`."""
+    version = (
+        ModelVersion.objects.select_related("model")
+        .filter(model__slug=slug, status=ModelVersion.Status.PRODUCTION)
+        .first()
+    )
+    if version is None:
+        raise NoProductionVersion(slug)
+    return version
+
+
+def model_list() -> list[ModelListing]:
+    """Every registered case except those an operator deactivated, in registry order."""
+    production = Prefetch(
+        "versions",
+        queryset=ModelVersion.objects.filter(status=ModelVersion.Status.PRODUCTION),
+        to_attr="production_versions",
+    )
+    models = {
+        m.slug: m for m in MLModel.objects.filter(slug__in=list(CASES)).prefetch_related(production)
+    }
+    listings = []
+    for slug, case in CASES.items():
+        model = models.get(slug)
+        if model is not None and not model.is_active:
+            continue
+        shown = model.production_versions[0] if model and model.production_versions else None
+        listings.append(_listing(case, model, shown))
+    return listings
+
+
+def model_listing(*, slug: str) -> ModelListing:
+    """One case on offer with its production version; raises `UnknownCase` when there is
+    no such case or an operator deactivated it."""
+    case = get_case(slug)
+    model = MLModel.objects.filter(slug=slug).first()
+    if model is not None and not model.is_active:
+        raise UnknownCase(slug)
+    shown = None
+    if model is not None:
+        shown = model.versions.filter(status=ModelVersion.Status.PRODUCTION).first()
+    return _listing(case, model, shown)
+
+
+def figure_file(*, version: ModelVersion, name: str) -> str | None:
+    """Storage name of a figure listed on the version's card, None for anything else."""
+    for figure in version.card.get("figures", []):
+        if figure.get("file") == name:
+            return f"{version_dir(version.model.slug, version.version)}/{name}"
+    return None
