@@ -17,17 +17,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: settings) -> None:  # type: ignore[valid-type]
+def _fast_password_hashing(settings: settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _media_in_tmp(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _static_files_without_collectstatic(settings) -> None:  # type: ignore[no-untyped-def]
+def _static_files_without_collectstatic(settings) -> None:
     # Tests run with DEBUG off but without collectstatic: serve assets from the finders
     # instead of the manifest that only collectstatic writes.
     settings.STORAGES = {

@@ -12,7 +12,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
 
     model = ApiToken
 
-    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         token = (
             ApiToken.objects.active()
             .select_related("user")

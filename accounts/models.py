@@ -37,7 +37,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
-    username = None  # type: ignore[assignment]
+    username = None
     email = models.EmailField(_("email address"), unique=True)
     # Emails sent outside a visit (a batch worker's low-balance alert) have no browser to
     # ask, so the language the person last signed up or logged in with is kept here.
@@ -46,7 +46,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()
 
     class Meta:
         ordering = ["id"]

@@ -39,7 +39,7 @@ class RequestIdMiddleware:
         supplied = request.headers.get(HEADER, "")
         request_id = supplied if _SAFE_ID.match(supplied) else uuid.uuid4().hex
         request_id_var.set(request_id)
-        request.request_id = request_id  # type: ignore[attr-defined]
+        request.request_id = request_id
         response = self.get_response(request)
         response[HEADER] = request_id
         return response

@@ -261,7 +261,7 @@ def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float
     model = load_model(setup["version"])
     user = get_user_model().objects.get(pk=setup["user_id"])
 
-    def timed(call, count: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    def timed(call, count: int) -> dict[str, float]:
         for _ in range(50):
             call()
         times = []

@@ -16,7 +16,7 @@ class CreditsField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(**kwargs)
 
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+    def to_python(self, value: object) -> int | None:
         text = super().to_python(value)
         if text in self.empty_values:
             return None

@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
+def _empty_cache():
     # Login rate limits and API throttles count in the cache; each test starts at zero.
     cache.clear()
     yield
@@ -16,12 +16,12 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def user():  # type: ignore[no-untyped-def]
+def user():
     return UserFactory()
 
 
 @pytest.fixture
-def logged_in_client(client, user):  # type: ignore[no-untyped-def]
+def logged_in_client(client, user):
     client.force_login(user)
     return client
 

@@ -11,7 +11,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _obtain(api_client, **data):  # type: ignore[no-untyped-def]
+def _obtain(api_client, **data):
     return api_client.post(reverse("api-auth-token"), data, format="json")
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "plum-orchard-velvet-42"
 
 
-def _sign_up(client, email: str, password: str = NEW_PASSWORD, password2: str | None = None):  # type: ignore[no-untyped-def]
+def _sign_up(client, email: str, password: str = NEW_PASSWORD, password2: str | None = None):
     return client.post(
         reverse("account_signup"),
         {"email": email, "password1": password, "password2": password2 or password},
@@ -28,11 +28,11 @@ def _confirmation_link(message: mail.EmailMessage) -> str:
     return match.group(1)
 
 
-def _login(client, email: str, password: str):  # type: ignore[no-untyped-def]
+def _login(client, email: str, password: str):
     return client.post(reverse("account_login"), {"login": email, "password": password})
 
 
-def _is_logged_in(client) -> bool:  # type: ignore[no-untyped-def]
+def _is_logged_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 

@@ -14,23 +14,23 @@ def utc(text: str) -> datetime:
 
 
 @pytest.fixture
-def tokyo(settings):  # type: ignore[no-untyped-def]
+def tokyo(settings):
     """The site in Asia/Tokyo (UTC+9, no daylight saving): 15:00 UTC is already tomorrow."""
     settings.TIME_ZONE = "Asia/Tokyo"
 
 
 @pytest.fixture
-def alpha(db):  # type: ignore[no-untyped-def]
+def alpha(db):
     """Version 1 of the model "alpha", in production."""
     return ModelVersionFactory(model__slug="alpha")
 
 
 @pytest.fixture
-def beta(db):  # type: ignore[no-untyped-def]
+def beta(db):
     return ModelVersionFactory(model__slug="beta")
 
 
 @pytest.fixture
-def staff_client(client):  # type: ignore[no-untyped-def]
+def staff_client(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client

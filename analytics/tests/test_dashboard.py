@@ -22,14 +22,14 @@ MARCH = {"date_from": "2026-03-01", "date_to": "2026-03-03"}
 
 
 @pytest.fixture
-def customer(client):  # type: ignore[no-untyped-def]
+def customer(client):
     user = UserFactory()
     wallet_grant(user=user, amount=5_000, reason="welcome")
     client.force_login(user)
     return user
 
 
-def _charge(user, amount: int, reference: str, when: str) -> None:  # type: ignore[no-untyped-def]
+def _charge(user, amount: int, reference: str, when: str) -> None:
     transfer = wallet_charge(
         user=user, amount=amount, reference=reference, revenue_account="revenue:alpha"
     )

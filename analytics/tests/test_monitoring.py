@@ -24,7 +24,7 @@ TOKEN = "a-long-random-scrape-token"
 
 
 @pytest.fixture
-def tiny_in_production(monkeypatch, settings, tmp_path):  # type: ignore[no-untyped-def]
+def tiny_in_production(monkeypatch, settings, tmp_path):
     """The tiny test case trained, registered and promoted: a loadable production model."""
     settings.DATASETS_DIR = tmp_path / "datasets"
     write_tiny_dataset(settings.DATASETS_DIR)
@@ -38,7 +38,7 @@ def tiny_in_production(monkeypatch, settings, tmp_path):  # type: ignore[no-unty
 
 
 @pytest.fixture
-def scraper(settings):  # type: ignore[no-untyped-def]
+def scraper(settings):
     settings.METRICS_TOKEN = TOKEN
     settings.METRICS_ALLOWED_NETWORKS = []
 
@@ -91,7 +91,7 @@ def test_readyz_is_503_when_the_database_fails(client, monkeypatch):
     class BrokenConnection:
         vendor = "postgresql"
 
-        def cursor(self):  # type: ignore[no-untyped-def]
+        def cursor(self):
             raise DatabaseError("connection refused")
 
     monkeypatch.setattr(health, "connection", BrokenConnection())
@@ -162,7 +162,7 @@ def test_an_allowed_network_may_scrape_without_a_token(client, settings):
     assert client.get(reverse("analytics:metrics"), REMOTE_ADDR="192.0.2.1").status_code == 404
 
 
-def _scrape(client) -> str:  # type: ignore[no-untyped-def]
+def _scrape(client) -> str:
     response = client.get(reverse("analytics:metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
     return response.content.decode()
@@ -240,7 +240,7 @@ def test_log_lines_of_a_request_carry_its_id_even_djangos_own_404_warning(client
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.addFilter(RequestIdFilter())
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:

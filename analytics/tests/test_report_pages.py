@@ -30,7 +30,7 @@ def _cells(html: str, table: str) -> list[list[str]]:
     return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
-def _csv(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
@@ -118,7 +118,7 @@ QUERIES = {
 }
 
 
-def _activity(users: int, versions) -> None:  # type: ignore[no-untyped-def]
+def _activity(users: int, versions) -> None:
     for n in range(users):
         user = UserFactory()
         wallet_grant(user=user, amount=1_000, reason="funds")

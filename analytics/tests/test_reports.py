@@ -34,7 +34,7 @@ SUCCEEDED, FAILED, REFUSED = (
 )
 
 
-def _by(table, key: str) -> dict:  # type: ignore[no-untyped-def]
+def _by(table, key: str) -> dict:
     return {row[key]: row for row in table.rows}
 
 
@@ -151,7 +151,7 @@ def test_latency_percentiles_and_error_rate_leave_refusals_out(alpha, beta):
     assert (beta_row["requests"], beta_row["p50"], beta_row["error_rate"]) == (0, None, None)
 
 
-def _job(user, version, *, status, rows_total, done, failed, seconds, charged):  # type: ignore[no-untyped-def]
+def _job(user, version, *, status, rows_total, done, failed, seconds, charged):
     hold = hold_create(
         user=user,
         amount=rows_total * 10,

@@ -40,11 +40,11 @@ class Owned:
 
 
 @pytest.fixture
-def owner():  # type: ignore[no-untyped-def]
+def owner():
     return UserFactory()
 
 
-def _finished_batch(user) -> BatchJob:  # type: ignore[no-untyped-def]
+def _finished_batch(user) -> BatchJob:
     upload = SimpleUploadedFile("owners-rows.csv", b"x1,x2\n1,2\n3,4\n")
     check = batch_upload_check(model_slug="tiny", upload=upload)
     job, _created = batch_job_create(
@@ -54,7 +54,7 @@ def _finished_batch(user) -> BatchJob:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def owned(owner, served, enqueued) -> Owned:  # type: ignore[no-untyped-def]
+def owned(owner, served, enqueued) -> Owned:
     grant = wallet_grant(user=owner, amount=5_000, reason="owner's money")
     token, _key = api_token_create(user=owner, name="owner's token")
     return Owned(

@@ -47,7 +47,7 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture(autouse=True)
-def _wsgi_in_the_test_transaction(db, settings):  # type: ignore[no-untyped-def]
+def _wsgi_in_the_test_transaction(db, settings):
     settings.ALLOWED_HOSTS = ["localhost"]
     # Requests go through the WSGI handler in this thread, inside the test's transaction:
     # the end-of-request hook would close that connection (Django's test client avoids
@@ -60,7 +60,7 @@ def _wsgi_in_the_test_transaction(db, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def token(db) -> str:  # type: ignore[no-untyped-def]
+def token(db) -> str:
     user = UserFactory()
     wallet_grant(user=user, amount=1_000_000, reason="schemathesis funds")
     _token, key = api_token_create(user=user, name="schemathesis")

@@ -59,25 +59,25 @@ pytestmark = [
 class Journey:
     """One browser; numbered screenshots; the CSP violations any page reported."""
 
-    def __init__(self, browser, base_url: str, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser, base_url: str, prefix: str) -> None:
         self.browser = browser
         self.prefix = prefix
         self.base_url = base_url
         self.csp_violations: list[str] = []
         self.step = 0
 
-    def new_page(self):  # type: ignore[no-untyped-def]
+    def new_page(self):
         context = self.browser.new_context(base_url=self.base_url)
         context.set_default_timeout(15_000)
         page = context.new_page()
         page.on("console", self._console)
         return page
 
-    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+    def _console(self, message) -> None:
         if "Content Security Policy" in message.text:
             self.csp_violations.append(message.text)
 
-    def shot(self, page, name: str) -> None:  # type: ignore[no-untyped-def]
+    def shot(self, page, name: str) -> None:
         self.step += 1
         page.screenshot(
             path=SCREENSHOTS / f"{self.prefix}-{self.step:02d}-{name}.png", full_page=True
@@ -85,7 +85,7 @@ class Journey:
 
 
 @pytest.fixture
-def journey(request, live_server, monkeypatch) -> Iterator[Journey]:  # type: ignore[no-untyped-def]
+def journey(request, live_server, monkeypatch) -> Iterator[Journey]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
@@ -104,7 +104,7 @@ def journey(request, live_server, monkeypatch) -> Iterator[Journey]:  # type: ig
 
 
 @pytest.fixture
-def nhanes_in_production(settings):  # type: ignore[no-untyped-def]
+def nhanes_in_production(settings):
     """Case nhanes-age fitted on 300 rows and promoted (a few seconds; the full training
     with its figures is train_models' own test)."""
     case = get_case("nhanes-age")
@@ -116,7 +116,7 @@ def nhanes_in_production(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def qcluster(settings) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+def qcluster(settings) -> Iterator[subprocess.Popen]:
     """A real `manage.py qcluster` on the test database and media folder."""
     db = connection.settings_dict
     env = {
@@ -150,7 +150,7 @@ def _batch_csv(path: Path, rows: int) -> Path:
     return path
 
 
-def _sign_up_and_verify(journey: Journey, email: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_up_and_verify(journey: Journey, email: str, password: str):
     page = journey.new_page()
     page.goto("/auth/signup/")
     page.fill('input[name="email"]', email)
@@ -170,7 +170,7 @@ def _sign_up_and_verify(journey: Journey, email: str, password: str):  # type: i
     return page
 
 
-def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, email: str, password: str) -> None:
     page.goto("/auth/login/")
     page.fill('input[name="login"]', email)
     page.fill('input[name="password"]', password)

@@ -39,7 +39,7 @@ def database_lost_at(statement: str) -> Iterator[None]:
     (at its start, quotes ignored) is sent; the ones before it in the transaction ran."""
     pattern = re.compile(r"\s*" + statement, re.IGNORECASE)
 
-    def lose_connection(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def lose_connection(execute, sql, params, many, context):
         if pattern.match(sql.replace('"', "")):
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
@@ -48,7 +48,7 @@ def database_lost_at(statement: str) -> Iterator[None]:
         yield
 
 
-def transfer_insert_lost():  # type: ignore[no-untyped-def]
+def transfer_insert_lost():
     # After the guarded wallet UPDATE, at the INSERT of the transfer.
     return database_lost_at(rf"INSERT\s+INTO\s+{Transfer._meta.db_table}\b")
 
@@ -99,9 +99,9 @@ def test_an_api_call_that_loses_the_database_answers_503_in_the_api_error_shape(
 
 
 def test_other_errors_are_left_to_django():
-    middleware = DatabaseUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
 
-    assert middleware.process_exception(None, ValueError("a bug")) is None  # type: ignore[arg-type]
+    assert middleware.process_exception(None, ValueError("a bug")) is None
 
 
 def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_written(served):
@@ -110,7 +110,7 @@ def test_a_prediction_whose_charge_loses_the_database_is_a_503_with_nothing_writ
     client = APIClient()
     client.force_authenticate(user)
 
-    def predict():  # type: ignore[no-untyped-def]
+    def predict():
         return client.post(
             "/api/v1/models/tiny/predict",
             {"inputs": [{"x1": 1, "x2": 2}]},
@@ -146,7 +146,7 @@ def test_a_full_disk_while_writing_a_result_fails_the_job_and_charges_nothing(
     )
     assert wallet_balance(user=user).held > 0
 
-    def disk_full(self, rows, outcomes):  # type: ignore[no-untyped-def]
+    def disk_full(self, rows, outcomes):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ResultWriter, "write_chunk", disk_full)

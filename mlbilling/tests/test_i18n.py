@@ -27,14 +27,14 @@ CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES"
 
 
 @pytest.fixture(autouse=True)
-def _english_after_each_test():  # type: ignore[no-untyped-def]
+def _english_after_each_test():
     # LocaleMiddleware activates a request's language for the whole thread; tests that run
     # later, outside any request, must not inherit Russian from these.
     yield
     translation.deactivate()
 
 
-def _text(response) -> str:  # type: ignore[no-untyped-def]
+def _text(response) -> str:
     assert response.status_code == 200
     return response.content.decode()
 
@@ -142,7 +142,7 @@ def test_the_api_keeps_model_titles_in_english_whatever_the_language():
     assert response.json()["title"] == "Glioma grade from mutations (LGG or GBM)"
 
 
-def _switch(client, language: str):  # type: ignore[no-untyped-def]
+def _switch(client, language: str):
     return client.post(reverse("language_switch"), {"language": language, "next": reverse("home")})
 
 

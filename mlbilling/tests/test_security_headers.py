@@ -53,7 +53,7 @@ def test_the_api_docs_relax_styles_only_and_load_their_script_from_a_file(client
 
 
 def test_a_policy_set_by_a_view_is_kept(rf):
-    def view(request):  # type: ignore[no-untyped-def]
+    def view(request):
         response = HttpResponse("x")
         response["Content-Security-Policy"] = "default-src 'none'"
         return response

@@ -114,7 +114,7 @@ class PredictionListView(generics.ListAPIView):
 
     serializer_class = PredictionSummarySerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         filters = PredictionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return selectors.prediction_list(user=self.request.user, **filters.validated_data)

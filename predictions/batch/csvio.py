@@ -98,7 +98,7 @@ def header_problems(columns: Sequence[str], schema: Schema) -> list[str]:
     """The header's problems by column name: missing required, unknown, repeated."""
     problems: list[str] = []
     seen: set[str] = set()
-    repeated = sorted({c for c in columns if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+    repeated = sorted({c for c in columns if c in seen or seen.add(c)})
     if repeated:
         problems.append(_("Repeated columns: %(names)s.") % {"names": ", ".join(repeated)})
     known = set(schema.names)
@@ -364,7 +364,7 @@ class RowConverter:
                     results[position] = self.clean(rows[position])
                 except RowError as exc:
                     results[position] = str(exc)
-        return results  # type: ignore[return-value]
+        return results
 
     def _clean_by_column(
         self, rows: Sequence[Sequence[str]], results: list[dict[str, Any] | str | None]

@@ -40,7 +40,7 @@ from predictions.serving.services import (
 HISTORY_PAGE_SIZE = 25
 
 
-def predict_form_context(request: HttpRequest, listing: ModelListing, form=None) -> dict:  # type: ignore[no-untyped-def]
+def predict_form_context(request: HttpRequest, listing: ModelListing, form=None) -> dict:
     """What templates/predictions/predict_form.html needs (also used by the card page)."""
     context = {
         "listing": listing,

@@ -33,7 +33,7 @@ def tiny_datasets_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tiny_case(monkeypatch, settings, tiny_datasets_dir) -> Iterator[TinyCase]:  # type: ignore[no-untyped-def]
+def tiny_case(monkeypatch, settings, tiny_datasets_dir) -> Iterator[TinyCase]:
     """The tiny case registered in CASES, with its dataset in DATASETS_DIR."""
     settings.DATASETS_DIR = tiny_datasets_dir
     case = TinyCase()
@@ -44,7 +44,7 @@ def tiny_case(monkeypatch, settings, tiny_datasets_dir) -> Iterator[TinyCase]:  
 
 
 @pytest.fixture
-def register_tiny(tiny_case, tiny_datasets_dir):  # type: ignore[no-untyped-def]
+def register_tiny(tiny_case, tiny_datasets_dir):
     """Registers a freshly fitted tiny model as the next candidate version."""
     data = tiny_case.load_training_data(tiny_datasets_dir)
 
@@ -59,14 +59,14 @@ def register_tiny(tiny_case, tiny_datasets_dir):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def trained_tiny(tiny_case):  # type: ignore[no-untyped-def]
+def trained_tiny(tiny_case):
     """The tiny case trained by train_models: version 1 in production, with its figures."""
     call_command("train_models", "--case", "tiny", stdout=StringIO())
     return ModelVersion.objects.get(model__slug="tiny", version=1)
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
+def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
     client.force_login(user)
     return client
@@ -76,7 +76,7 @@ def staff_client(client, django_user_model):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _throttles_start_empty():  # type: ignore[no-untyped-def]
+def _throttles_start_empty():
     # Throttle histories live in the cache, which outlives a test.
     cache.clear()
     yield
@@ -84,13 +84,13 @@ def _throttles_start_empty():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def served(register_tiny) -> ModelVersion:  # type: ignore[no-untyped-def]
+def served(register_tiny) -> ModelVersion:
     """The tiny case in production, at TinyCase.default_price (0.07) per row."""
     return model_version_promote(version_id=register_tiny(roc_auc=0.9).pk)
 
 
 @pytest.fixture
-def customer():  # type: ignore[no-untyped-def]
+def customer():
     """A user with 1.00 credit: fourteen tiny predictions."""
     user = UserFactory()
     wallet_grant(user=user, amount=100, reason="test credits")
@@ -98,17 +98,17 @@ def customer():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def token_client(customer) -> APIClient:  # type: ignore[no-untyped-def]
+def token_client(customer) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=customer, name='t')[1]}")
     return client
 
 
 @pytest.fixture
-def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
+def broken_model(monkeypatch, tiny_case):
     """Makes the tiny model raise as a corrupt or incompatible model would."""
 
-    def explode(model, rows):  # type: ignore[no-untyped-def]
+    def explode(model, rows):
         raise ValueError("X has 3 features, but LogisticRegression is expecting 2")
 
     monkeypatch.setattr(tiny_case, "predict", explode)
@@ -116,7 +116,7 @@ def broken_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
 
 # --- Batch jobs ---------------------------------------------------------------------------
 @pytest.fixture
-def tiny_production(register_tiny):  # type: ignore[no-untyped-def]
+def tiny_production(register_tiny):
     """The tiny case's model in production (7 hundredths of a credit per row)."""
     from predictions.registry.services import model_version_promote
 
@@ -124,7 +124,7 @@ def tiny_production(register_tiny):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def batch_user(db):  # type: ignore[no-untyped-def]
+def batch_user(db):
     """A user with 100.00 credits."""
     from accounts.tests.factories import UserFactory
     from billing.services import wallet_grant
@@ -135,7 +135,7 @@ def batch_user(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def enqueued(monkeypatch) -> list[tuple]:  # type: ignore[no-untyped-def]
+def enqueued(monkeypatch) -> list[tuple]:
     """Records django-q2 enqueues instead of sending them to a broker."""
     calls: list[tuple] = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/models/tiny/predict"
 
 
-def post(client: APIClient, body: object, **headers: str):  # type: ignore[no-untyped-def]
+def post(client: APIClient, body: object, **headers: str):
     return client.post(URL, json.dumps(body), content_type="application/json", headers=headers)
 
 

@@ -29,7 +29,7 @@ def good_rows(count: int) -> str:
 
 
 @pytest.fixture
-def client(batch_user) -> APIClient:  # type: ignore[no-untyped-def]
+def client(batch_user) -> APIClient:
     api = APIClient()
     api.force_authenticate(batch_user)
     return api
@@ -60,7 +60,7 @@ def captures(job: BatchJob) -> list[int]:
 @pytest.mark.django_db
 def test_a_job_runs_end_to_end_through_django_q_and_charges_the_rows(
     client, batch_user, tiny_production, monkeypatch, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     from django_q.conf import Conf
 
     # django-q2's sync mode runs the enqueued task in this process, through its real
@@ -90,7 +90,7 @@ def test_a_job_runs_end_to_end_through_django_q_and_charges_the_rows(
 @pytest.mark.django_db
 def test_creating_a_job_holds_its_maximum_cost_and_enqueues_it_after_commit(
     client, batch_user, tiny_production, enqueued, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = upload(client, good_rows(10))
 
@@ -104,7 +104,7 @@ def test_creating_a_job_holds_its_maximum_cost_and_enqueues_it_after_commit(
 
 
 @pytest.mark.django_db
-def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_production, enqueued):
     text = "x1,x2\n1,2\n11,2\nabc,1\n,3\n4\n5,\n"
     job_id = upload(client, text).json()["id"]
 
@@ -129,10 +129,10 @@ def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_product
 @pytest.mark.django_db
 def test_a_row_the_model_cannot_predict_is_reported_and_not_charged(
     client, batch_user, tiny_production, tiny_case, enqueued, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     real_predict = type(tiny_case).predict
 
-    def fragile_predict(self, model, rows):  # type: ignore[no-untyped-def]
+    def fragile_predict(self, model, rows):
         if any(row["x1"] == 3 for row in rows):
             raise ValueError("model exploded")
         return real_predict(self, model, rows)
@@ -150,7 +150,7 @@ def test_a_row_the_model_cannot_predict_is_reported_and_not_charged(
 @pytest.mark.django_db
 def test_result_cells_that_a_spreadsheet_would_run_are_escaped(
     client, tiny_production, tiny_case, enqueued, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     monkeypatch.setattr(
         type(tiny_case),
         "result_to_columns",
@@ -166,7 +166,7 @@ def test_result_cells_that_a_spreadsheet_would_run_are_escaped(
 
 
 @pytest.mark.django_db
-def test_a_duplicated_task_charges_once(client, batch_user, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_a_duplicated_task_charges_once(client, batch_user, tiny_production, enqueued):
     job_id = upload(client, good_rows(5)).json()["id"]
 
     batch_job_run_task(job_id)
@@ -179,7 +179,7 @@ def test_a_duplicated_task_charges_once(client, batch_user, tiny_production, enq
 
 
 @pytest.mark.django_db
-def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_production, enqueued):
     from django.utils import timezone
 
     job_id = upload(client, good_rows(5)).json()["id"]
@@ -195,7 +195,7 @@ def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_product
 @pytest.mark.django_db
 def test_a_worker_given_up_for_dead_stops_without_charging(
     client, batch_user, tiny_production, enqueued, settings, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     from predictions.batch import services
 
     settings.BATCH_CHUNK_ROWS = 2
@@ -203,7 +203,7 @@ def test_a_worker_given_up_for_dead_stops_without_charging(
     job_id = upload(client, good_rows(6)).json()["id"]
     real_process = services._process_chunk
 
-    def process_while_replaced(chunk, **kwargs):  # type: ignore[no-untyped-def]
+    def process_while_replaced(chunk, **kwargs):
         # Meanwhile the job was reclaimed and claimed by another worker (attempt 2).
         BatchJob.objects.filter(pk=job_id).update(attempt=2)
         return real_process(chunk, **kwargs)
@@ -219,7 +219,7 @@ def test_a_worker_given_up_for_dead_stops_without_charging(
 @pytest.mark.django_db
 def test_a_wallet_that_cannot_hold_the_maximum_cost_gets_402_and_nothing_is_created(
     tiny_production, settings
-):  # type: ignore[no-untyped-def]
+):
     poor = UserFactory()
     api = APIClient()
     api.force_authenticate(poor)
@@ -245,7 +245,7 @@ def test_a_wallet_that_cannot_hold_the_maximum_cost_gets_402_and_nothing_is_crea
 )
 def test_a_bad_file_is_refused_at_once_with_its_problem(
     client, tiny_production, content: bytes, message: str
-):  # type: ignore[no-untyped-def]
+):
     response = client.post(
         "/api/v1/batches",
         {"model": "tiny", "file": SimpleUploadedFile("f.csv", content)},
@@ -261,7 +261,7 @@ def test_a_bad_file_is_refused_at_once_with_its_problem(
 @pytest.mark.django_db
 def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
     client, tiny_production, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.BATCH_MAX_ROWS = 3
     assert "empty" in upload(client, "").json()["errors"]["file"][0]
     assert "more than 3 rows" in upload(client, good_rows(4)).json()["errors"]["file"][0]
@@ -271,7 +271,7 @@ def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
 
 
 @pytest.mark.django_db
-def test_an_unknown_model_is_refused(client, tiny_production):  # type: ignore[no-untyped-def]
+def test_an_unknown_model_is_refused(client, tiny_production):
     response = client.post(
         "/api/v1/batches", {"model": "nope", "file": csv_file(good_rows(1))}, format="multipart"
     )
@@ -283,7 +283,7 @@ def test_an_unknown_model_is_refused(client, tiny_production):  # type: ignore[n
 @pytest.mark.django_db
 def test_the_same_idempotency_key_returns_the_first_job_and_holds_once(
     client, batch_user, tiny_production, enqueued
-):  # type: ignore[no-untyped-def]
+):
     first = upload(client, good_rows(4), HTTP_IDEMPOTENCY_KEY="k-1")
     again = upload(client, good_rows(4), HTTP_IDEMPOTENCY_KEY="k-1")
     other = upload(client, good_rows(5), HTTP_IDEMPOTENCY_KEY="k-1")
@@ -296,7 +296,7 @@ def test_the_same_idempotency_key_returns_the_first_job_and_holds_once(
 
 
 @pytest.mark.django_db
-def test_cancelling_a_queued_job_releases_its_hold(client, batch_user, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_cancelling_a_queued_job_releases_its_hold(client, batch_user, tiny_production, enqueued):
     job_id = upload(client, good_rows(4)).json()["id"]
 
     response = client.post(f"/api/v1/batches/{job_id}/cancel")
@@ -311,7 +311,7 @@ def test_cancelling_a_queued_job_releases_its_hold(client, batch_user, tiny_prod
 @pytest.mark.django_db
 def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
     client, batch_user, tiny_production, enqueued, settings, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     from predictions.batch import services
 
     settings.BATCH_CHUNK_ROWS = 4
@@ -319,7 +319,7 @@ def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
     real_process = services._process_chunk
     chunks_done = []
 
-    def process_then_cancel(chunk, **kwargs):  # type: ignore[no-untyped-def]
+    def process_then_cancel(chunk, **kwargs):
         failed = real_process(chunk, **kwargs)
         chunks_done.append(len(chunk))
         if len(chunks_done) == 2:  # the user presses Cancel while the second chunk runs
@@ -340,7 +340,7 @@ def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
 @pytest.mark.django_db
 def test_a_stalled_job_is_requeued_and_restarts_from_scratch_charging_once(
     client, batch_user, tiny_production, enqueued, settings, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -365,7 +365,7 @@ def test_a_stalled_job_is_requeued_and_restarts_from_scratch_charging_once(
 
 
 @pytest.mark.django_db
-def test_another_users_job_and_result_are_not_found(client, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_another_users_job_and_result_are_not_found(client, tiny_production, enqueued):
     job_id = upload(client, good_rows(2)).json()["id"]
     batch_job_run(job_id=job_id)
     stranger = APIClient()
@@ -381,7 +381,7 @@ def test_another_users_job_and_result_are_not_found(client, tiny_production, enq
 @pytest.mark.django_db
 def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
     client, batch_user, tiny_production, enqueued
-):  # type: ignore[no-untyped-def]
+):
     job_id = upload(client, good_rows(3)).json()["id"]
     with open(tiny_production.artifact.path, "ab") as artifact:
         artifact.write(b"tampered")
@@ -399,7 +399,7 @@ def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
 @pytest.mark.django_db
 def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
     client, tiny_production, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.BATCH_MAX_UPLOAD_BYTES = 1000
 
     response = upload(client, good_rows(20_000))

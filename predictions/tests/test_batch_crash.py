@@ -49,7 +49,7 @@ def start_worker(job_id: int, media_root: Path) -> subprocess.Popen:
     )
 
 
-def wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -60,7 +60,7 @@ def wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyp
 @pytest.mark.django_db(transaction=True)
 def test_a_job_whose_worker_is_killed_is_reclaimed_finishes_and_is_charged_once(
     batch_user, tiny_production, enqueued, settings
-):  # type: ignore[no-untyped-def]
+):
     content = ("x1,x2\n" + "".join(f"{i % 10},{i % 7}\n" for i in range(ROWS))).encode()
     upload = SimpleUploadedFile("big.csv", content)
     check = batch_upload_check(model_slug="tiny", upload=upload)

@@ -30,7 +30,7 @@ SCHEMA = Schema(
 )
 
 
-def inspect(content: bytes, *, max_rows: int = 100, max_line_bytes: int = 200):  # type: ignore[no-untyped-def]
+def inspect(content: bytes, *, max_rows: int = 100, max_line_bytes: int = 200):
     return inspect_upload(
         io.BytesIO(content), schema=SCHEMA, max_rows=max_rows, max_line_bytes=max_line_bytes
     )
@@ -208,7 +208,7 @@ ROWS = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ROWS, min_size=1, max_size=12))
-def test_checking_a_chunk_by_column_gives_exactly_what_checking_each_row_gives(rows) -> None:  # type: ignore[no-untyped-def]
+def test_checking_a_chunk_by_column_gives_exactly_what_checking_each_row_gives(rows) -> None:
     header = ["age", "bmi", "score", "smoker", "sex", "note"]
     converter = RowConverter(FAST_SCHEMA, header)
 
@@ -235,7 +235,7 @@ def test_a_chunk_without_the_optional_columns_fills_them_with_none() -> None:
     ]
 
 
-def test_valid_rows_are_checked_by_column_without_the_row_by_row_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_valid_rows_are_checked_by_column_without_the_row_by_row_path(monkeypatch) -> None:
     converter = RowConverter(FAST_SCHEMA, ["age", "sex", "bmi"])
     checked_one_by_one = []
     real_clean = converter.clean
@@ -259,7 +259,7 @@ def test_valid_rows_are_checked_by_column_without_the_row_by_row_path(monkeypatc
 
 
 def test_a_chunk_applies_the_schemas_cross_field_checks() -> None:
-    def adults_only_smoke(row):  # type: ignore[no-untyped-def]
+    def adults_only_smoke(row):
         return {"smoker": ["Only adults."]} if row["smoker"] and row["age"] < 18 else {}
 
     schema = Schema(fields=FAST_SCHEMA.fields, checks=(adults_only_smoke,))

@@ -13,12 +13,12 @@ from predictions.models import BatchJob
 
 
 @pytest.fixture
-def web(client, batch_user):  # type: ignore[no-untyped-def]
+def web(client, batch_user):
     client.force_login(batch_user)
     return client
 
 
-def post_file(web, content: bytes):  # type: ignore[no-untyped-def]
+def post_file(web, content: bytes):
     return web.post(
         reverse("predictions:batch_new"),
         {"model": "tiny", "file": SimpleUploadedFile("mine.csv", content)},
@@ -28,7 +28,7 @@ def post_file(web, content: bytes):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_uploading_shows_the_row_count_and_maximum_cost_before_anything_is_held(
     web, batch_user, tiny_production
-):  # type: ignore[no-untyped-def]
+):
     response = post_file(web, b"x1,x2\n1,2\n3,4\n5,6\n")
 
     job = BatchJob.objects.get()
@@ -41,7 +41,7 @@ def test_uploading_shows_the_row_count_and_maximum_cost_before_anything_is_held(
 
 
 @pytest.mark.django_db
-def test_header_problems_are_listed_by_column_name(web, tiny_production):  # type: ignore[no-untyped-def]
+def test_header_problems_are_listed_by_column_name(web, tiny_production):
     response = post_file(web, b"x2,colour\n1,red\n")
 
     page = response.content.decode()
@@ -54,7 +54,7 @@ def test_header_problems_are_listed_by_column_name(web, tiny_production):  # typ
 @pytest.mark.django_db
 def test_confirming_holds_the_cost_and_queues_the_job(
     web, batch_user, tiny_production, enqueued, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     post_file(web, b"x1,x2\n1,2\n3,4\n")
     job = BatchJob.objects.get()
 
@@ -70,7 +70,7 @@ def test_confirming_holds_the_cost_and_queues_the_job(
 @pytest.mark.django_db
 def test_confirming_without_enough_credits_says_so_and_holds_nothing(
     client, tiny_production, enqueued
-):  # type: ignore[no-untyped-def]
+):
     poor = UserFactory()
     client.force_login(poor)
     post_file(client, b"x1,x2\n1,2\n")
@@ -85,7 +85,7 @@ def test_confirming_without_enough_credits_says_so_and_holds_nothing(
 
 
 @pytest.mark.django_db
-def test_the_job_page_shows_progress_and_the_download_once_done(web, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_the_job_page_shows_progress_and_the_download_once_done(web, tiny_production, enqueued):
     post_file(web, b"x1,x2\n1,2\n3,4\n")
     job = BatchJob.objects.get()
     web.post(reverse("predictions:batch_confirm", args=[job.pk]))
@@ -106,7 +106,7 @@ def test_the_job_page_shows_progress_and_the_download_once_done(web, tiny_produc
 
 
 @pytest.mark.django_db
-def test_the_cancel_button_cancels_a_queued_job(web, batch_user, tiny_production, enqueued):  # type: ignore[no-untyped-def]
+def test_the_cancel_button_cancels_a_queued_job(web, batch_user, tiny_production, enqueued):
     post_file(web, b"x1,x2\n1,2\n")
     job = BatchJob.objects.get()
     web.post(reverse("predictions:batch_confirm", args=[job.pk]))
@@ -119,7 +119,7 @@ def test_the_cancel_button_cancels_a_queued_job(web, batch_user, tiny_production
 
 
 @pytest.mark.django_db
-def test_another_users_job_pages_are_not_found(web, tiny_production):  # type: ignore[no-untyped-def]
+def test_another_users_job_pages_are_not_found(web, tiny_production):
     post_file(web, b"x1,x2\n1,2\n")
     job = BatchJob.objects.get()
     web.force_login(UserFactory())
@@ -131,7 +131,7 @@ def test_another_users_job_pages_are_not_found(web, tiny_production):  # type: i
 
 
 @pytest.mark.django_db
-def test_the_navigation_links_batches_for_signed_in_users_only(client, batch_user):  # type: ignore[no-untyped-def]
+def test_the_navigation_links_batches_for_signed_in_users_only(client, batch_user):
     url = reverse("predictions:batch_list")
     assert url not in client.get(reverse("home")).content.decode()
     client.force_login(batch_user)

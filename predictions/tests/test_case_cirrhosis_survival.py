@@ -32,20 +32,20 @@ NOT_IN_TRIAL = (
 
 
 @pytest.fixture(scope="module")
-def data():  # type: ignore[no-untyped-def]
+def data():
     return CASE.load_training_data(Path(settings.DATASETS_DIR))
 
 
 @pytest.fixture(scope="module")
-def model(data):  # type: ignore[no-untyped-def]
+def model(data):
     return fit_on_sample(CASE, data, 418)
 
 
-def _value(value):  # type: ignore[no-untyped-def]
+def _value(value):
     return None if pd.isna(value) else value
 
 
-def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
+def _api_row(record) -> dict:
     yes_no = {"Y": True, "N": False}
     return {
         "drug": {"D-penicillamine": "D-penicillamine", "Placebo": "placebo"}.get(record.Drug),
@@ -70,7 +70,7 @@ def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def test_it_reads_the_dataset_without_follow_up_time_or_id(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_dataset_without_follow_up_time_or_id(data) -> None:
     assert data.X.shape == (418, len(FEATURES))
     assert not {"N_Days", "ID", "Status"} & set(data.X.columns)
     assert sorted(set(data.y)) == ["C", "CL", "D"]
@@ -80,7 +80,7 @@ def test_it_reads_the_dataset_without_follow_up_time_or_id(data) -> None:  # typ
     assert data.X["age_years"].between(26, 79).all()
 
 
-def test_it_encodes_api_rows_as_the_training_rows_trial_and_not(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_encodes_api_rows_as_the_training_rows_trial_and_not(data) -> None:
     frame = data.frame
     records = list(frame.head(20).itertuples()) + list(frame.tail(20).itertuples())
     rows = [_api_row(record) for record in records]
@@ -95,19 +95,19 @@ def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
     assert_missing_dataset_is_named(CASE, tmp_path)
 
 
-def test_the_fitted_model_does_not_read_follow_up_time(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_fitted_model_does_not_read_follow_up_time(model) -> None:
     assert_leaks_are_not_features(CASE, model)
     assert "N_Days" not in CASE.feature_names(model)
 
 
-def test_the_example_gets_three_probabilities(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_gets_three_probabilities(model) -> None:
     [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
     assert set(result["probabilities"]) == {"C", "CL", "D"}
     assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
     assert result["label"] == max(result["probabilities"], key=result["probabilities"].get)
 
 
-def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(model) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(model) -> None:
     row = {name: value for name, value in CASE.example.items() if name not in NOT_IN_TRIAL}
     [clean] = CASE.schema.validate_rows([row])
     assert all(clean[name] is None for name in NOT_IN_TRIAL)
@@ -115,7 +115,7 @@ def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(mode
     assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_worse_liver_values_raise_the_risk_of_death(model) -> None:  # type: ignore[no-untyped-def]
+def test_worse_liver_values_raise_the_risk_of_death(model) -> None:
     sicker = {
         **CASE.example,
         "bilirubin": 12.0,

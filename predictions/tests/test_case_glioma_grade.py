@@ -20,12 +20,12 @@ CASE = get_case("glioma-grade")
 
 
 @pytest.fixture(scope="module")
-def data():  # type: ignore[no-untyped-def]
+def data():
     return CASE.load_training_data(Path(settings.DATASETS_DIR))
 
 
 @pytest.fixture(scope="module")
-def model(data):  # type: ignore[no-untyped-def]
+def model(data):
     return fit_on_sample(CASE, data, 400)
 
 
@@ -76,7 +76,7 @@ def test_mutation_flags_are_booleans_or_the_dataset_text() -> None:
     assert sorted(errors) == ["EGFR", "PTEN"]
 
 
-def test_it_reads_the_bom_file_without_leaks_or_unreported_ages(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_bom_file_without_leaks_or_unreported_ages(data) -> None:
     assert data.X.shape == (857, len(FEATURES))
     assert not {"Project", "Primary_Diagnosis", "Case_ID", "Grade"} & set(data.X.columns)
     assert sorted(set(data.y)) == ["GBM", "LGG"]
@@ -84,7 +84,7 @@ def test_it_reads_the_bom_file_without_leaks_or_unreported_ages(data) -> None:  
     assert data.X["age_years"].between(14, 90).all()
 
 
-def test_it_encodes_api_rows_as_the_training_rows(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_encodes_api_rows_as_the_training_rows(data) -> None:
     rows = [_api_row(record) for record in data.frame.head(60).to_dict("records")]
     assert_serving_matches_training(CASE, data, rows)
 
@@ -93,18 +93,18 @@ def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
     assert_missing_dataset_is_named(CASE, tmp_path)
 
 
-def test_the_fitted_model_does_not_read_project_or_diagnosis(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_fitted_model_does_not_read_project_or_diagnosis(model) -> None:
     assert_leaks_are_not_features(CASE, model)
 
 
-def test_the_example_gets_a_grade_with_probabilities(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_gets_a_grade_with_probabilities(model) -> None:
     [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
     assert set(result["probabilities"]) == {"LGG", "GBM"}
     assert sum(result["probabilities"].values()) == pytest.approx(1.0)
     assert result["label"] == max(result["probabilities"], key=result["probabilities"].get)
 
 
-def test_an_older_idh_wildtype_patient_is_more_likely_gbm(model) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_idh_wildtype_patient_is_more_likely_gbm(model) -> None:
     wildtype = {**CASE.example, "IDH1": False, "age_at_diagnosis": 68, "PTEN": True}
     young, old = CASE.predict(model, CASE.schema.validate_rows([CASE.example, wildtype]))
     assert old["probabilities"]["GBM"] > young["probabilities"]["GBM"]

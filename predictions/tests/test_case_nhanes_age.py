@@ -20,16 +20,16 @@ CASE = get_case("nhanes-age")
 
 
 @pytest.fixture(scope="module")
-def data():  # type: ignore[no-untyped-def]
+def data():
     return CASE.load_training_data(Path(settings.DATASETS_DIR))
 
 
 @pytest.fixture(scope="module")
-def model(data):  # type: ignore[no-untyped-def]
+def model(data):
     return fit_on_sample(CASE, data, 400)
 
 
-def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
+def _api_row(record) -> dict:
     return {
         "gender": "female" if record.RIAGENDR == 2 else "male",
         "vigorous_work_activity": "yes" if record.PAQ605 == 1 else "no",
@@ -41,7 +41,7 @@ def _api_row(record) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def test_it_reads_the_dataset_without_the_age_the_id_or_the_refused_answer(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_dataset_without_the_age_the_id_or_the_refused_answer(data) -> None:
     assert data.X.shape == (2277, len(FEATURES))
     assert list(data.X.columns) == list(FEATURES)
     assert not {"RIDAGEYR", "SEQN", "age_group"} & set(data.X.columns)
@@ -50,7 +50,7 @@ def test_it_reads_the_dataset_without_the_age_the_id_or_the_refused_answer(data)
     assert data.notes["dropped_rows"] == {"PAQ605 = 7 (refused)": 1}
 
 
-def test_it_encodes_api_rows_as_the_training_rows_including_borderline_diabetes(data) -> None:  # type: ignore[no-untyped-def]
+def test_it_encodes_api_rows_as_the_training_rows_including_borderline_diabetes(data) -> None:
     rows = [_api_row(record) for record in data.frame.head(200).itertuples()]
     borderline = data.frame.index[data.frame["DIQ010"] == 3][0]
     assert borderline < 200
@@ -61,12 +61,12 @@ def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
     assert_missing_dataset_is_named(CASE, tmp_path)
 
 
-def test_the_fitted_model_does_not_read_the_age_or_the_id(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_fitted_model_does_not_read_the_age_or_the_id(model) -> None:
     assert_leaks_are_not_features(CASE, model)
     assert CASE.feature_names(model) == list(FEATURES)
 
 
-def test_the_example_gets_a_label_from_the_tuned_threshold(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_gets_a_label_from_the_tuned_threshold(model) -> None:
     [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
     senior = result["probabilities"]["Senior"]
     assert result["probabilities"]["Adult"] + senior == pytest.approx(1.0)
@@ -75,7 +75,7 @@ def test_the_example_gets_a_label_from_the_tuned_threshold(model) -> None:  # ty
     assert CASE.result_to_columns(result)["prediction"] == result["label"]
 
 
-def test_a_senior_probability_between_the_threshold_and_one_half_says_senior(model) -> None:  # type: ignore[no-untyped-def]
+def test_a_senior_probability_between_the_threshold_and_one_half_says_senior(model) -> None:
     rows = CASE.schema.validate_rows(
         [{**CASE.example, "oral_glucose_tolerance": glt} for glt in np.linspace(60, 400, 40)]
     )

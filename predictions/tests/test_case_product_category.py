@@ -19,12 +19,12 @@ def errors_of(row: object) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def data(datasets_dir: Path):  # type: ignore[no-untyped-def]
+def data(datasets_dir: Path):
     return case.load_training_data(datasets_dir)
 
 
 @pytest.fixture(scope="module")
-def model(data):  # type: ignore[no-untyped-def]
+def model(data):
     sample = np.random.default_rng(0).choice(len(data.y), size=3000, replace=False)
     return case.build_production().fit(data.X[sample], data.y[sample])
 
@@ -55,7 +55,7 @@ def test_it_names_the_field_of_invalid_input(row: dict[str, object], field: str)
     assert field in errors_of(row)
 
 
-def test_load_training_data_keeps_title_and_merchant_only(data) -> None:  # type: ignore[no-untyped-def]
+def test_load_training_data_keeps_title_and_merchant_only(data) -> None:
     assert data.X.shape == (35311, 2)
     assert len(set(data.y)) == 10
     assert len(np.unique(data.groups)) == 13233
@@ -67,21 +67,21 @@ def test_a_missing_dataset_raises_dataset_missing_naming_the_file(tmp_path: Path
         case.load_training_data(tmp_path)
 
 
-def test_the_fitted_model_reads_no_leaky_column(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_fitted_model_reads_no_leaky_column(model) -> None:
     names = case.feature_names(model)
 
     assert names == ["Product Title", "Merchant ID"]
     assert not set(case.leaky_columns) & set(names)
 
 
-def test_the_baseline_reads_the_title_only(data) -> None:  # type: ignore[no-untyped-def]
+def test_the_baseline_reads_the_title_only(data) -> None:
     sample = np.random.default_rng(1).choice(len(data.y), size=1000, replace=False)
     baseline = case.build_baseline().fit(data.X[sample], data.y[sample])
 
     assert case.feature_names(baseline) == ["Product Title"]
 
 
-def test_the_example_predicts_the_top_three_categories(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_predicts_the_top_three_categories(model) -> None:
     rows = case.schema.validate_rows([case.example, {"title": case.example["title"]}])
 
     with_merchant, without = case.predict(model, rows)
@@ -93,7 +93,7 @@ def test_the_example_predicts_the_top_three_categories(model) -> None:  # type: 
         assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_an_unknown_merchant_is_ignored(model) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_merchant_is_ignored(model) -> None:
     rows = case.schema.validate_rows(
         [{"title": "apple iphone 8 plus 64gb silver", "merchant_id": 99_999}]
     )
@@ -103,7 +103,7 @@ def test_an_unknown_merchant_is_ignored(model) -> None:  # type: ignore[no-untyp
     assert result["label"] == "Mobile Phones"
 
 
-def test_a_batch_row_carries_prediction_probability_and_top3(model) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_row_carries_prediction_probability_and_top3(model) -> None:
     [result] = case.predict(model, case.schema.validate_rows([case.example]))
 
     columns = case.result_to_columns(result)

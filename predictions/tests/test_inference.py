@@ -19,12 +19,12 @@ from predictions.serving.services import (
 pytestmark = pytest.mark.django_db
 
 
-def run_during_the_model(monkeypatch, action):  # type: ignore[no-untyped-def]
+def run_during_the_model(monkeypatch, action):
     """Let `action` happen while the model computes, i.e. after the credit pre-check."""
     case = CASES["tiny"]
     real_predict = case.predict
 
-    def predict(model, rows):  # type: ignore[no-untyped-def]
+    def predict(model, rows):
         action()
         return real_predict(model, rows)
 

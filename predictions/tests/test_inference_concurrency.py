@@ -28,10 +28,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def slow_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
+def slow_model(monkeypatch, tiny_case):
     real_predict = tiny_case.predict
 
-    def predict(model, rows):  # type: ignore[no-untyped-def]
+    def predict(model, rows):
         time.sleep(0.05)
         return real_predict(model, rows)
 
@@ -39,7 +39,7 @@ def slow_model(monkeypatch, tiny_case):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _no_throttling(monkeypatch):  # type: ignore[no-untyped-def]
+def _no_throttling(monkeypatch):
     for scope in ("user", "predict"):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "100000/min")
 
@@ -66,10 +66,10 @@ def in_parallel(count: int, call: Callable[[APIClient], object]) -> list:
     return results
 
 
-def authorised(user) -> Callable[[APIClient, dict, dict], object]:  # type: ignore[no-untyped-def]
+def authorised(user) -> Callable[[APIClient, dict, dict], object]:
     key = api_token_create(user=user, name="load")[1]
 
-    def post(client: APIClient, body: dict, headers: dict):  # type: ignore[no-untyped-def]
+    def post(client: APIClient, body: dict, headers: dict):
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client.post(
             "/api/v1/models/tiny/predict",

@@ -224,7 +224,7 @@ def test_threads_asking_for_the_same_version_unpickle_it_once(register_tiny):
     real_load = artifacts.joblib.load
     calls = []
 
-    def slow_load(handle):  # type: ignore[no-untyped-def]
+    def slow_load(handle):
         calls.append(1)
         time.sleep(0.05)  # widen the window in which a second thread would load too
         return real_load(handle)
@@ -257,7 +257,7 @@ def test_concurrent_promotions_of_one_model_both_succeed_one_after_the_other(reg
 
     real_make_production = registry_services._make_production
 
-    def slow_make_production(target):  # type: ignore[no-untyped-def]
+    def slow_make_production(target):
         time.sleep(0.2)  # both transactions are open at once unless the lock queues them
         return real_make_production(target)
 

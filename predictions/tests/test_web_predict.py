@@ -20,7 +20,7 @@ FORM_URL = "/models/tiny/predict/"
 
 
 @pytest.fixture
-def browser(customer) -> Client:  # type: ignore[no-untyped-def]
+def browser(customer) -> Client:
     client = Client()
     client.force_login(customer)
     return client
