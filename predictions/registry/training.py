@@ -133,16 +133,8 @@ def case_train(
 
     Raises `DatasetMissing` when a dataset file is absent.
     """
-    timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(name: str) -> Iterator[None]:
-        progress(f"  {name} ...")
-        started = time.perf_counter()
-        yield
-        timings[name] = round(time.perf_counter() - started, 2)
-        progress(f"  {name} done in {timings[name]:.1f} s")
-
+    step = _StepTimer(progress)
+    timings = step.timings
     for name in case.dataset_files:
         if not (datasets_dir / name).is_file():
             raise DatasetMissing(datasets_dir / name)
@@ -156,10 +148,7 @@ def case_train(
         model = case.fit_production(data)
     bars = bars_report(case, metrics.get("production", {}))
     bars_met = all(b["met"] for b in bars)
-    has_production = ModelVersion.objects.filter(
-        model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
-    ).exists()
-    promote = bars_met or not has_production
+    promote = bars_met or not _has_production(case)
     fingerprint, files = dataset_fingerprint(case, datasets_dir, data)
     with tempfile.TemporaryDirectory() as tmp, step("drawing figures and registering"):
         out_dir = Path(tmp)
@@ -186,6 +175,28 @@ def case_train(
     if promote:
         version = model_version_promote(version_id=version.pk)
     return TrainingOutcome(version=version, promoted=promote, bars_met=bars_met, timings=timings)
+
+
+class _StepTimer:
+    """Times the named steps of a training run and reports each through `progress`."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.progress(f"  {name} ...")
+        started = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - started, 2)
+        self.progress(f"  {name} done in {self.timings[name]:.1f} s")
+
+
+def _has_production(case: Case) -> bool:
+    return ModelVersion.objects.filter(
+        model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
+    ).exists()
 
 
 def _jsonable(value: Any) -> Any:

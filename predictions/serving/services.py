@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from billing.money import format_credits
 from billing.services import InsufficientCredits, wallet_charge
 from predictions.ml.cases import get_case
+from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
@@ -117,61 +118,25 @@ def prediction_run(
     fingerprint = request_fingerprint(slug=slug, rows=rows) if idempotency_key else ""
     if context.earlier_id is not None:
         return _replay(_prediction(context.earlier_id), fingerprint)
-    version = context.version
-    cost = version.model.price_per_row * len(rows)
     prediction = Prediction(
         id=uuid.uuid4(),
         user=user,
-        model_version=version,
+        model_version=context.version,
         source=source,
         status=Prediction.Status.SUCCEEDED,
         rows=len(rows),
         inputs=rows,
-        cost=cost,
+        cost=context.version.model.price_per_row * len(rows),
         idempotency_key=idempotency_key or None,
         request_hash=fingerprint,
     )
-
     # Cheap pre-check without a lock: spares the model run when the wallet clearly
-    # cannot pay. The guarded debit below is what actually decides.
-    if context.available < cost:
+    # cannot pay. The guarded debit in `_charge_and_record` is what actually decides.
+    if context.available < prediction.cost:
         _record_refused(prediction, started, balance=context.balance, available=context.available)
-
+    prediction.outputs = _run_model(case, prediction, clean_rows, started)
     try:
-        results = case.predict(load_model(version), clean_rows)
-        # A case returning values JSON cannot store (NumPy scalars...) is a model failure,
-        # caught here rather than after the charge.
-        json.dumps(results)
-        if len(results) != len(clean_rows):
-            raise ValueError(f"{len(results)} results for {len(clean_rows)} rows")
-    except Exception as exc:
-        logger.exception("Model %s v%s failed", slug, version.version)
-        prediction.status = Prediction.Status.FAILED
-        prediction.cost = 0
-        prediction.error = f"{type(exc).__name__}: {exc}"[:2000]
-        _save(prediction, started)
-        raise PredictionFailed(prediction=prediction) from exc
-    prediction.outputs = results
-
-    try:
-        with transaction.atomic():
-            if cost:
-                transfer = wallet_charge(
-                    user=user,
-                    amount=cost,
-                    reference=f"prediction:{prediction.id}",
-                    revenue_account=f"revenue:{slug}",
-                    description=f"{slug} v{version.version}, {len(rows)} row(s)",
-                )
-                prediction.balance_after = transfer.balance_after
-            else:
-                prediction.balance_after = context.balance
-            _save(prediction, started)
-    except InsufficientCredits as exc:
-        # A concurrent request spent the credits after the pre-check: the result is
-        # dropped, not given away.
-        prediction.outputs = None
-        _record_refused(prediction, started, balance=exc.balance, available=exc.available)
+        _charge_and_record(prediction, started, balance=context.balance)
     except IntegrityError:
         # A concurrent duplicate with the same key committed first (the partial unique
         # index decided, and our charge rolled back with the insert): answer with its result.
@@ -180,6 +145,53 @@ def prediction_run(
             raise
         return _replay(winner, fingerprint)
     return PredictionOutcome(prediction=prediction)
+
+
+def _run_model(
+    case: Case, prediction: Prediction, clean_rows: list[dict[str, Any]], started: float
+) -> list[dict[str, Any]]:
+    """The model's results, outside any transaction; a failure is recorded, not charged."""
+    version = prediction.model_version
+    try:
+        results = case.predict(load_model(version), clean_rows)
+        # A case returning values JSON cannot store (NumPy scalars...) is a model failure,
+        # caught here rather than after the charge.
+        json.dumps(results)
+        if len(results) != len(clean_rows):
+            raise ValueError(f"{len(results)} results for {len(clean_rows)} rows")
+    except Exception as exc:
+        logger.exception("Model %s v%s failed", version.model.slug, version.version)
+        prediction.status = Prediction.Status.FAILED
+        prediction.cost = 0
+        prediction.error = f"{type(exc).__name__}: {exc}"[:2000]
+        _save(prediction, started)
+        raise PredictionFailed(prediction=prediction) from exc
+    return results
+
+
+def _charge_and_record(prediction: Prediction, started: float, *, balance: int) -> None:
+    """The guarded charge and the record in one short transaction: both or neither."""
+    version = prediction.model_version
+    slug = version.model.slug
+    try:
+        with transaction.atomic():
+            if prediction.cost:
+                transfer = wallet_charge(
+                    user=prediction.user,
+                    amount=prediction.cost,
+                    reference=f"prediction:{prediction.id}",
+                    revenue_account=f"revenue:{slug}",
+                    description=f"{slug} v{version.version}, {prediction.rows} row(s)",
+                )
+                prediction.balance_after = transfer.balance_after
+            else:
+                prediction.balance_after = balance
+            _save(prediction, started)
+    except InsufficientCredits as exc:
+        # A concurrent request spent the credits after the pre-check: the result is
+        # dropped, not given away.
+        prediction.outputs = None
+        _record_refused(prediction, started, balance=exc.balance, available=exc.available)
 
 
 def _check_shape(rows: Any, idempotency_key: str | None) -> None:

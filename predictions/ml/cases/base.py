@@ -1,7 +1,10 @@
 """The shape every ML case has.
 
-A case is one module under `predictions/cases/` defining a subclass of `Case` and one
-line in `predictions/cases/__init__.py`'s registry. The case knows its data, its input
+A case is one module under `predictions/ml/cases/` (or a package, whose `case.py` holds
+the case) defining a subclass of `Case` and one line in `predictions/ml/cases/__init__.py`'s
+registry. Every case module names the same things: `DATASET_FILES` (its files under
+DATASETS_DIR), `SCHEMA` (its input), the case class (training, evaluation, serving) and
+`CASE`, the one instance the registry serves. The case knows its data, its input
 schema, its pipelines and how raw model output becomes a response; it knows nothing of
 the database, billing or HTTP.
 
@@ -105,11 +108,15 @@ class Case(ABC):
     # Price of one predicted row in hundredths of a credit, used when the model is first
     # registered; operators change it in the admin afterwards.
     default_price: ClassVar[int] = 10
-    # The files `load_training_data` reads, relative to DATASETS_DIR; when declared, the
-    # training data fingerprint is the sha256 of these files.
+    # The files `load_training_data` reads, relative to DATASETS_DIR: their sha256 is the
+    # training data's fingerprint, and training checks they are all there before it starts.
     dataset_files: ClassVar[tuple[str, ...]] = ()
 
     # --- training -----------------------------------------------------------------------
+    def dataset_path(self, datasets_dir: Path, relative: str | None = None) -> Path:
+        """A declared dataset file (the first by default); raises `DatasetMissing`."""
+        return dataset_file(datasets_dir, relative or self.dataset_files[0])
+
     @abstractmethod
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
         """Read and clean the dataset; raise `DatasetMissing` when a file is absent."""

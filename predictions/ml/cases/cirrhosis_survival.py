@@ -46,7 +46,7 @@ from predictions.ml.cases.tabular import TabularCase
 from predictions.ml.figures import by_class_figure, class_balance_figure
 from predictions.ml.schema import Field, Schema
 
-DATASET_FILE = "case_5/cirrhosis.csv"
+DATASET_FILES = ("case_5/cirrhosis.csv",)
 DAYS_PER_YEAR = 365.25
 EDEMA = {"none": 0.0, "untreated_or_resolved": 0.5, "despite_diuretics": 1.0}
 DRUG = {"D-penicillamine": 1.0, "placebo": 0.0}
@@ -135,8 +135,8 @@ def _number(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
-def _schema() -> Schema:
-    fields = [
+SCHEMA = Schema(
+    fields=(
         Field(
             "drug",
             "choice",
@@ -205,8 +205,8 @@ def _schema() -> Schema:
             nullable=True,
             description=gettext_noop("Histologic stage of the disease, 1 to 4 (from a biopsy)."),
         ),
-    ]
-    return Schema(fields=tuple(fields))
+    )
+)
 
 
 class CirrhosisSurvivalCase(TabularCase):
@@ -224,7 +224,7 @@ class CirrhosisSurvivalCase(TabularCase):
     source_url = (
         "https://archive.ics.uci.edu/dataset/878/cirrhosis+patient+survival+prediction+dataset-1"
     )
-    schema = _schema()
+    schema = SCHEMA
     example = {
         "drug": "D-penicillamine",
         "age_years": 52.4,
@@ -246,7 +246,7 @@ class CirrhosisSurvivalCase(TabularCase):
     }
     features = FEATURES
     leaky_columns = ("N_Days", "ID", "Status")
-    dataset_files = (DATASET_FILE,)
+    dataset_files = DATASET_FILES
     default_price = 20
     bars = (Bar("log_loss", "<=", 0.58),)
     # Honest 5x2-fold figure without N_Days: 0.642 +- 0.035 (see the module docstring).

@@ -45,7 +45,7 @@ from predictions.ml.cases.tabular import TabularCase
 from predictions.ml.figures import class_balance_figure, figure_save
 from predictions.ml.schema import Field, FieldError, Schema
 
-DATASET_FILE = "case_6/TCGA_GBM_LGG_Mutations_all.csv"
+DATASET_FILES = ("case_6/TCGA_GBM_LGG_Mutations_all.csv",)
 GENES = (
     "IDH1",
     "TP53",
@@ -131,6 +131,48 @@ def _age_text_to_years(text: str) -> float:
     return parse_age(text) if text != "--" else np.nan
 
 
+SCHEMA = Schema(
+    fields=(
+        Field("gender", "choice", label=gettext_noop("Gender"), choices=("male", "female")),
+        Field(
+            "age_at_diagnosis",
+            "number",
+            label=gettext_noop("Age at diagnosis"),
+            unit="years",
+            minimum=AGE_RANGE[0],
+            maximum=AGE_RANGE[1],
+            description=(
+                gettext_noop(
+                    "Years as a number (e.g. 51.3), or text in the dataset's form "
+                    '"51 years 108 days" (or "51 years").'
+                )
+            ),
+            parser=parse_age,
+        ),
+        Field(
+            "race",
+            "choice",
+            label=gettext_noop("Race"),
+            choices=("white", *RACES),
+            description=gettext_noop('"not reported" when unknown.'),
+        ),
+        *(
+            Field(
+                gene,
+                "boolean",
+                label=f"{gene} mutated",
+                description=(
+                    f"true if the tumour carries a {gene} mutation (MUTATED / "
+                    "NOT_MUTATED text is accepted too)."
+                ),
+                parser=parse_mutation,
+            )
+            for gene in GENES
+        ),
+    )
+)
+
+
 class GliomaGradeCase(TabularCase):
     slug = "glioma-grade"
     title = gettext_noop("Glioma grade from mutations (LGG or GBM)")
@@ -145,46 +187,7 @@ class GliomaGradeCase(TabularCase):
         "UCI ML Repository #759: Glioma Grading Clinical and Mutation Features (CC BY 4.0)"
     )
     source_url = "https://archive.ics.uci.edu/dataset/759/glioma+grading+clinical+and+mutation+features+dataset"
-    schema = Schema(
-        fields=(
-            Field("gender", "choice", label=gettext_noop("Gender"), choices=("male", "female")),
-            Field(
-                "age_at_diagnosis",
-                "number",
-                label=gettext_noop("Age at diagnosis"),
-                unit="years",
-                minimum=AGE_RANGE[0],
-                maximum=AGE_RANGE[1],
-                description=(
-                    gettext_noop(
-                        "Years as a number (e.g. 51.3), or text in the dataset's form "
-                        '"51 years 108 days" (or "51 years").'
-                    )
-                ),
-                parser=parse_age,
-            ),
-            Field(
-                "race",
-                "choice",
-                label=gettext_noop("Race"),
-                choices=("white", *RACES),
-                description=gettext_noop('"not reported" when unknown.'),
-            ),
-            *(
-                Field(
-                    gene,
-                    "boolean",
-                    label=f"{gene} mutated",
-                    description=(
-                        f"true if the tumour carries a {gene} mutation (MUTATED / "
-                        "NOT_MUTATED text is accepted too)."
-                    ),
-                    parser=parse_mutation,
-                )
-                for gene in GENES
-            ),
-        )
-    )
+    schema = SCHEMA
     example = {
         "gender": "male",
         "age_at_diagnosis": "51 years 108 days",
@@ -197,7 +200,7 @@ class GliomaGradeCase(TabularCase):
     features = FEATURES
     cv_repeats = 3
     leaky_columns = ("Project", "Primary_Diagnosis", "Case_ID", "Grade")
-    dataset_files = (DATASET_FILE,)
+    dataset_files = DATASET_FILES
     default_price = 25
     bars = (Bar("roc_auc", ">=", 0.93), Bar("accuracy", ">=", 0.88))
     # Honest 5x3-fold figures: ROC AUC 0.922 +- 0.015, accuracy 0.869 +- 0.017.

@@ -45,7 +45,7 @@ from predictions.ml.cases.tabular import TabularCase
 from predictions.ml.figures import by_class_figure, class_balance_figure
 from predictions.ml.schema import Field, Schema
 
-DATASET_FILE = "case_4/NHANES_age_prediction.csv"
+DATASET_FILES = ("case_4/NHANES_age_prediction.csv",)
 # The model's input columns, in order; `rows_to_matrix` builds exactly these.
 FEATURES = (
     "female",
@@ -77,6 +77,70 @@ def engineered_features(matrix: np.ndarray) -> np.ndarray:
     )
 
 
+SCHEMA = Schema(
+    fields=(
+        Field("gender", "choice", label=gettext_noop("Gender"), choices=("female", "male")),
+        Field(
+            "vigorous_work_activity",
+            "choice",
+            label=gettext_noop("Vigorous physical activity at work"),
+            description=(
+                gettext_noop(
+                    "Does the person's work involve vigorous-intensity activity (heavy "
+                    "lifting, digging, construction) for at least 10 minutes at a time?"
+                )
+            ),
+            choices=("yes", "no"),
+        ),
+        Field(
+            "bmi",
+            "number",
+            label=gettext_noop("Body mass index"),
+            unit="kg/m²",
+            minimum=10,
+            maximum=90,
+            description=gettext_noop("Weight in kg divided by the square of height in m."),
+        ),
+        Field(
+            "fasting_glucose",
+            "number",
+            label=gettext_noop("Fasting plasma glucose"),
+            unit="mg/dL",
+            minimum=40,
+            maximum=600,
+            description=gettext_noop("Plasma glucose after an overnight fast (mmol/L x 18)."),
+        ),
+        Field(
+            "diabetes",
+            "choice",
+            label=gettext_noop("Told by a doctor they have diabetes"),
+            choices=tuple(DIABETES_CODES),
+            description=gettext_noop(
+                "'borderline' when told of prediabetes or borderline diabetes."
+            ),
+        ),
+        Field(
+            "oral_glucose_tolerance",
+            "number",
+            label=gettext_noop("Oral glucose tolerance test (2 hours)"),
+            unit="mg/dL",
+            minimum=20,
+            maximum=800,
+            description=gettext_noop("Plasma glucose 2 hours after drinking 75 g of glucose."),
+        ),
+        Field(
+            "insulin",
+            "number",
+            label=gettext_noop("Fasting insulin"),
+            unit="uU/mL",
+            minimum=0.1,
+            maximum=300,
+            description=gettext_noop("Serum insulin after an overnight fast (pmol/L / 6)."),
+        ),
+    )
+)
+
+
 class NhanesAgeCase(TabularCase):
     slug = "nhanes-age"
     title = gettext_noop("Age group from metabolic health data (NHANES)")
@@ -95,68 +159,7 @@ class NhanesAgeCase(TabularCase):
         "https://archive.ics.uci.edu/dataset/887/"
         "national+health+and+nutrition+health+survey+2013-2014+(nhanes)+age+prediction+subset"
     )
-    schema = Schema(
-        fields=(
-            Field("gender", "choice", label=gettext_noop("Gender"), choices=("female", "male")),
-            Field(
-                "vigorous_work_activity",
-                "choice",
-                label=gettext_noop("Vigorous physical activity at work"),
-                description=(
-                    gettext_noop(
-                        "Does the person's work involve vigorous-intensity activity (heavy "
-                        "lifting, digging, construction) for at least 10 minutes at a time?"
-                    )
-                ),
-                choices=("yes", "no"),
-            ),
-            Field(
-                "bmi",
-                "number",
-                label=gettext_noop("Body mass index"),
-                unit="kg/m²",
-                minimum=10,
-                maximum=90,
-                description=gettext_noop("Weight in kg divided by the square of height in m."),
-            ),
-            Field(
-                "fasting_glucose",
-                "number",
-                label=gettext_noop("Fasting plasma glucose"),
-                unit="mg/dL",
-                minimum=40,
-                maximum=600,
-                description=gettext_noop("Plasma glucose after an overnight fast (mmol/L x 18)."),
-            ),
-            Field(
-                "diabetes",
-                "choice",
-                label=gettext_noop("Told by a doctor they have diabetes"),
-                choices=tuple(DIABETES_CODES),
-                description=gettext_noop(
-                    "'borderline' when told of prediabetes or borderline diabetes."
-                ),
-            ),
-            Field(
-                "oral_glucose_tolerance",
-                "number",
-                label=gettext_noop("Oral glucose tolerance test (2 hours)"),
-                unit="mg/dL",
-                minimum=20,
-                maximum=800,
-                description=gettext_noop("Plasma glucose 2 hours after drinking 75 g of glucose."),
-            ),
-            Field(
-                "insulin",
-                "number",
-                label=gettext_noop("Fasting insulin"),
-                unit="uU/mL",
-                minimum=0.1,
-                maximum=300,
-                description=gettext_noop("Serum insulin after an overnight fast (pmol/L / 6)."),
-            ),
-        )
-    )
+    schema = SCHEMA
     example = {
         "gender": "female",
         "vigorous_work_activity": "no",
@@ -168,7 +171,7 @@ class NhanesAgeCase(TabularCase):
     }
     features = FEATURES
     leaky_columns = ("RIDAGEYR", "SEQN", "age_group")
-    dataset_files = (DATASET_FILE,)
+    dataset_files = DATASET_FILES
     default_price = 5
     bars = (Bar("roc_auc", ">=", 0.76), Bar("f1_macro", ">=", 0.62))
     primary_metric = "roc_auc"

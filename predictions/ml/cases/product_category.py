@@ -39,11 +39,11 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 
-from predictions.ml.cases.base import Bar, Case, TrainingData, dataset_file
+from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.evaluation import cross_validate_classifier
 from predictions.ml.schema import Field, Schema
 
-DATA_FILE = Path("case_2") / "pricerunner_aggregate.csv"
+DATASET_FILES = ("case_2/pricerunner_aggregate.csv",)
 TITLE, MERCHANT, TARGET, GROUP = "Product Title", "Merchant ID", "Category Label", "Cluster ID"
 FEATURES = (TITLE, MERCHANT)
 NO_MERCHANT = -1
@@ -100,12 +100,12 @@ class ProductCategoryCase(Case):
         "5-fold cross-validation stratified by category and grouped by product cluster, so "
         "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
     )
-    dataset_files: ClassVar[tuple[str, ...]] = (str(DATA_FILE),)
+    dataset_files: ClassVar[tuple[str, ...]] = DATASET_FILES
     default_price: ClassVar[int] = 5
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
-        path = dataset_file(datasets_dir, DATA_FILE)
+        path = self.dataset_path(datasets_dir)
         frame = pd.read_csv(path)
         frame.columns = frame.columns.str.strip()
         X = frame.loc[:, list(FEATURES)].to_numpy(dtype=object)

@@ -8,13 +8,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from predictions.ml.cases.base import Case, TrainingData, dataset_file
+from predictions.ml.cases.base import Case, TrainingData
 from predictions.ml.evaluation import cross_validate_classifier
 
 
@@ -22,10 +21,6 @@ class TabularCase(Case):
     features: ClassVar[tuple[str, ...]]
     # Repeats of the stratified 5-fold CV: as many as the evaluation budget allows.
     cv_repeats: ClassVar[int] = 2
-
-    def dataset_path(self, datasets_dir: Path) -> Path:
-        """The case's (single) dataset file; raises `DatasetMissing` when it is absent."""
-        return dataset_file(datasets_dir, self.dataset_files[0])
 
     def fit_production(self, data: TrainingData) -> Any:
         return self.build_production().fit(np.asarray(data.X, dtype=float), data.y)

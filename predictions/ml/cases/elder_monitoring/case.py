@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.cases.elder_monitoring.data import (
+    DATASET_FILES,
     hourly_table,
     hours_matrix,
 )
@@ -80,6 +81,64 @@ def _gas_field(name: str) -> Field:
     )
 
 
+SCHEMA = Schema(
+    (
+        Field(
+            "timestamp",
+            "datetime",
+            label=gettext_noop("Start of the hour"),
+            description=(
+                gettext_noop(
+                    "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
+                    "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
+                )
+            ),
+        ),
+        *(_room_field(name) for name in ROOMS),
+        Field(
+            "hours_without_motion",
+            "integer",
+            label=gettext_noop("Hours without motion"),
+            description=(
+                gettext_noop(
+                    "How many hours in a row, this one included, no room saw motion. "
+                    "Optional: without it (or with 0 while every room is 0) only this hour "
+                    "counts. Ignored when this hour has motion."
+                )
+            ),
+            unit="hours",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=MAX_QUIET_HOURS,
+        ),
+        *(_gas_field(name) for name in GAS),
+        Field(
+            "temperature",
+            "number",
+            label=gettext_noop("Temperature"),
+            description=gettext_noop("Hourly mean indoor temperature. Optional."),
+            unit="°C",
+            required=False,
+            nullable=True,
+            minimum=-20,
+            maximum=60,
+        ),
+        Field(
+            "humidity",
+            "number",
+            label=gettext_noop("Relative humidity"),
+            description=gettext_noop("Hourly mean indoor relative humidity. Optional."),
+            unit="%",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=100,
+        ),
+    )
+)
+
+
 class ElderMonitoringCase(Case):
     slug = "elder-monitoring"
     title = gettext_noop("Safety monitoring of an elderly person living alone")
@@ -98,62 +157,8 @@ class ElderMonitoringCase(Case):
     source_url = (
         "https://archive.ics.uci.edu/dataset/799/single+elder+home+monitoring+gas+and+position"
     )
-    schema = Schema(
-        (
-            Field(
-                "timestamp",
-                "datetime",
-                label=gettext_noop("Start of the hour"),
-                description=(
-                    gettext_noop(
-                        "ISO 8601, with a UTC offset (2020-01-08T10:00:00Z or "
-                        "2020-01-08T11:00:00+01:00); a time without offset is taken as UTC."
-                    )
-                ),
-            ),
-            *(_room_field(name) for name in ROOMS),
-            Field(
-                "hours_without_motion",
-                "integer",
-                label=gettext_noop("Hours without motion"),
-                description=(
-                    gettext_noop(
-                        "How many hours in a row, this one included, no room saw motion. "
-                        "Optional: without it (or with 0 while every room is 0) only this hour "
-                        "counts. Ignored when this hour has motion."
-                    )
-                ),
-                unit="hours",
-                required=False,
-                nullable=True,
-                minimum=0,
-                maximum=MAX_QUIET_HOURS,
-            ),
-            *(_gas_field(name) for name in GAS),
-            Field(
-                "temperature",
-                "number",
-                label=gettext_noop("Temperature"),
-                description=gettext_noop("Hourly mean indoor temperature. Optional."),
-                unit="°C",
-                required=False,
-                nullable=True,
-                minimum=-20,
-                maximum=60,
-            ),
-            Field(
-                "humidity",
-                "number",
-                label=gettext_noop("Relative humidity"),
-                description=gettext_noop("Hourly mean indoor relative humidity. Optional."),
-                unit="%",
-                required=False,
-                nullable=True,
-                minimum=0,
-                maximum=100,
-            ),
-        )
-    )
+    schema = SCHEMA
+    dataset_files = DATASET_FILES
     example: ClassVar[dict[str, Any]] = {
         "timestamp": "2020-01-08T10:00:00Z",
         "living_room": 3,

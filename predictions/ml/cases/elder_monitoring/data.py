@@ -17,6 +17,7 @@ from predictions.ml.cases.elder_monitoring.model import (
     ROOMS,
 )
 
+DATASET_FILES = ("case_3/database_pos.csv", "case_3/gas_hourly_means.csv")
 ROOM_COLUMNS = ("Living room", "Bedroom", "Bathroom", "Kitchen", "Hallway")
 DAYTIME_HOURS = frozenset(range(8, 21))
 OCCUPIED_UNTIL = pd.Timestamp("2020-01-25", tz="UTC")
@@ -27,11 +28,8 @@ INJECTED_PER_KIND = 40
 
 def hourly_table(datasets_dir: Path) -> pd.DataFrame:
     """One row per hour of the gas file: activations per room, quiet run, gas and period."""
-    paths = {
-        name: dataset_file(datasets_dir, Path("case_3") / name)
-        for name in ("database_pos.csv", "gas_hourly_means.csv")
-    }
-    events = pd.read_csv(paths["database_pos.csv"])
+    motion_file, gas_file = (dataset_file(datasets_dir, name) for name in DATASET_FILES)
+    events = pd.read_csv(motion_file)
     events["datetime"] = pd.to_datetime(events["datetime"], utc=True, format="ISO8601")
     long = events.melt(id_vars="datetime", value_vars=list(ROOM_COLUMNS), var_name="room")
     starts = long[long["value"] == 1.0]
@@ -42,7 +40,7 @@ def hourly_table(datasets_dir: Path) -> pd.DataFrame:
         .unstack(fill_value=0)
         .reindex(columns=list(ROOM_COLUMNS), fill_value=0)
     )
-    gas = pd.read_csv(paths["gas_hourly_means.csv"])
+    gas = pd.read_csv(gas_file)
     gas["timestamp"] = pd.to_datetime(gas["timestamp"], utc=True)
     gas = gas.set_index("timestamp")
     start = min(counts.index.min().floor("D"), gas.index.min())
