@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
+from matplotlib.figure import Figure
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,6 +42,7 @@ from sklearn.pipeline import Pipeline
 
 from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.evaluation import cross_validate_classifier
+from predictions.ml.figures import figure_save
 from predictions.ml.schema import Field, Schema
 
 DATASET_FILES = ("case_2/pricerunner_aggregate.csv",)
@@ -238,72 +240,70 @@ class ColumnMajorSGD(SGDClassifier):
 
 
 def _eda_figures(data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     frame = data.frame
     assert frame is not None
-    figures = []
+    return [
+        _class_balance(frame, out_dir),
+        _title_length(frame, out_dir),
+        _merchants(frame, out_dir),
+    ]
 
+
+def _class_balance(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     counts = frame[TARGET].value_counts().sort_values()
     products = frame.groupby(TARGET)[GROUP].nunique().reindex(counts.index)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     positions = np.arange(len(counts))
     ax.barh(positions + 0.2, counts.to_numpy(), 0.4, label="offers (rows)")
     ax.barh(positions - 0.2, products.to_numpy(), 0.4, label="distinct products")
     ax.set_yticks(positions, counts.index)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_dir / "class_balance.png", dpi=100)
-    plt.close(fig)
-    figures.append(
-        {
-            "file": "class_balance.png",
-            "title": "Offers and products per category",
-            "caption": (
-                f"{len(frame)} offers of {frame[GROUP].nunique()} products; a product "
-                "appears at several merchants, so folds are grouped by product."
-            ),
-        }
+    return figure_save(
+        fig,
+        out_dir=out_dir,
+        name="class_balance.png",
+        title="Offers and products per category",
+        caption=(
+            f"{len(frame)} offers of {frame[GROUP].nunique()} products; a product "
+            "appears at several merchants, so folds are grouped by product."
+        ),
     )
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+
+def _title_length(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     lengths = frame[TITLE].str.len()
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     ax.hist(lengths, bins=40)
     ax.set_xlabel("title length (characters)")
     ax.set_ylabel("offers")
-    fig.tight_layout()
-    fig.savefig(out_dir / "title_length.png", dpi=100)
-    plt.close(fig)
-    figures.append(
-        {
-            "file": "title_length.png",
-            "title": "Length of product titles",
-            "caption": f"Median {int(lengths.median())} characters, at most {lengths.max()}.",
-        }
+    return figure_save(
+        fig,
+        out_dir=out_dir,
+        name="title_length.png",
+        title="Length of product titles",
+        caption=f"Median {int(lengths.median())} characters, at most {lengths.max()}.",
     )
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+
+def _merchants(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     per_merchant = frame.groupby(MERCHANT)[TARGET].nunique()
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     ax.hist(per_merchant, bins=np.arange(0.5, 11.5, 1))
     ax.set_xlabel("categories a merchant sells")
     ax.set_ylabel("merchants")
-    fig.tight_layout()
-    fig.savefig(out_dir / "merchants.png", dpi=100)
-    plt.close(fig)
-    figures.append(
-        {
-            "file": "merchants.png",
-            "title": "How specialised merchants are",
-            "caption": (
-                f"{len(per_merchant)} merchants; half sell at most "
-                f"{int(per_merchant.median())} categories, hence the optional merchant id."
-            ),
-        }
+    return figure_save(
+        fig,
+        out_dir=out_dir,
+        name="merchants.png",
+        title="How specialised merchants are",
+        caption=(
+            f"{len(per_merchant)} merchants; half sell at most "
+            f"{int(per_merchant.median())} categories, hence the optional merchant id."
+        ),
     )
-    return figures
 
 
 CASE = ProductCategoryCase()
