@@ -1,4 +1,5 @@
-"""Analytics reads: operator reports (`reports`) and the user's dashboard (`dashboard`)."""
+"""Analytics reads: operator reports (`usage_reports`, `money_reports`, `latency_reports`)
+and the user's dashboard (`dashboard`)."""
 
 from analytics.selectors.dashboard import (
     UserDashboard,
@@ -8,20 +9,16 @@ from analytics.selectors.dashboard import (
     user_predictions_per_model,
     user_spending_per_day,
 )
-from analytics.selectors.reports import (
+from analytics.selectors.latency_reports import (
     LATENCY_SAMPLE_LIMIT,
     ModelLatency,
     PercentileCont,
-    batches_report,
     latency_by_model,
     latency_report,
-    ledger_report,
     percentile,
-    predictions_report,
-    revenue_report,
-    top_users_report,
-    users_report,
 )
+from analytics.selectors.money_reports import ledger_report, revenue_report, top_users_report
+from analytics.selectors.usage_reports import batches_report, predictions_report, users_report
 
 __all__ = [
     "LATENCY_SAMPLE_LIMIT",
