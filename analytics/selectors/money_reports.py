@@ -1,10 +1,6 @@
 """Money reports: revenue, the top spenders and the ledger's health.
 
-Every figure is aggregated in the database over an indexable `created_at` range (see
-`Period.bounds`); days are days of the site's time zone, and days without data are filled
-in here rather than left out. Each report returns `Table`s, the one object its page and its
-CSV export are drawn from. Analytics only reads: through the other apps' selectors where
-they offer the read, from their models otherwise.
+The rules every report follows are in `analytics/selectors/__init__.py`.
 """
 
 from __future__ import annotations

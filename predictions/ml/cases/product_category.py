@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,29 +81,29 @@ SCHEMA = Schema(
 
 
 class ProductCategoryCase(Case):
-    slug: ClassVar[str] = "product-category"
-    title: ClassVar[str] = gettext_noop("Product category from its title")
-    description: ClassVar[str] = gettext_noop(
+    slug = "product-category"
+    title = gettext_noop("Product category from its title")
+    description = gettext_noop(
         "Files a product into one of ten shop categories (phones, TVs, CPUs, cameras and "
         "household appliances) from its title, with the three likeliest categories and "
         "their probabilities."
     )
-    source_name: ClassVar[str] = "Product Classification and Clustering (PriceRunner), UCI #837"
-    source_url: ClassVar[str] = "https://archive.ics.uci.edu/dataset/837"
-    schema: ClassVar[Schema] = SCHEMA
-    example: ClassVar[dict[str, Any]] = {
+    source_name = "Product Classification and Clustering (PriceRunner), UCI #837"
+    source_url = "https://archive.ics.uci.edu/dataset/837"
+    schema = SCHEMA
+    example = {
         "title": "samsung wf80f5e0w2w 8kg 1400 spin washing machine white",
         "merchant_id": 126,
     }
-    leaky_columns: ClassVar[tuple[str, ...]] = ("Cluster ID", "Cluster Label", "Category ID")
-    bars: ClassVar[tuple[Bar, ...]] = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
-    primary_metric: ClassVar[str] = "f1_macro"
-    evaluation_protocol: ClassVar[str] = gettext_noop(
+    leaky_columns = ("Cluster ID", "Cluster Label", "Category ID")
+    bars = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
+    primary_metric = "f1_macro"
+    evaluation_protocol = gettext_noop(
         "5-fold cross-validation stratified by category and grouped by product cluster, so "
         "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
     )
-    dataset_files: ClassVar[tuple[str, ...]] = DATASET_FILES
-    default_price: ClassVar[int] = 5
+    dataset_files = DATASET_FILES
+    default_price = 5
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:

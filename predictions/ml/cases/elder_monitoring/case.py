@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext_noop
@@ -159,7 +159,7 @@ class ElderMonitoringCase(Case):
     )
     schema = SCHEMA
     dataset_files = DATASET_FILES
-    example: ClassVar[dict[str, Any]] = {
+    example = {
         "timestamp": "2020-01-08T10:00:00Z",
         "living_room": 3,
         "bedroom": 0,
@@ -179,7 +179,7 @@ class ElderMonitoringCase(Case):
     }
     # The date says which period an hour is in (occupied or the empty house), and the
     # period is where the natural labels come from: the model reads the hour of day only.
-    leaky_columns: ClassVar[tuple[str, ...]] = ("timestamp", "period", "outage")
+    leaky_columns = ("timestamp", "period", "outage")
     bars = (Bar("recall", ">=", 0.9), Bar("precision", ">=", 0.8))
     primary_metric = "recall"
     evaluation_protocol = gettext_noop(
@@ -188,7 +188,7 @@ class ElderMonitoringCase(Case):
         "the still daytime hours of the empty house and 160 injected anomalous hours per "
         "seed (5 seeds): daytime stillness, night wandering, a gas spike, a cold house."
     )
-    default_price: ClassVar[int] = 5
+    default_price = 5
 
     # --- training -----------------------------------------------------------------------
     def load_training_data(self, datasets_dir: Path) -> TrainingData:
