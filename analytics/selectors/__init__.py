@@ -1,12 +1,12 @@
 """Analytics reads: operator reports (`usage_reports`, `money_reports`, `latency_reports`)
 and the user's dashboard (`dashboard`).
+
 Every figure is aggregated in the database over an indexable `created_at` range (see
 `Period.bounds`); days are days of the site's time zone, and days without data are filled
 in here rather than left out. Each report returns `Table`s, the one object its page and its
 CSV export are drawn from. Analytics only reads: through the other apps' selectors where
 they offer the read, from their models otherwise.
 """
-
 
 from analytics.selectors.dashboard import (
     UserDashboard,
