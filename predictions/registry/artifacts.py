@@ -136,5 +136,15 @@ def _load_verified(version: ModelVersion) -> Any:
     actual = hashlib.sha256(content).hexdigest()
     if not hmac.compare_digest(actual, version.sha256):
         raise ArtifactTampered(version, actual)
-    # Unpickle the very bytes that were hashed, so the file cannot change in between.
-    return bundle_model(joblib.load(io.BytesIO(content)))
+    try:
+        # Unpickle the very bytes that were hashed, so the file cannot change in between.
+        bundle = joblib.load(io.BytesIO(content))
+    except (ModuleNotFoundError, AttributeError) as exc:
+        # A pickle names the model's classes by module path: an artifact trained before the
+        # code moved names a path that is gone. Retraining writes one this code can read.
+        slug = version.model.slug
+        raise InvalidArtifact(
+            f"Artifact of {slug} v{version.version} names code that is no longer here "
+            f"({exc}); retrain it: manage.py train_models --case {slug}."
+        ) from exc
+    return bundle_model(bundle)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
@@ -77,6 +79,24 @@ def test_it_refuses_a_tampered_artifact_before_unpickling_it(register_tiny):
         load_model(version)
 
     unpickle.assert_not_called()
+
+
+def test_an_artifact_naming_code_that_moved_away_asks_to_be_retrained(
+    register_tiny, tiny_case, monkeypatch
+):
+    version = register_tiny()
+    # A class of an older code layout, importable only while the artifact is written.
+    old_layout = types.ModuleType("predictions.cases.gone")
+    old_model = type("OldModel", (), {"__module__": old_layout.__name__, "n_features_in_": 1})
+    old_layout.OldModel = old_model
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, old_layout.__name__, old_layout)
+        content = artifact_dumps(case=tiny_case, model=old_model())
+    _artifact_path(version).write_bytes(content)
+    version.sha256 = hashlib.sha256(content).hexdigest()
+
+    with pytest.raises(InvalidArtifact, match="train_models --case tiny"):
+        load_model(version)
 
 
 def test_it_refuses_an_artifact_replaced_by_another_valid_one(register_tiny):
