@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "EXCEPTION_HANDLER": "predictions.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "mlbilling.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="6000/min"),

@@ -28,6 +28,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler400 = "mlbilling.errors.bad_request"
-handler404 = "mlbilling.errors.not_found"
-handler500 = "mlbilling.errors.server_error"
+handler400 = "mlbilling.error_pages.bad_request"
+handler404 = "mlbilling.error_pages.not_found"
+handler500 = "mlbilling.error_pages.server_error"
