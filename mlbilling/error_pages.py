@@ -6,13 +6,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from mlbilling.api_errors import error_body
+
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
 def _api_error(detail: str, code: str, status: int) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status)
+    return JsonResponse(error_body(detail, code), status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

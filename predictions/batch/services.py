@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Hold
 from billing.services import hold_capture, hold_create, hold_release
+from mlbilling.errors import DomainError
 from predictions.batch.csvio import (
     BatchFileError,
     Inspection,
@@ -58,12 +59,17 @@ class BatchError(Exception):
     """A batch request that cannot be honoured; the message is for the user."""
 
 
-class ModelUnavailable(BatchError):
-    pass
+class ModelUnavailable(BatchError, DomainError):
+    code = "model_unavailable"
+    status_code = 400
+
+    def field_errors(self) -> dict[str, Any]:
+        return {"model": [str(self)]}
 
 
-class IdempotencyConflict(BatchError):
-    pass
+class IdempotencyConflict(BatchError, DomainError):
+    code = "idempotency_key_reused"
+    status_code = 409
 
 
 class JobNotConfirmable(BatchError):
