@@ -13,13 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from mlbilling.errors import DomainError
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Answers under /api/ are JSON in the common error body, even those no view made."""
+    return request.path.startswith("/api/")
 
 
 def error_body(detail: str, code: str, errors: Any = None, **extra: Any) -> dict[str, Any]:
