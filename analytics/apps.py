@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.core.signals import request_finished
 from django.db.models.signals import post_save
 
 
@@ -9,9 +8,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics.metrics import prediction_saved
-        from analytics.request_id import clear_request_id
 
         post_save.connect(
             prediction_saved, sender="predictions.Prediction", dispatch_uid="analytics-metrics"
         )
-        request_finished.connect(clear_request_id, dispatch_uid="analytics-request-id")

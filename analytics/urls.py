@@ -7,8 +7,6 @@ app_name = "analytics"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/predictions.csv", views.dashboard_predictions_csv, name="predictions_csv"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     # Under /admin/ and behind admin_view: staff only, the admin's login and chrome.
     path("admin/reports/", admin.site.admin_view(admin_views.report_index), name="reports"),

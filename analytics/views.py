@@ -1,4 +1,4 @@
-"""Pages: the user's dashboard and its CSV export; /healthz, /readyz and /metrics."""
+"""Pages: the user's dashboard and its CSV export; /metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from analytics import selectors
 from analytics.charts import bar_chart
-from analytics.health import readiness
 from analytics.metrics import registries_for_scrape
 from analytics.periods import Period, period_from_query
 from analytics.tables import csv_response
@@ -71,28 +70,7 @@ def _filename(name: str, period: Period) -> str:
     return f"{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
 
 
-# --- Probes -----------------------------------------------------------------------------
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness: the process answers. No database, so a database outage does not get
-    every web process restarted."""
-    return JsonResponse({"status": "ok"})
-
-
-@never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: database, worker heartbeat, every active model loadable; 503 if not."""
-    checks = readiness()
-    ready = all(check.ok for check in checks)
-    return JsonResponse(
-        {
-            "status": "ok" if ready else "unavailable",
-            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
-        },
-        status=200 if ready else 503,
-    )
+# --- Prometheus ---------------------------------------------------------------------------
 
 
 def _metrics_allowed(request: HttpRequest) -> bool:

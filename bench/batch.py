@@ -117,7 +117,7 @@ def bare_main(slug: str, path: str) -> None:
 def worker_main(job_id: int) -> None:
     """Subprocess: run one job as a warm worker would (its model already loaded and
     cached, as after the first job); print its time and peak memory."""
-    from predictions.batch.services import batch_job_run
+    from predictions.batch.worker import batch_job_run
     from predictions.models import BatchJob
     from predictions.registry.artifacts import load_model
 
@@ -152,7 +152,7 @@ def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
     from predictions.models import BatchJob
 
     # The worker subprocess below runs the job; no qcluster should get it from the queue.
-    services._enqueue = lambda job_id: None
+    services.batch_job_enqueue = lambda job_id: None
 
     started = time.perf_counter()
     with path.open("rb") as handle:

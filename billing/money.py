@@ -7,14 +7,19 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from mlbilling.errors import DomainError
+
 UNITS_PER_CREDIT = 100
 # Ten million credits: far above any real top-up or grant, far below where a 64-bit column
 # or a careless multiplication could overflow.
 MAX_UNITS = 10_000_000 * UNITS_PER_CREDIT
 
 
-class InvalidAmount(ValueError):
+class InvalidAmount(ValueError, DomainError):
     """An amount a person typed that cannot be money; the message is safe to show them."""
+
+    code = "invalid_amount"
+    status_code = 400
 
 
 def format_credits(units: int) -> str:

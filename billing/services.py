@@ -43,6 +43,7 @@ from billing.models import (
 from billing.money import InvalidAmount, check_credit_bounds, format_credits
 from billing.notifications import send_low_balance_email
 from billing.providers import get_provider
+from mlbilling.errors import DomainError
 
 PROMOTIONS_ACCOUNT = "promotions"
 
@@ -51,11 +52,29 @@ class BillingError(Exception):
     """A movement the ledger refuses; nothing moved."""
 
 
-class InsufficientCredits(BillingError):
-    def __init__(self, *, needed: int, balance: int, available: int) -> None:
+class CreditShortfall(DomainError):
+    """Not enough available credits for a charge or a hold (amounts in hundredths); the
+    answer carries the figures a client needs to top up."""
+
+    code = "insufficient_credits"
+    status_code = 402
+
+    def __init__(self, message: str, *, needed: int, balance: int, available: int) -> None:
+        super().__init__(message)
         self.needed = needed
         self.balance = balance
         self.available = available
+
+    def extra(self) -> dict[str, str]:
+        return {
+            "needed": format_credits(self.needed),
+            "balance": format_credits(self.balance),
+            "available": format_credits(self.available),
+        }
+
+
+class InsufficientCredits(BillingError, CreditShortfall):
+    def __init__(self, *, needed: int, balance: int, available: int) -> None:
         super().__init__(
             _(
                 "Insufficient credits: %(needed)s needed, %(available)s available "
@@ -65,7 +84,10 @@ class InsufficientCredits(BillingError):
                 "needed": format_credits(needed),
                 "available": format_credits(available),
                 "balance": format_credits(balance),
-            }
+            },
+            needed=needed,
+            balance=balance,
+            available=available,
         )
 
 
@@ -89,8 +111,11 @@ class TopUpMismatch(BillingError):
     """A payment confirmation whose amount or provider reference is not the top-up's."""
 
 
-class PaymentsUnavailable(BillingError):
+class PaymentsUnavailable(BillingError, DomainError):
     """No payment provider of that name is configured (the sandbox is off in production)."""
+
+    code = "payments_unavailable"
+    status_code = 503
 
 
 def _existing_transfer(*, kind: str, reference: str) -> Transfer | None:

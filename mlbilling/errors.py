@@ -1,35 +1,31 @@
-"""Error pages: the API answers in JSON with its common error body, the site in HTML."""
+"""The base of every domain error the API answers: the error names its own code and status.
+
+Apps raise subclasses; `mlbilling.api_errors` turns any of them into the common error body
+without knowing the apps. Plain Python on purpose (no HTTP, no ORM): the ML layer's
+errors derive from it too.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
-from django.views import defaults
+from typing import Any, ClassVar
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+class DomainError(Exception):
+    """A refusal a client can act on. `code` is the API's stable contract
+    (docs/api-errors.md); the message (str of the error) is for people."""
 
+    code: ClassVar[str]
+    status_code: ClassVar[int]
 
-def _api_error(detail: str, code: str, status: int) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status)
+    def detail(self) -> str:
+        """The body's `detail`, in the request's language."""
+        return str(self)
 
+    def field_errors(self) -> dict[str, Any]:
+        """The body's `errors`: input name -> messages."""
+        return {}
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Refused before any view ran (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host)."""
-    if _is_api(request):
-        return _api_error(_("Bad request."), "bad_request", 400)
-    return defaults.bad_request(request, exception)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """A path no route matches (e.g. /api/v1/predictions/not-a-uuid)."""
-    if _is_api(request):
-        return _api_error(_("Not found."), "not_found", 404)
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if _is_api(request):
-        return _api_error(_("Server error."), "server_error", 500)
-    return defaults.server_error(request)
+    def extra(self) -> dict[str, str]:
+        """Members beside detail, code and errors that a client needs to act on the error
+        (data, never translated)."""
+        return {}

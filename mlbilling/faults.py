@@ -9,6 +9,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from mlbilling.api_errors import error_body, is_api_request
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -35,9 +37,9 @@ class DatabaseUnavailableMiddleware:
             "database unavailable during %s %s", request.method, request.path, exc_info=exception
         )
         message = _("The service is briefly unavailable; nothing was charged. Please try again.")
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             response: HttpResponse = JsonResponse(
-                {"detail": message, "code": "database_unavailable", "errors": {}}, status=503
+                error_body(message, "database_unavailable"), status=503
             )
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")

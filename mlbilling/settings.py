@@ -59,7 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "analytics.request_id.RequestIdMiddleware",
+    "mlbilling.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "EXCEPTION_HANDLER": "predictions.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "mlbilling.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="6000/min"),
@@ -313,12 +313,12 @@ BATCH_CHUNK_DELAY_SECONDS = env.float("BATCH_CHUNK_DELAY_SECONDS", default=0.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "analytics.request_id.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "mlbilling.request_id.RequestIdFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
-        "json": {"()": "analytics.request_id.JsonFormatter"},
+        "json": {"()": "mlbilling.request_id.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -350,5 +350,8 @@ else:
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 # /readyz fails when a task has waited this long without a worker taking it.
 READYZ_WORKER_STALE_SECONDS = env.int("READYZ_WORKER_STALE_SECONDS", default=300)
+# /readyz runs these after the database and worker checks: callables returning a list of
+# mlbilling.health.Check (the project package imports no app, so apps plug theirs in here).
+READINESS_CHECKS = ["predictions.registry.health.model_checks"]
 # Load balancers and Prometheus probe over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -1,7 +1,11 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from mlbilling import health
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -14,6 +18,8 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("predictions.urls")),
     path("", include("analytics.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
@@ -28,6 +34,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler400 = "mlbilling.errors.bad_request"
-handler404 = "mlbilling.errors.not_found"
-handler500 = "mlbilling.errors.server_error"
+handler400 = "mlbilling.error_pages.bad_request"
+handler404 = "mlbilling.error_pages.not_found"
+handler500 = "mlbilling.error_pages.server_error"

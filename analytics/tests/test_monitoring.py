@@ -1,22 +1,11 @@
 from __future__ import annotations
 
-import json
-import logging
-from datetime import timedelta
-
 import pytest
-from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from analytics import health
-from analytics.request_id import JsonFormatter, RequestIdFilter
-from analytics.tests.factories import MLModelFactory, PredictionFactory
-from predictions.ml.cases import CASES
-from predictions.registry.artifacts import load_model_cache_clear
-from predictions.registry.services import model_version_promote, model_version_register
-from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
+from analytics.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,112 +13,9 @@ TOKEN = "a-long-random-scrape-token"
 
 
 @pytest.fixture
-def tiny_in_production(monkeypatch, settings, tmp_path):
-    """The tiny test case trained, registered and promoted: a loadable production model."""
-    settings.DATASETS_DIR = tmp_path / "datasets"
-    write_tiny_dataset(settings.DATASETS_DIR)
-    case = TinyCase()
-    monkeypatch.setitem(CASES, case.slug, case)
-    load_model_cache_clear()
-    data = case.load_training_data(settings.DATASETS_DIR)
-    version = model_version_register(case=case, model=case.fit_production(data), metrics={})
-    yield model_version_promote(version_id=version.pk)
-    load_model_cache_clear()
-
-
-@pytest.fixture
 def scraper(settings):
     settings.METRICS_TOKEN = TOKEN
     settings.METRICS_ALLOWED_NETWORKS = []
-
-
-def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = client.get(reverse("analytics:healthz"))
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-def test_readyz_is_ok_when_the_database_and_every_production_model_load(client, tiny_in_production):
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok"
-    assert body["checks"]["model:tiny"] == {"ok": True, "detail": f"v{tiny_in_production.version}"}
-    assert body["checks"]["database"]["ok"] is True
-
-
-def test_readyz_is_503_when_an_active_model_has_no_production_version(client, tiny_in_production):
-    MLModelFactory(slug="orphan")
-
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["model:orphan"]["ok"] is False
-    assert "NoProductionVersion" in response.json()["checks"]["model:orphan"]["detail"]
-
-
-def test_an_inactive_model_without_production_version_does_not_matter(client):
-    MLModelFactory(slug="retired", is_active=False)
-
-    assert client.get(reverse("analytics:readyz")).status_code == 200
-
-
-def test_readyz_is_503_when_the_production_artifact_is_gone(client, tiny_in_production):
-    load_model_cache_clear()
-    tiny_in_production.artifact.storage.delete(tiny_in_production.artifact.name)
-
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["model:tiny"]["ok"] is False
-
-
-def test_readyz_is_503_when_the_database_fails(client, monkeypatch):
-    class BrokenConnection:
-        vendor = "postgresql"
-
-        def cursor(self):
-            raise DatabaseError("connection refused")
-
-    monkeypatch.setattr(health, "connection", BrokenConnection())
-
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "checks": {"database": {"ok": False, "detail": "DatabaseError: connection refused"}},
-    }
-
-
-def test_readyz_is_503_when_tasks_wait_with_no_worker_taking_them(client, settings):
-    settings.READYZ_WORKER_STALE_SECONDS = 60
-    OrmQ.objects.create(key="mlbilling", payload="x", lock=timezone.now() - timedelta(minutes=5))
-
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["worker"]["ok"] is False
-
-
-def test_a_cluster_reporting_its_status_is_a_live_worker(client, settings, monkeypatch):
-    settings.READYZ_WORKER_STALE_SECONDS = 60
-    OrmQ.objects.create(key="mlbilling", payload="x", lock=timezone.now() - timedelta(minutes=5))
-    monkeypatch.setattr(health.Stat, "get_all", staticmethod(lambda: ["cluster"]))
-
-    response = client.get(reverse("analytics:readyz"))
-
-    assert response.json()["checks"]["worker"] == {"ok": True, "detail": "1 cluster(s) reporting"}
-
-
-def test_a_fresh_task_in_the_queue_is_not_a_dead_worker(client, settings):
-    settings.READYZ_WORKER_STALE_SECONDS = 60
-    OrmQ.objects.create(key="mlbilling", payload="x", lock=timezone.now())
-
-    assert client.get(reverse("analytics:readyz")).status_code == 200
 
 
 # --- /metrics ---------------------------------------------------------------------------
@@ -216,52 +102,3 @@ def test_metrics_include_request_and_database_state_metrics(client, scraper):
     assert "django_http_requests_total_by_method_total" in text
     assert _sample(text, "mlbilling_task_queue_length") == 1.0
     assert _sample(text, 'mlbilling_batch_jobs{status="queued"}') == 0.0
-
-
-# --- Request ids ------------------------------------------------------------------------
-
-
-def test_a_request_id_is_generated_and_echoed(client):
-    response = client.get(reverse("analytics:healthz"))
-
-    assert len(response["X-Request-ID"]) == 32
-
-
-def test_a_supplied_request_id_is_kept_and_a_dangerous_one_replaced(client):
-    kept = client.get(reverse("analytics:healthz"), HTTP_X_REQUEST_ID="lb-1234.abc")
-    replaced = client.get(reverse("analytics:healthz"), HTTP_X_REQUEST_ID="evil\nline")
-
-    assert kept["X-Request-ID"] == "lb-1234.abc"
-    assert replaced["X-Request-ID"] != "evil\nline"
-    assert len(replaced["X-Request-ID"]) == 32
-
-
-def test_log_lines_of_a_request_carry_its_id_even_djangos_own_404_warning(client):
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.addFilter(RequestIdFilter())
-    handler.emit = records.append
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    try:
-        client.get("/no-such-page/", HTTP_X_REQUEST_ID="trace-42")
-    finally:
-        logger.removeHandler(handler)
-    outside = logging.LogRecord("x", logging.INFO, __file__, 1, "after", None, None)
-    RequestIdFilter().filter(outside)
-
-    assert [record.request_id for record in records] == ["trace-42"]
-    assert outside.request_id == "-"
-
-
-def test_json_log_lines_carry_the_request_id():
-    record = logging.LogRecord("billing", logging.INFO, __file__, 1, "charged %s", ("p1",), None)
-    record.request_id = "trace-7"
-
-    line = json.loads(JsonFormatter().format(record))
-
-    assert (line["request_id"], line["logger"], line["message"]) == (
-        "trace-7",
-        "billing",
-        "charged p1",
-    )

@@ -19,7 +19,8 @@ from accounts.tests.factories import UserFactory
 from billing.models import TopUp, TopUpState
 from billing.services import topup_create, wallet_grant
 from mlbilling.tests.routes import Route, routes
-from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
+from predictions.batch.services import batch_job_create, batch_upload_check
+from predictions.batch.worker import batch_job_run
 from predictions.models import BatchJob, Prediction
 from predictions.serving.services import prediction_run
 

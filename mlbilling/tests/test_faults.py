@@ -27,7 +27,8 @@ from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import topup_create, wallet_charge, wallet_grant
 from mlbilling.faults import DatabaseUnavailableMiddleware
 from predictions.batch.csvio import ResultWriter
-from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
+from predictions.batch.services import batch_job_create, batch_upload_check
+from predictions.batch.worker import batch_job_run
 from predictions.models import BatchJob, Prediction
 
 pytestmark = pytest.mark.django_db

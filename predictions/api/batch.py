@@ -123,7 +123,7 @@ class BatchListCreateView(GenericAPIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         # Domain errors (bad file, unknown model, short wallet, reused key) are mapped to
-        # HTTP by predictions.api.errors, the API's one exception handler.
+        # HTTP by mlbilling.api_errors, the API's one exception handler.
         check = batch_upload_check(model_slug=data.validated_data["model"], upload=upload)
         job, created = batch_job_create(
             user=request.user,

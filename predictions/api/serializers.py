@@ -104,7 +104,7 @@ class PredictionSummarySerializer(PredictionSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer (see `predictions.api.errors`)."""
+    """The body of every error answer (see `mlbilling.api_errors`)."""
 
     detail = serializers.CharField()
     code = serializers.CharField()

@@ -1,6 +1,6 @@
 """The prediction API: thin views over `predictions.serving.services` and the selectors.
 
-Errors are raised, never built here: `predictions.api.errors` turns them into answers.
+Errors are raised, never built here: `mlbilling.api_errors` turns them into answers.
 """
 
 from __future__ import annotations

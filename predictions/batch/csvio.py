@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+from mlbilling.errors import DomainError
 from predictions.ml.schema import Field, Schema, SchemaError
 
 # Cells of a multichoice field list the chosen names separated by this character
@@ -29,12 +30,21 @@ LIST_SEPARATOR = ";"
 _READ_BLOCK = 1 << 20
 
 
-class BatchFileError(ValueError):
+class BatchFileError(ValueError, DomainError):
     """The uploaded file cannot be processed; `messages` say why, for the user."""
+
+    code = "invalid_file"
+    status_code = 400
 
     def __init__(self, messages: Sequence[str]) -> None:
         self.messages = list(messages)
         super().__init__(" ".join(self.messages))
+
+    def detail(self) -> str:
+        return _("The file cannot be processed.")
+
+    def field_errors(self) -> dict[str, Any]:
+        return {"file": self.messages}
 
 
 @dataclass(frozen=True)

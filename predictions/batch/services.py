@@ -1,69 +1,50 @@
-"""Batch predictions: upload, hold, background run, capture. Every write lives here.
+"""Batch predictions: upload, hold, confirm, cancel. The worker that runs a job is
+`predictions.batch.worker`.
 
 Money: creating a job places a hold for its maximum cost (rows x price) in the same
-transaction as the job; the end of the job captures the rows that succeeded and
-releases the rest. The capture is keyed by the hold, so a retried, duplicated or resumed
-task never charges twice.
-
-Work: a task is only a job id. A worker claims the job with a conditional update (one
-row changed = this worker owns it) and bumps `attempt`; every later write is guarded by
-that attempt and the running status, so a worker given up for dead cannot overwrite the
-one that replaced it. A job whose worker died (stale heartbeat) is put back in the queue
-by `batch_jobs_reclaim` and restarts from its first row into a fresh result file:
-nothing is charged before the end, so a restart costs only time.
+transaction as the job; the end of the job (the worker) captures the rows that
+succeeded and releases the rest. Cancelling a job not yet started releases its hold.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import IO, Any
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Hold
-from billing.services import hold_capture, hold_create, hold_release
-from predictions.batch.csvio import (
-    BatchFileError,
-    Inspection,
-    ResultWriter,
-    RowConverter,
-    inspect_upload,
-    read_rows,
-)
-from predictions.ml.cases import UnknownCase, get_case
-from predictions.ml.cases.base import Case
+from billing.services import hold_create, hold_release
+from mlbilling.errors import DomainError
+from predictions.batch.csvio import BatchFileError, Inspection, inspect_upload
+from predictions.batch.worker import batch_job_enqueue
+from predictions.ml.cases import get_case
 from predictions.models import BatchJob, MLModel, ModelVersion
-from predictions.registry.artifacts import load_model
-from predictions.registry.errors import ArtifactTampered, NoProductionVersion
+from predictions.registry.errors import NoProductionVersion
 from predictions.registry.selectors import production_version
-
-logger = logging.getLogger(__name__)
-
-RUN_TASK = "predictions.batch.tasks.batch_job_run_task"
 
 
 class BatchError(Exception):
     """A batch request that cannot be honoured; the message is for the user."""
 
 
-class ModelUnavailable(BatchError):
-    pass
+class ModelUnavailable(BatchError, DomainError):
+    code = "model_unavailable"
+    status_code = 400
+
+    def field_errors(self) -> dict[str, Any]:
+        return {"model": [str(self)]}
 
 
-class IdempotencyConflict(BatchError):
-    pass
+class IdempotencyConflict(BatchError, DomainError):
+    code = "idempotency_key_reused"
+    status_code = 409
 
 
 class JobNotConfirmable(BatchError):
@@ -134,13 +115,7 @@ def _place_hold(job: BatchJob) -> None:
     job.heartbeat_at = timezone.now()
     job.save(update_fields=["hold", "status", "heartbeat_at"])
     job_id = job.pk
-    transaction.on_commit(lambda: _enqueue(job_id))
-
-
-def _enqueue(job_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(RUN_TASK, job_id, group="batch", task_name=f"batch-{job_id}-{uuid.uuid4().hex[:8]}")
+    transaction.on_commit(lambda: batch_job_enqueue(job_id))
 
 
 def batch_job_create(
@@ -233,239 +208,4 @@ def batch_job_cancel(*, job: BatchJob) -> BatchJob:
         elif locked.status == BatchJob.Status.RUNNING:
             locked.cancel_requested = True
             locked.save(update_fields=["cancel_requested"])
-    return locked
-
-
-def batch_jobs_reclaim(*, now: datetime | None = None) -> int:
-    """Put back in the queue the jobs whose worker died, and re-send queued jobs whose
-    task was lost (enqueued long ago, never claimed). Returns how many were enqueued.
-    Run by a django-q2 schedule; enqueueing a job twice is harmless (one claim wins)."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.BATCH_STALE_SECONDS)
-    requeue = now - timedelta(seconds=settings.BATCH_REQUEUE_SECONDS)
-    candidates = BatchJob.objects.filter(
-        Q(status=BatchJob.Status.RUNNING, heartbeat_at__lt=stale)
-        | Q(status=BatchJob.Status.QUEUED, heartbeat_at__lt=requeue)
-    ).values_list("id", "status", "attempt")
-    enqueued = 0
-    for job_id, status, attempt in candidates:
-        # Conditional: the job may have moved (or its worker woken up) since the read.
-        expected = Q(status=status, attempt=attempt) & (
-            Q(heartbeat_at__lt=stale)
-            if status == BatchJob.Status.RUNNING
-            else Q(heartbeat_at__lt=requeue)
-        )
-        moved = BatchJob.objects.filter(expected, pk=job_id).update(
-            status=BatchJob.Status.QUEUED, heartbeat_at=now
-        )
-        if moved:
-            logger.warning("Batch %s re-enqueued (was %s, attempt %s).", job_id, status, attempt)
-            transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
-            enqueued += 1
-    return enqueued
-
-
-# --- The worker -------------------------------------------------------------------------
-
-
-class _LostClaim(Exception):
-    """Another attempt owns the job now (this worker was given up for dead)."""
-
-
-def _claim(job_id: int) -> int | None:
-    """Take a queued job (or a running one whose worker died); returns the new attempt."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.BATCH_STALE_SECONDS)
-    claimable = Q(status=BatchJob.Status.QUEUED) | Q(
-        status=BatchJob.Status.RUNNING, heartbeat_at__lt=stale
-    )
-    # One row changed = this worker won; a fresh heartbeat keeps everyone else out.
-    claimed = BatchJob.objects.filter(claimable, pk=job_id).update(
-        status=BatchJob.Status.RUNNING,
-        attempt=F("attempt") + 1,
-        heartbeat_at=now,
-        rows_done=0,
-        rows_failed=0,
-        started_at=Coalesce("started_at", Value(now)),
-    )
-    if not claimed:
-        return None
-    return BatchJob.objects.values_list("attempt", flat=True).get(pk=job_id)
-
-
-def _owned(job_id: int, attempt: int) -> Any:
-    return BatchJob.objects.filter(pk=job_id, attempt=attempt, status=BatchJob.Status.RUNNING)
-
-
-class _Progress:
-    """Counts rows and writes them to the job at most every BATCH_PROGRESS_SECONDS."""
-
-    def __init__(self, job_id: int, attempt: int) -> None:
-        self.job_id, self.attempt = job_id, attempt
-        self.done = self.failed = 0
-        self.written_at = time.monotonic()
-
-    def add(self, done: int, failed: int) -> None:
-        self.done += done
-        self.failed += failed
-        if time.monotonic() - self.written_at >= settings.BATCH_PROGRESS_SECONDS:
-            self.write()
-
-    def write(self) -> None:
-        changed = _owned(self.job_id, self.attempt).update(
-            rows_done=self.done, rows_failed=self.failed, heartbeat_at=timezone.now()
-        )
-        if not changed:
-            raise _LostClaim
-        self.written_at = time.monotonic()
-
-    def cancel_requested(self) -> bool:
-        flag = _owned(self.job_id, self.attempt).values_list("cancel_requested", flat=True).first()
-        if flag is None:
-            raise _LostClaim
-        return flag
-
-
-def _predict(case: Case, model: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    """Predict rows in one vectorised call; if it fails, row by row to find the culprits
-    (None marks a row the model could not predict)."""
-    if not rows:
-        return []
-    try:
-        return list(case.predict(model, rows))
-    except Exception:
-        logger.warning("Batch chunk prediction failed; retrying row by row.", exc_info=True)
-    results: list[dict[str, Any] | None] = []
-    for row in rows:
-        try:
-            results.append(case.predict(model, [row])[0])
-        except Exception:
-            logger.warning("Batch row prediction failed.", exc_info=True)
-            results.append(None)
-    return results
-
-
-def _process_chunk(
-    chunk: Sequence[list[str]],
-    *,
-    case: Case,
-    model: Any,
-    converter: RowConverter,
-    writer: ResultWriter,
-) -> int:
-    """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    checked = converter.clean_chunk(chunk)
-    predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
-    unpredictable = _("The model could not predict this row.")
-    outcomes: list[dict[str, Any] | str] = []
-    for row in checked:
-        result = row if isinstance(row, str) else next(predictions)
-        if result is None:
-            outcomes.append(unpredictable)
-        else:
-            outcomes.append(result if isinstance(result, str) else case.result_to_columns(result))
-    writer.write_chunk(chunk, outcomes)
-    return sum(isinstance(outcome, str) for outcome in outcomes)
-
-
-def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, bool]:
-    case = get_case(job.model.slug)
-    model = load_model(job.model_version)
-    progress = _Progress(job.pk, attempt)
-    with job.input_file.open("rb") as binary:
-        header, chunks = read_rows(binary, chunk_rows=settings.BATCH_CHUNK_ROWS)
-        converter = RowConverter(case.schema, header)
-        writer = ResultWriter(result_text, header=header, output_columns=case.output_columns())
-        for chunk in chunks:
-            if progress.cancel_requested():
-                return progress, True
-            failed = _process_chunk(
-                chunk, case=case, model=model, converter=converter, writer=writer
-            )
-            progress.add(len(chunk), failed)
-            if settings.BATCH_CHUNK_DELAY_SECONDS:
-                time.sleep(settings.BATCH_CHUNK_DELAY_SECONDS)
-    return progress, False
-
-
-def batch_job_run(*, job_id: int) -> BatchJob | None:
-    """Run a job to its end: the worker task. Returns the job, or None when this call
-    did not get it (already finished, or running elsewhere with a fresh heartbeat)."""
-    attempt = _claim(job_id)
-    if attempt is None:
-        logger.info("Batch %s not claimed: finished or owned by another worker.", job_id)
-        return None
-    job = BatchJob.objects.select_related("model", "model_version").get(pk=job_id)
-    if attempt > settings.BATCH_MAX_ATTEMPTS:
-        return _fail(job, attempt, _("The job was interrupted too many times."))
-    if job.result_file:
-        default_storage.delete(job.result_file.name)  # a dead attempt's partial result
-    result_name = f"batches/{uuid.uuid4().hex}.csv"
-    if not _owned(job_id, attempt).update(result_file=result_name):
-        return None
-    try:
-        # Filesystem storage: the result is streamed row by row to its final place.
-        with open(default_storage.path(result_name), "w", encoding="utf-8", newline="") as out:
-            progress, cancelled = _run(job, attempt, out)
-    except _LostClaim:
-        logger.warning("Batch %s attempt %s lost its claim; stopping.", job_id, attempt)
-        return None
-    except (
-        ArtifactTampered,
-        UnknownCase,
-        # A missing input file, and a full disk or I/O error writing the result: fail
-        # at once, releasing the hold, rather than keep it through every retry.
-        OSError,
-        BatchFileError,
-        UnicodeDecodeError,
-    ) as exc:
-        logger.exception("Batch %s failed.", job_id)
-        return _fail(job, attempt, _("The job could not run: %(error)s") % {"error": exc})
-    return _finish(job_id, attempt, progress, cancelled=cancelled)
-
-
-def _finish(job_id: int, attempt: int, progress: _Progress, *, cancelled: bool) -> BatchJob | None:
-    """Capture the succeeded rows and close the job, once, under the job's row lock."""
-    with transaction.atomic():
-        job = _owned(job_id, attempt).select_for_update().select_related("model").first()
-        if job is None:
-            return None
-        job.rows_done, job.rows_failed = progress.done, progress.failed
-        job.charged = _capture(job, amount=job.rows_succeeded * job.price_per_row)
-        job.status = BatchJob.Status.CANCELLED if cancelled else BatchJob.Status.DONE
-        job.finished_at = job.heartbeat_at = timezone.now()
-        job.save(
-            update_fields=[
-                "rows_done",
-                "rows_failed",
-                "charged",
-                "status",
-                "finished_at",
-                "heartbeat_at",
-            ]
-        )
-    return job
-
-
-def _capture(job: BatchJob, *, amount: int) -> int:
-    """Capture on the job's hold; returns what was actually charged (0 if the hold had
-    expired: an expired hold is released, never charged)."""
-    hold_capture(hold_id=job.hold_id, amount=amount, revenue_account=f"revenue:{job.model.slug}")
-    return Hold.objects.values_list("captured_amount", flat=True).get(pk=job.hold_id) or 0
-
-
-def _fail(job: BatchJob, attempt: int, message: str) -> BatchJob | None:
-    with transaction.atomic():
-        locked = _owned(job.pk, attempt).select_for_update().first()
-        if locked is None:
-            return None
-        hold_release(hold_id=locked.hold_id)
-        if locked.result_file:
-            # A failed job has no result to offer, only its error.
-            default_storage.delete(locked.result_file.name)
-            locked.result_file = ""
-        locked.status = BatchJob.Status.FAILED
-        locked.error = message
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "error", "finished_at", "result_file"])
     return locked

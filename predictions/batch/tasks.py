@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from predictions.batch.services import batch_job_run, batch_jobs_reclaim
+from predictions.batch.worker import batch_job_run, batch_jobs_reclaim
 
 
 def batch_job_run_task(job_id: int) -> None:

@@ -2,7 +2,7 @@
 
 A case declares its fields; `Schema.validate_rows` turns untrusted JSON rows into clean
 Python values or raises `SchemaError` naming the row and the field. Nothing here knows
-about HTTP: the API maps `SchemaError` to a 400.
+about HTTP: `SchemaError` only names its code and status for the API's error handler.
 """
 
 from __future__ import annotations
@@ -15,19 +15,37 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mlbilling.errors import DomainError
+
 FieldKind = Literal["number", "integer", "boolean", "choice", "multichoice", "text", "datetime"]
 
 
-class SchemaError(ValueError):
+class SchemaError(ValueError, DomainError):
     """Invalid input. `errors` maps row index -> field name -> messages.
 
     Errors that concern a whole row (not an object, unknown fields...) use the field
     name "non_field_errors"; errors about the request as a whole use row index -1.
     """
 
+    code = "invalid_input"
+    status_code = 400
+
     def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
         self.errors = errors
         super().__init__(self.describe())
+
+    def detail(self) -> str:
+        return _("Invalid input: %(what)s") % {"what": self.describe()}
+
+    def field_errors(self) -> dict[str, Any]:
+        """{"inputs": {"<row>": {field: messages}}}, request-wide errors at the top."""
+        errors: dict[str, Any] = {}
+        for row, fields in sorted(self.errors.items()):
+            if row < 0:
+                errors.update(fields)
+            else:
+                errors.setdefault("inputs", {})[str(row)] = fields
+        return errors
 
     def describe(self) -> str:
         parts = []

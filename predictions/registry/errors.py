@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from mlbilling.errors import DomainError
+
 if TYPE_CHECKING:
     from predictions.models import ModelVersion
 
@@ -14,10 +16,16 @@ class RegistryError(Exception):
     """Base of the registry's domain errors."""
 
 
-class NoProductionVersion(RegistryError):
+class NoProductionVersion(RegistryError, DomainError):
+    code = "model_unavailable"
+    status_code = 503
+
     def __init__(self, slug: str) -> None:
         super().__init__(_("Model '%(slug)s' has no production version yet.") % {"slug": slug})
         self.slug = slug
+
+    def detail(self) -> str:
+        return _("This model has no production version to serve yet.")
 
 
 class NoPreviousVersion(RegistryError):

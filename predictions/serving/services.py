@@ -21,7 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from billing.money import format_credits
-from billing.services import InsufficientCredits, wallet_charge
+from billing.services import CreditShortfall, InsufficientCredits, wallet_charge
+from mlbilling.errors import DomainError
 from predictions.ml.cases import get_case
 from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
@@ -38,22 +39,28 @@ class PredictionError(Exception):
     """A prediction that produced no result for the caller."""
 
 
-class PredictionRefused(PredictionError):
+class PredictionRefused(PredictionError, CreditShortfall):
     """Not enough credits: nothing was charged and no result is returned."""
 
     def __init__(self, *, prediction: Prediction, needed: int, balance: int, available: int):
         self.prediction = prediction
-        self.needed = needed
-        self.balance = balance
-        self.available = available
         super().__init__(
             _("Not enough credits: this prediction costs %(needed)s, %(available)s available.")
-            % {"needed": format_credits(needed), "available": format_credits(available)}
+            % {"needed": format_credits(needed), "available": format_credits(available)},
+            needed=needed,
+            balance=balance,
+            available=available,
         )
 
+    def extra(self) -> dict[str, str]:
+        return {**super().extra(), "prediction": str(self.prediction.id)}
 
-class PredictionFailed(PredictionError):
+
+class PredictionFailed(PredictionError, DomainError):
     """The model raised on this input; recorded as failed and not charged."""
+
+    code = "model_failed"
+    status_code = 503
 
     def __init__(self, *, prediction: Prediction):
         self.prediction = prediction
@@ -64,9 +71,15 @@ class PredictionFailed(PredictionError):
             )
         )
 
+    def extra(self) -> dict[str, str]:
+        return {"prediction": str(self.prediction.id)}
 
-class IdempotencyConflict(PredictionError):
+
+class IdempotencyConflict(PredictionError, DomainError):
     """The Idempotency-Key was already spent on a request with another body."""
+
+    code = "idempotency_key_reused"
+    status_code = 409
 
     def __init__(self, *, key: str):
         self.key = key

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from billing.models import Transfer, TransferKind
 from billing.selectors import wallet_balance
-from predictions.batch.services import batch_job_run, batch_jobs_reclaim
 from predictions.batch.tasks import batch_job_run_task
+from predictions.batch.worker import batch_job_run, batch_jobs_reclaim
 from predictions.models import BatchJob
 
 PRICE = 7  # the tiny case's price per row
@@ -196,19 +196,19 @@ def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_product
 def test_a_worker_given_up_for_dead_stops_without_charging(
     client, batch_user, tiny_production, enqueued, settings, monkeypatch
 ):
-    from predictions.batch import services
+    from predictions.batch import worker
 
     settings.BATCH_CHUNK_ROWS = 2
     settings.BATCH_PROGRESS_SECONDS = 0
     job_id = upload(client, good_rows(6)).json()["id"]
-    real_process = services._process_chunk
+    real_process = worker._process_chunk
 
     def process_while_replaced(chunk, **kwargs):
         # Meanwhile the job was reclaimed and claimed by another worker (attempt 2).
         BatchJob.objects.filter(pk=job_id).update(attempt=2)
         return real_process(chunk, **kwargs)
 
-    monkeypatch.setattr(services, "_process_chunk", process_while_replaced)
+    monkeypatch.setattr(worker, "_process_chunk", process_while_replaced)
 
     assert batch_job_run(job_id=job_id) is None
     job = BatchJob.objects.get(pk=job_id)
@@ -312,11 +312,11 @@ def test_cancelling_a_queued_job_releases_its_hold(client, batch_user, tiny_prod
 def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
     client, batch_user, tiny_production, enqueued, settings, monkeypatch
 ):
-    from predictions.batch import services
+    from predictions.batch import worker
 
     settings.BATCH_CHUNK_ROWS = 4
     job_id = upload(client, good_rows(20)).json()["id"]
-    real_process = services._process_chunk
+    real_process = worker._process_chunk
     chunks_done = []
 
     def process_then_cancel(chunk, **kwargs):
@@ -326,7 +326,7 @@ def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
             client.post(f"/api/v1/batches/{job_id}/cancel")
         return failed
 
-    monkeypatch.setattr(services, "_process_chunk", process_then_cancel)
+    monkeypatch.setattr(worker, "_process_chunk", process_then_cancel)
 
     job = batch_job_run(job_id=job_id)
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from billing.models import Transfer, TransferKind
 from billing.selectors import wallet_balance
-from predictions.batch.services import batch_job_create, batch_jobs_reclaim, batch_upload_check
+from predictions.batch.services import batch_job_create, batch_upload_check
 from predictions.batch.tasks import batch_job_run_task
+from predictions.batch.worker import batch_jobs_reclaim
 from predictions.models import BatchJob
 
 ROWS = 200

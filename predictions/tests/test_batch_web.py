@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from billing.selectors import wallet_balance
-from predictions.batch.services import batch_job_run
+from predictions.batch.worker import batch_job_run
 from predictions.models import BatchJob
 
 

@@ -3,6 +3,9 @@ case in `case.py`) and one line here."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from mlbilling.errors import DomainError
 from predictions.ml.cases.android_malware.case import CASE as ANDROID_MALWARE
 from predictions.ml.cases.base import Case
 from predictions.ml.cases.cirrhosis_survival import CASE as CIRRHOSIS_SURVIVAL
@@ -24,8 +27,12 @@ CASES: dict[str, Case] = {
 }
 
 
-class UnknownCase(KeyError):
-    pass
+class UnknownCase(KeyError, DomainError):
+    code = "not_found"
+    status_code = 404
+
+    def detail(self) -> str:
+        return _("No such model.")
 
 
 def get_case(slug: str) -> Case:

@@ -4,7 +4,7 @@ context variable for the request's duration, echoed in the response header.
 A context variable rather than a thread-local: it follows the request into async views.
 It is cleared on `request_finished`, not when the middleware returns, because Django logs
 4xx/5xx responses ("django.request") after the middleware chain has returned, and those
-lines need the id most.
+lines need the id most. Settings wire the middleware, the log filter and the formatter.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -26,14 +27,13 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
-def current_request_id() -> str:
-    """The id of the request being served, or "-" outside a request (workers, commands)."""
-    return request_id_var.get()
-
-
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Connected here, not in an AppConfig: the project package is no app, and only
+        # where this middleware sets ids is there one to clear. The uid makes each
+        # handler's instance connect the same receiver once.
+        request_finished.connect(clear_request_id, dispatch_uid="mlbilling-request-id")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         supplied = request.headers.get(HEADER, "")

@@ -1,4 +1,9 @@
-"""Liveness and readiness checks for /healthz and /readyz."""
+"""Liveness and readiness: /healthz and /readyz.
+
+The project's own checks (database, worker) live here; apps add theirs through the
+READINESS_CHECKS setting (dotted paths of callables returning a list of `Check`), so this
+package imports no app.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import never_cache
 from django_q.models import OrmQ
 from django_q.status import Stat
-
-from predictions.models import MLModel
-from predictions.registry.artifacts import load_model
-from predictions.registry.errors import RegistryError
-from predictions.registry.selectors import production_version
 
 logger = logging.getLogger(__name__)
 
@@ -62,27 +65,33 @@ def worker_check() -> Check:
     return Check("worker", True, "no task waiting too long")
 
 
-def model_checks() -> list[Check]:
-    """The production version of each active model can be loaded (and is then cached in
-    this process, so the first prediction after a deploy does not pay for it)."""
-    checks = []
-    for slug in MLModel.objects.filter(is_active=True).values_list("slug", flat=True):
-        try:
-            version = production_version(slug=slug)
-            load_model(version)
-        except RegistryError as exc:
-            checks.append(Check(f"model:{slug}", False, f"{type(exc).__name__}: {exc}"))
-        except Exception as exc:  # an unloadable artifact must show here, not crash /readyz
-            logger.exception("Model %s failed to load", slug)
-            checks.append(Check(f"model:{slug}", False, f"{type(exc).__name__}: {exc}"))
-        else:
-            checks.append(Check(f"model:{slug}", True, f"v{version.version}"))
-    return checks
-
-
 def readiness() -> list[Check]:
     """Every readiness check; without a database the others cannot run."""
     database = database_check()
     if not database.ok:
         return [database]
-    return [database, worker_check(), *model_checks()]
+    checks = [database, worker_check()]
+    for path in settings.READINESS_CHECKS:
+        checks.extend(import_string(path)())
+    return checks
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No database, so a database outage does not get
+    every web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, worker heartbeat and the apps' checks; 503 if any fails."""
+    checks = readiness()
+    ready = all(check.ok for check in checks)
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        },
+        status=200 if ready else 503,
+    )
