@@ -43,8 +43,7 @@ from billing.models import (
 from billing.money import InvalidAmount, check_credit_bounds, format_credits
 from billing.notifications import send_low_balance_email
 from billing.providers import get_provider
-
-PROMOTIONS_ACCOUNT = "promotions"
+from billing.system_accounts import PROMOTIONS, clearing_account
 
 
 class BillingError(Exception):
@@ -270,7 +269,7 @@ def wallet_grant(
             amount=-amount,
             kind=TransferKind.ADJUSTMENT,
             reference=reference,
-            system_code=PROMOTIONS_ACCOUNT,
+            system_code=PROMOTIONS,
             description=reason.strip(),
             created_by=created_by,
         )
@@ -279,7 +278,7 @@ def wallet_grant(
         amount=amount,
         kind=TransferKind.GRANT,
         reference=reference,
-        system=PROMOTIONS_ACCOUNT,
+        system=PROMOTIONS,
         description=reason.strip(),
         created_by=created_by,
     )
@@ -521,7 +520,7 @@ def topup_complete(
         amount=topup.amount,
         kind=TransferKind.TOPUP,
         reference=topup.transfer_reference,
-        system=f"clearing:{provider}",
+        system=clearing_account(provider),
         description=f"Top-up via {provider}",
         created_by=None,
     )

@@ -31,6 +31,7 @@ from billing.services import (
     wallet_grant,
     wallet_set_low_balance_threshold,
 )
+from billing.system_accounts import PROMOTIONS, clearing_account
 
 REVENUE = "revenue:test-model"
 
@@ -162,7 +163,7 @@ def test_a_grant_records_who_and_why(funded_user, other_user):
         "goodwill",
     )
     assert _balance(funded_user)[0] == 10_500
-    assert account_balance(code="promotions") == -10_500
+    assert account_balance(code=PROMOTIONS) == -10_500
 
 
 def test_a_negative_grant_takes_credits_back(funded_user):
@@ -305,7 +306,7 @@ def test_a_completed_top_up_credits_the_wallet_once(user):
     assert _complete(topup).state == TopUpState.SUCCEEDED
     assert _complete(topup).state == TopUpState.SUCCEEDED
     assert _balance(user)[0] == 2_500
-    assert account_balance(code="clearing:sandbox") == -2_500
+    assert account_balance(code=clearing_account("sandbox")) == -2_500
 
 
 def test_a_late_confirmation_credits_nothing(user):

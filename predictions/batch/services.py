@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Hold
 from billing.services import hold_capture, hold_create, hold_release
+from billing.system_accounts import revenue_account
 from predictions.batch.csvio import (
     BatchFileError,
     Inspection,
@@ -450,7 +451,9 @@ def _finish(job_id: int, attempt: int, progress: _Progress, *, cancelled: bool) 
 def _capture(job: BatchJob, *, amount: int) -> int:
     """Capture on the job's hold; returns what was actually charged (0 if the hold had
     expired: an expired hold is released, never charged)."""
-    hold_capture(hold_id=job.hold_id, amount=amount, revenue_account=f"revenue:{job.model.slug}")
+    hold_capture(
+        hold_id=job.hold_id, amount=amount, revenue_account=revenue_account(job.model.slug)
+    )
     return Hold.objects.values_list("captured_amount", flat=True).get(pk=job.hold_id) or 0
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from billing.money import format_credits
 from billing.services import InsufficientCredits, wallet_charge
+from billing.system_accounts import revenue_account
 from predictions.ml.cases import get_case
 from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
@@ -160,7 +161,7 @@ def prediction_run(
                     user=user,
                     amount=cost,
                     reference=f"prediction:{prediction.id}",
-                    revenue_account=f"revenue:{slug}",
+                    revenue_account=revenue_account(slug),
                     description=f"{slug} v{version.version}, {len(rows)} row(s)",
                 )
                 prediction.balance_after = transfer.balance_after
