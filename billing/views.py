@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
-from billing.models import TopUpState
+from billing.models import TopUpState, Transfer
 from billing.money import format_credits
 from billing.providers import InvalidCallback
 from billing.providers.sandbox import SandboxProvider
@@ -33,6 +34,7 @@ from billing.services import (
     topup_create,
     wallet_set_low_balance_threshold,
 )
+from mlbilling.csv_export import streaming_csv_response
 
 
 @login_required
@@ -126,12 +128,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(transfers):
+def _csv_rows(transfers: QuerySet[Transfer]) -> Iterator[list[object]]:
     yield ["id", "date", "kind", "reference", "description", "amount", "balance_after"]
     for transfer in transfers.iterator(chunk_size=500):
         yield [
@@ -148,12 +145,7 @@ def _csv_rows(transfers):
 @login_required
 def statement_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, transfers = _filtered_statement(request)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(transfers)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = 'attachment; filename="statement.csv"'
-    return response
+    return streaming_csv_response(_csv_rows(transfers), filename="statement.csv")
 
 
 @login_required

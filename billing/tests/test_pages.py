@@ -159,6 +159,32 @@ def test_the_statement_exports_csv(browser, user, other_user):
     ]
 
 
+def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(browser, user):
+    wallet_grant(user=user, amount=1_000, reason="@SUM(A1)")
+    for reference, description in [
+        ('=HYPERLINK("http://x")', "+cmd"),
+        ("-2+3+cmd", "\t=1+1"),
+        ("p:3", "\r=1+1"),
+    ]:
+        wallet_charge(
+            user=user,
+            amount=100,
+            reference=reference,
+            revenue_account="revenue:x",
+            description=description,
+        )
+
+    response = browser.get(reverse("billing:statement_csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("p:3", "'\r=1+1", "-1.00"),
+        ("'-2+3+cmd", "'\t=1+1", "-1.00"),
+        ('\'=HYPERLINK("http://x")', "'+cmd", "-1.00"),
+        (rows[4][3], "'@SUM(A1)", "10.00"),
+    ]
+
+
 def test_the_low_balance_threshold_is_saved_and_can_be_turned_off(browser, user):
     browser.post(reverse("billing:low_balance"), {"threshold": "5.00"})
     assert Account.objects.get(user=user).low_balance_threshold == 500

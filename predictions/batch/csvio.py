@@ -13,7 +13,6 @@ import csv
 import hashlib
 import io
 import math
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -21,6 +20,7 @@ from typing import IO, Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+from mlbilling.csv_export import escape_cell, escape_rows, escape_text_rows
 from predictions.ml.schema import Field, Schema, SchemaError
 
 # Cells of a multichoice field list the chosen names separated by this character
@@ -406,40 +406,6 @@ class RowError(ValueError):
 
 
 # --- Result file -----------------------------------------------------------------------
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise a cell a spreadsheet would run as a formula (CSV injection).
-
-    A leading apostrophe makes Excel, LibreOffice and Google Sheets show the text as
-    text. Plain numbers such as -1.5 are left alone: they are not formulas.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-_CELL_SEP = "\x1f"  # a control character no CSV cell of ours is expected to hold
-_RISKY_STARTS = tuple(_CELL_SEP + start for start in _FORMULA_START)
-
-
-def _escape_texts(rows: list[list[str]]) -> list[list[str]]:
-    """`escape_cell` on rows of strings, skipped when no cell starts riskily: one joined
-    string and a few substring searches per chunk (all in C) replace a call per cell."""
-    joined = _CELL_SEP + _CELL_SEP.join(map(_CELL_SEP.join, rows))
-    if not any(risky in joined for risky in _RISKY_STARTS):
-        return rows
-    return [[escape_cell(cell) for cell in row] for row in rows]
-
-
-def _escape_values(rows: list[list[Any]]) -> list[list[Any]]:
-    """`escape_cell` on rows of mixed values (outputs: labels, numbers, messages)."""
-    firsts = {cell[:1] for row in rows for cell in row if cell.__class__ is str}
-    if firsts.isdisjoint(_FORMULA_START):
-        return rows
-    return [[escape_cell(cell) for cell in row] for row in rows]
 
 
 class ResultWriter:
@@ -458,14 +424,14 @@ class ResultWriter:
         """One line per input row: its cells, then its outputs (a dict of the case's output
         columns) or, for a row that failed, blank outputs and the message (a str)."""
         width = self.width
-        inputs = _escape_texts(
+        inputs = escape_text_rows(
             [
                 cells if len(cells) == width else [*cells[:width], *[""] * (width - len(cells))]
                 for cells in rows
             ]
         )
         columns = self.output_columns
-        tails = _escape_values(
+        tails = escape_rows(
             [
                 [*self._blank_outputs, outcome]
                 if isinstance(outcome, str)
