@@ -26,7 +26,7 @@ from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
 from billing.services import topup_create, wallet_charge, wallet_grant
 from mlbilling.faults import DatabaseUnavailableMiddleware
-from predictions.batch.csvio import ResultWriter
+from predictions.batch.csv_results import ResultWriter
 from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check
 from predictions.models import BatchJob, Prediction
 

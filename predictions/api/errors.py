@@ -20,7 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from billing.money import InvalidAmount, format_credits
 from billing.services import InsufficientCredits, PaymentsUnavailable
-from predictions.batch.csvio import BatchFileError
+from predictions.batch.csv_upload import BatchFileError
 from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
 from predictions.batch.services import ModelUnavailable
 from predictions.ml.cases import UnknownCase

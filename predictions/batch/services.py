@@ -35,14 +35,9 @@ from django.utils.translation import gettext as _
 from billing.models import Hold
 from billing.services import hold_capture, hold_create, hold_release
 from billing.system_accounts import revenue_account
-from predictions.batch.csvio import (
-    BatchFileError,
-    Inspection,
-    ResultWriter,
-    RowConverter,
-    inspect_upload,
-    read_rows,
-)
+from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_rows import RowConverter
+from predictions.batch.csv_upload import BatchFileError, Inspection, inspect_upload, read_rows
 from predictions.ml.cases import UnknownCase, get_case
 from predictions.ml.cases.base import Case
 from predictions.models import BatchJob, MLModel, ModelVersion

@@ -9,13 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.batch.csvio import (
-    BatchFileError,
-    ResultWriter,
-    RowConverter,
-    RowError,
-    inspect_upload,
-)
+from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_rows import RowConverter, RowError
+from predictions.batch.csv_upload import BatchFileError, inspect_upload
 from predictions.ml.schema import Field, Schema
 
 SCHEMA = Schema(
