@@ -5,7 +5,7 @@
 
 The database is created if missing and migrated. For each concurrency (1, 4, 16 clients,
 each a process, or a thread with --mode threads, with its own connection) it runs
-`billing.services.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
+`billing.services.wallets.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
 written in raw SQL through psycopg, each on a fresh wallet, and checks that no update was
 lost: final balance = start - successes, and one transfer per success. Prints a table;
 exits non-zero if any check fails.
@@ -100,7 +100,7 @@ def main() -> int:
     from accounts.models import User
     from billing.models import Account, Transfer
     from billing.selectors import ledger_reconcile
-    from billing.services import wallet_charge, wallet_grant
+    from billing.services.wallets import wallet_charge, wallet_grant
     from billing.system_accounts import revenue_account
 
     call_command("migrate", verbosity=0)

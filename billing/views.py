@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from billing.errors import BillingError, PaymentsUnavailable, TopUpNotFound
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
 from billing.models import TopUpState, Transfer
 from billing.money import format_credits
@@ -26,14 +27,8 @@ from billing.selectors import (
     wallet_low_balance_threshold,
     wallet_statement,
 )
-from billing.services import (
-    BillingError,
-    PaymentsUnavailable,
-    TopUpNotFound,
-    topup_callback_process,
-    topup_create,
-    wallet_set_low_balance_threshold,
-)
+from billing.services.topups import topup_callback_process, topup_create
+from billing.services.wallets import wallet_set_low_balance_threshold
 from mlbilling.csv_export import streaming_csv_response
 
 

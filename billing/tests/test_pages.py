@@ -11,7 +11,8 @@ from django.urls import reverse
 from billing.models import Account, TopUp, TopUpState
 from billing.providers.sandbox import SIGNATURE_HEADER, SandboxProvider
 from billing.selectors import wallet_balance
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 CALLBACK = "/billing/callback/sandbox/"
 

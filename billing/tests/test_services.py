@@ -7,10 +7,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Account, Hold, HoldStatus, TopUpState, Transfer, TransferKind
-from billing.money import InvalidAmount
-from billing.selectors import account_balance, ledger_reconcile, wallet_balance
-from billing.services import (
+from billing.errors import (
     BillingError,
     HoldNotFound,
     InsufficientCredits,
@@ -18,19 +15,14 @@ from billing.services import (
     RefundNotAllowed,
     TopUpMismatch,
     TopUpNotFound,
-    hold_capture,
-    hold_create,
-    hold_release,
-    holds_expire,
-    topup_complete,
-    topup_create,
-    topup_fail,
-    topups_expire,
-    transfer_refund,
-    wallet_charge,
-    wallet_grant,
-    wallet_set_low_balance_threshold,
 )
+from billing.models import Account, Hold, HoldStatus, TopUpState, Transfer, TransferKind
+from billing.money import InvalidAmount
+from billing.selectors import account_balance, ledger_reconcile, wallet_balance
+from billing.services.holds import hold_capture, hold_create, hold_release, holds_expire
+from billing.services.refunds import transfer_refund
+from billing.services.topups import topup_complete, topup_create, topup_fail, topups_expire
+from billing.services.wallets import wallet_charge, wallet_grant, wallet_set_low_balance_threshold
 from billing.system_accounts import PROMOTIONS, clearing_account
 
 REVENUE = "revenue:test-model"

@@ -24,7 +24,8 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 from mlbilling.faults import DatabaseUnavailableMiddleware
 from predictions.batch.csv_results import ResultWriter
 from predictions.batch.services import batch_job_create, batch_job_run, batch_upload_check

@@ -18,8 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from billing.errors import InsufficientCredits, PaymentsUnavailable
 from billing.money import InvalidAmount, format_credits
-from billing.services import InsufficientCredits, PaymentsUnavailable
 from predictions.batch.csv_upload import BatchFileError
 from predictions.batch.services import IdempotencyConflict as BatchIdempotencyConflict
 from predictions.batch.services import ModelUnavailable

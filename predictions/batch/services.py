@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Hold
-from billing.services import hold_capture, hold_create, hold_release
+from billing.services.holds import hold_capture, hold_create, hold_release
 from billing.system_accounts import revenue_account
 from predictions.batch.csv_results import ResultWriter
 from predictions.batch.csv_rows import RowConverter

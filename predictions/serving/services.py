@@ -20,8 +20,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from billing.errors import InsufficientCredits
 from billing.money import format_credits
-from billing.services import InsufficientCredits, wallet_charge
+from billing.services.wallets import wallet_charge
 from billing.system_accounts import revenue_account
 from predictions.ml.cases import get_case
 from predictions.ml.schema import SchemaError

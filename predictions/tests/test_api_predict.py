@@ -10,7 +10,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from billing.models import Transfer
 from billing.selectors import wallet_balance
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 from billing.system_accounts import revenue_account
 from predictions.models import Prediction
 
