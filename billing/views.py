@@ -95,7 +95,7 @@ def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
     return HttpResponse(result.state, content_type="text/plain")
 
 
-def _filtered_statement(request: HttpRequest) -> tuple[StatementFilterForm, object]:
+def _filtered_statement(request: HttpRequest) -> tuple[StatementFilterForm, QuerySet[Transfer]]:
     form = StatementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     return form, wallet_statement(user=request.user, **filters).select_related("wallet")
