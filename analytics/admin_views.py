@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from analytics import selectors
 from analytics.charts import bar_chart
 from analytics.periods import Period, period_from_query
-from analytics.tables import Table, csv_response
+from analytics.tables import Table
+from mlbilling.csv_export import streaming_csv_response
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         table = next((table for table in tables if table.slug == export), None)
         if table is None:
             raise Http404
-        return csv_response(table.csv_lines(), filename=_filename(chosen.slug, table, period))
+        return streaming_csv_response(
+            table.csv_lines(), filename=_filename(chosen.slug, table, period)
+        )
     return TemplateResponse(
         request,
         "analytics/admin/report.html",

@@ -3,13 +3,10 @@ so that the two can never disagree."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
-from django.http import StreamingHttpResponse
 
 from billing.money import format_credits
 
@@ -65,12 +62,11 @@ class Table:
         ]
 
     def csv_lines(self) -> Iterator[list[str]]:
+        """The header and the cells as shown on the page, for `streaming_csv_response`
+        (which makes text a spreadsheet would run inert)."""
         yield [column.label for column in self.columns]
         for row in self.cells:
-            yield [
-                text if column.numeric else spreadsheet_safe(text)
-                for column, (text, _numeric) in zip(self.columns, row, strict=True)
-            ]
+            yield [text for text, _numeric in row]
 
     def chart_points(self) -> list[tuple[str, float, str]]:
         """(label, value, value as shown) per row, for `charts.bar_chart`."""
@@ -86,29 +82,3 @@ class Table:
             )
             for row in self.rows
         ]
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text as a spreadsheet will show it, never run it (an email like "=HYPERLINK(...)"
-    is a valid address); numbers keep their sign because only text columns pass here."""
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(lines: Iterator[list[Any]], *, filename: str) -> StreamingHttpResponse:
-    """A streamed CSV download: rows are written as they are produced, so a long export
-    never sits whole in memory."""
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(line) for line in lines), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

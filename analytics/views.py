@@ -18,8 +18,8 @@ from analytics import selectors
 from analytics.charts import bar_chart
 from analytics.metrics import registries_for_scrape
 from analytics.periods import Period, period_from_query
-from analytics.tables import csv_response
 from billing.money import format_credits
+from mlbilling.csv_export import streaming_csv_response
 from predictions.models import Prediction
 
 
@@ -60,7 +60,7 @@ def _prediction_lines(predictions: Iterator[Prediction]) -> Iterator[list[object
 def dashboard_predictions_csv(request: HttpRequest) -> HttpResponse:
     _form, period = period_from_query(request.GET)
     predictions = selectors.user_predictions(user=request.user, period=period)
-    return csv_response(
+    return streaming_csv_response(
         _prediction_lines(predictions.iterator(chunk_size=1000)),
         filename=_filename("predictions", period),
     )

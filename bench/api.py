@@ -89,7 +89,7 @@ def setup_django(env: dict[str, str]) -> dict[str, object]:
 
     from accounts.services import api_token_create, user_create_verified
     from billing.selectors import wallet_balance
-    from billing.services import wallet_grant
+    from billing.services.wallets import wallet_grant
     from predictions.ml.cases import CASES
     from predictions.registry.artifacts import load_model
     from predictions.registry.errors import RegistryError

@@ -198,7 +198,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from accounts.models import User
-    from billing.services import wallet_grant
+    from billing.services.wallets import wallet_grant
 
     user, _ = User.objects.get_or_create(email="batch-bench@example.com")
     wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")

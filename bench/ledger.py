@@ -5,7 +5,7 @@
 
 The database is created if missing and migrated. For each concurrency (1, 4, 16 clients,
 each a process, or a thread with --mode threads, with its own connection) it runs
-`billing.services.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
+`billing.services.wallets.wallet_charge` for a few seconds, then the same guarded UPDATE + INSERT
 written in raw SQL through psycopg, each on a fresh wallet, and checks that no update was
 lost: final balance = start - successes, and one transfer per success. Prints a table;
 exits non-zero if any check fails.
@@ -35,7 +35,6 @@ import psycopg  # noqa: E402
 from benchdb import ensure_database  # noqa: E402
 
 START_UNITS = 100_000_000
-REVENUE = "revenue:bench"
 
 
 def run_clients(
@@ -101,11 +100,13 @@ def main() -> int:
     from accounts.models import User
     from billing.models import Account, Transfer
     from billing.selectors import ledger_reconcile
-    from billing.services import wallet_charge, wallet_grant
+    from billing.services.wallets import wallet_charge, wallet_grant
+    from billing.system_accounts import revenue_account
 
     call_command("migrate", verbosity=0)
     run_id = time.strftime("%Y%m%d%H%M%S")
-    revenue_id = Account.objects.get_or_create(code=REVENUE)[0].pk
+    revenue = revenue_account("bench")
+    revenue_id = Account.objects.get_or_create(code=revenue)[0].pk
     conninfo = url.replace("postgres://", "postgresql://", 1)
 
     def fresh_wallet(label: str) -> User:
@@ -119,7 +120,7 @@ def main() -> int:
                 user=user,
                 amount=1,
                 reference=f"bench:{label}:{client}:{n}",
-                revenue_account=REVENUE,
+                revenue_account=revenue,
             )
             return True
 

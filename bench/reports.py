@@ -45,6 +45,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from analytics.admin_views import REPORTS  # noqa: E402
+from billing.system_accounts import PROMOTIONS, REVENUE_PREFIX, clearing_account  # noqa: E402
 
 USERS = 10_000
 PREDICTIONS = 1_000_000
@@ -65,8 +66,8 @@ SELECT id, 0, 0, date_joined FROM accounts_user
 WHERE NOT EXISTS (SELECT 1 FROM billing_account a WHERE a.user_id = accounts_user.id);
 
 INSERT INTO billing_account (code, created_at)
-SELECT code, now() FROM unnest(ARRAY['clearing:sandbox', 'promotions'] ||
-    ARRAY(SELECT 'revenue:' || slug FROM unnest(%(models)s::text[]) AS slug)) AS code
+SELECT code, now() FROM unnest(ARRAY[%(clearing)s, %(promotions)s] ||
+    ARRAY(SELECT %(revenue_prefix)s || slug FROM unnest(%(models)s::text[]) AS slug)) AS code
 ON CONFLICT (code) DO NOTHING;
 
 INSERT INTO predictions_mlmodel (slug, title, description, price_per_row, is_active, created_at)
@@ -123,9 +124,9 @@ FROM (
 ) AS t
 JOIN bench_users u ON u.n = t.un
 JOIN bench_versions v ON v.n = t.vn
-JOIN billing_account rev ON rev.code = 'revenue:' || v.slug
-CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo
-CROSS JOIN (SELECT id FROM billing_account WHERE code = 'clearing:sandbox') AS clearing
+JOIN billing_account rev ON rev.code = %(revenue_prefix)s || v.slug
+CROSS JOIN (SELECT id FROM billing_account WHERE code = %(promotions)s) AS promo
+CROSS JOIN (SELECT id FROM billing_account WHERE code = %(clearing)s) AS clearing
 ORDER BY t.i;
 
 -- An opening grant per wallet: no wallet goes below zero whatever the random draws.
@@ -133,7 +134,7 @@ INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, a
     balance_after, refund_of_id, description, created_by_id, created_at)
 SELECT 'grant', 'bench-opening:' || u.n, promo.id, u.wallet_id, u.wallet_id, 1000000, 0, NULL,
        '', NULL, now() - interval '{DAYS} days' - interval '1 day'
-FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo;
+FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = %(promotions)s) AS promo;
 
 INSERT INTO billing_topup (user_id, amount, state, provider, provider_reference, checkout_url,
     expires_at, created_at, updated_at)
@@ -187,10 +188,16 @@ def seed() -> None:
         print("already seeded")
         return
     started = time.perf_counter()
+    parameters = {
+        "models": MODELS,
+        "revenue_prefix": REVENUE_PREFIX,
+        "promotions": PROMOTIONS,
+        "clearing": clearing_account("sandbox"),
+    }
     # One statement per execute: psycopg binds parameters server-side, one command at a time.
     with connection.cursor() as cursor:
         for statement in SEED_SQL.split(";\n\n"):
-            cursor.execute(statement, {"models": MODELS})
+            cursor.execute(statement, parameters)
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s")
 

@@ -11,10 +11,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from billing.errors import BillingError
 from billing.forms import CreditsField
 from billing.models import Account, Hold, HoldStatus, TopUp, Transfer
 from billing.money import format_credits
-from billing.services import BillingError, hold_release, wallet_grant
+from billing.services.holds import hold_release
+from billing.services.wallets import wallet_grant
 
 
 class NoAddOrDeleteAdmin(admin.ModelAdmin):

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from billing.models import TopUp, Transfer, TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 from billing.selectors import topups_of, wallet_balance, wallet_statement
-from billing.services import topup_create
+from billing.services.topups import topup_create
 
 
 @extend_schema_field({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"})

@@ -74,6 +74,46 @@ def wallet_credit(*, wallet_id: int, amount: int) -> WalletRow:
     return row
 
 
+def _insert_sql(*, outgoing: bool, system_by_code: bool) -> str:
+    wallet_side, system_side = ("debit_id", "credit_id") if outgoing else ("credit_id", "debit_id")
+    system_column = "code" if system_by_code else "id"
+    return (
+        f"INSERT INTO {_TRANSFER} (kind, reference, {wallet_side}, {system_side}, "  # noqa: S608
+        "wallet_id, amount, balance_after, refund_of_id, description, created_by_id, "
+        f"created_at) SELECT %s, %s, %s, sa.id, %s, %s, %s, %s, %s, %s, %s FROM {_ACCOUNT} sa "
+        f"WHERE sa.{system_column} = %s "
+        f"ON CONFLICT (kind, reference) DO NOTHING RETURNING id, {system_side}"
+    )
+
+
+# The four INSERTs, by (outgoing, system account given by its code), built once.
+_INSERT_SQL = {
+    (outgoing, by_code): _insert_sql(outgoing=outgoing, system_by_code=by_code)
+    for outgoing in (True, False)
+    for by_code in (True, False)
+}
+
+
+def _insert_returning(
+    sql: str, params: list[object], *, kind: str, reference: str, system: int | str
+) -> tuple[int, int] | None:
+    """Run the INSERT; returns (transfer id, system account id), or None on a conflict."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if (
+            row is None
+            and isinstance(system, str)
+            and not Transfer.objects.filter(kind=kind, reference=reference).exists()
+        ):
+            # No row and no conflict: the system account's first use. Two first uses may
+            # race; the unique code makes one of them a plain read.
+            Account.objects.get_or_create(code=system)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return row
+
+
 def transfer_insert(
     *,
     kind: str,
@@ -91,60 +131,39 @@ def transfer_insert(
     (kind, reference) already exists.
 
     The system account is looked up inside the INSERT, not before it: one round trip less
-    on every paid prediction.
+    on every paid prediction. The transfer returned is built here, not read back.
     """
-    now = timezone.now()
-    wallet_side, system_side = ("debit_id", "credit_id") if outgoing else ("credit_id", "debit_id")
-    system_column = "code" if isinstance(system, str) else "id"
-    sql = (
-        f"INSERT INTO {_TRANSFER} (kind, reference, {wallet_side}, {system_side}, "  # noqa: S608
-        "wallet_id, amount, balance_after, refund_of_id, description, created_by_id, "
-        f"created_at) SELECT %s, %s, %s, sa.id, %s, %s, %s, %s, %s, %s, %s FROM {_ACCOUNT} sa "
-        f"WHERE sa.{system_column} = %s "
-        f"ON CONFLICT (kind, reference) DO NOTHING RETURNING id, {system_side}"
-    )
-    params = [
-        kind,
-        reference,
-        wallet.id,
-        wallet.id,
-        amount,
-        wallet.balance,
-        refund_of_id,
-        description,
-        created_by_id,
-        connection.ops.adapt_datetimefield_value(now),
-        system,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        if (
-            row is None
-            and isinstance(system, str)
-            and not Transfer.objects.filter(kind=kind, reference=reference).exists()
-        ):
-            # No row and no conflict: the system account's first use. Two first uses may
-            # race; the unique code makes one of them a plain read.
-            Account.objects.get_or_create(code=system)
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    if row is None:
-        return None
-    transfer_id, system_id = row
     transfer = Transfer(
-        id=transfer_id,
         kind=kind,
         reference=reference,
-        debit_id=wallet.id if outgoing else system_id,
-        credit_id=system_id if outgoing else wallet.id,
         wallet_id=wallet.id,
         amount=amount,
         balance_after=wallet.balance,
         refund_of_id=refund_of_id,
         description=description,
         created_by_id=created_by_id,
-        created_at=now,
+        created_at=timezone.now(),
+    )
+    params = [
+        kind,
+        reference,
+        wallet.id,  # the wallet's side: debit when outgoing, credit otherwise
+        wallet.id,
+        amount,
+        wallet.balance,
+        refund_of_id,
+        description,
+        created_by_id,
+        connection.ops.adapt_datetimefield_value(transfer.created_at),
+        system,
+    ]
+    sql = _INSERT_SQL[outgoing, isinstance(system, str)]
+    row = _insert_returning(sql, params, kind=kind, reference=reference, system=system)
+    if row is None:
+        return None
+    transfer.id, system_id = row
+    transfer.debit_id, transfer.credit_id = (
+        (wallet.id, system_id) if outgoing else (system_id, wallet.id)
     )
     transfer._state.adding = False
     transfer._state.db = connection.alias

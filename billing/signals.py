@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.services import wallet_open
+from billing.services.wallets import wallet_open
 
 
 def open_wallet_for_new_user(

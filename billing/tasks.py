@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from billing.services import holds_expire, topups_expire
+from billing.services.holds import holds_expire
+from billing.services.topups import topups_expire
 
 
 def expire_holds() -> int:

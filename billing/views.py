@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from billing.errors import BillingError, PaymentsUnavailable, TopUpNotFound
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
-from billing.models import TopUpState
+from billing.models import TopUpState, Transfer
 from billing.money import format_credits
 from billing.providers import InvalidCallback
 from billing.providers.sandbox import SandboxProvider
@@ -25,14 +27,9 @@ from billing.selectors import (
     wallet_low_balance_threshold,
     wallet_statement,
 )
-from billing.services import (
-    BillingError,
-    PaymentsUnavailable,
-    TopUpNotFound,
-    topup_callback_process,
-    topup_create,
-    wallet_set_low_balance_threshold,
-)
+from billing.services.topups import topup_callback_process, topup_create
+from billing.services.wallets import wallet_set_low_balance_threshold
+from mlbilling.csv_export import streaming_csv_response
 
 
 @login_required
@@ -98,7 +95,7 @@ def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
     return HttpResponse(result.state, content_type="text/plain")
 
 
-def _filtered_statement(request: HttpRequest) -> tuple[StatementFilterForm, object]:
+def _filtered_statement(request: HttpRequest) -> tuple[StatementFilterForm, QuerySet[Transfer]]:
     form = StatementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     return form, wallet_statement(user=request.user, **filters).select_related("wallet")
@@ -126,12 +123,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(transfers):
+def _csv_rows(transfers: QuerySet[Transfer]) -> Iterator[list[object]]:
     yield ["id", "date", "kind", "reference", "description", "amount", "balance_after"]
     for transfer in transfers.iterator(chunk_size=500):
         yield [
@@ -148,12 +140,7 @@ def _csv_rows(transfers):
 @login_required
 def statement_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, transfers = _filtered_statement(request)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(transfers)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = 'attachment; filename="statement.csv"'
-    return response
+    return streaming_csv_response(_csv_rows(transfers), filename="statement.csv")
 
 
 @login_required

@@ -12,7 +12,6 @@ from analytics.tables import Column
 from billing.models import TransferKind
 from predictions.models import MLModel, Prediction
 
-REVENUE_PREFIX = "revenue:"
 STATUSES = [choice.value for choice in Prediction.Status]
 SPENDING_KINDS = [TransferKind.CHARGE, TransferKind.HOLD_CAPTURE, TransferKind.REFUND]
 

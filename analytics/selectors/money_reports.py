@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from analytics.periods import Period, per_day
 from analytics.selectors.common import (
-    REVENUE_PREFIX,
     SPENDING_KINDS,
     model_slugs,
     signed_to_wallet,
@@ -33,6 +32,7 @@ from analytics.tables import Column, Table
 from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
 from billing.money import format_credits
 from billing.selectors import Reconciliation, ledger_reconcile
+from billing.system_accounts import REVENUE_PREFIX
 from predictions.models import Prediction
 
 TOP_USERS = 20

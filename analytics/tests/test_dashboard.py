@@ -14,7 +14,8 @@ from analytics.periods import Period
 from analytics.tests.conftest import utc
 from analytics.tests.factories import BatchJobFactory, PredictionFactory
 from billing.models import Transfer
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 pytestmark = pytest.mark.django_db
 

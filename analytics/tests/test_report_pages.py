@@ -14,7 +14,7 @@ from accounts.tests.factories import UserFactory
 from analytics.admin_views import REPORTS
 from analytics.tests.conftest import utc
 from analytics.tests.factories import PredictionFactory
-from billing.services import wallet_charge, wallet_grant
+from billing.services.wallets import wallet_charge, wallet_grant
 from predictions.models import Prediction
 
 pytestmark = pytest.mark.django_db

@@ -13,15 +13,10 @@ from analytics.periods import Period
 from analytics.tests.conftest import utc
 from analytics.tests.factories import BatchJobFactory, PredictionFactory
 from billing.models import Account, Hold, Transfer, TransferKind
-from billing.services import (
-    hold_create,
-    holds_expire,
-    topup_complete,
-    topup_create,
-    transfer_refund,
-    wallet_charge,
-    wallet_grant,
-)
+from billing.services.holds import hold_create, holds_expire
+from billing.services.refunds import transfer_refund
+from billing.services.topups import topup_complete, topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 from predictions.models import BatchJob, Prediction
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.tests.factories import UserFactory
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 
 
 @pytest.fixture

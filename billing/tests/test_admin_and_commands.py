@@ -10,7 +10,8 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
 from billing.selectors import wallet_balance
-from billing.services import hold_create, wallet_grant
+from billing.services.holds import hold_create
+from billing.services.wallets import wallet_grant
 
 
 @pytest.fixture

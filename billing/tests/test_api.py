@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from billing.models import TopUp, TopUpState
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 
 def test_the_balance_is_reported_as_strings_with_two_decimals(api, user):

@@ -16,21 +16,14 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from billing.errors import InsufficientCredits, RefundNotAllowed
 from billing.models import Account, Transfer, TransferKind
 from billing.providers.sandbox import SandboxProvider
 from billing.selectors import WalletBalance, ledger_reconcile, wallet_balance
-from billing.services import (
-    InsufficientCredits,
-    RefundNotAllowed,
-    hold_capture,
-    hold_create,
-    holds_expire,
-    topup_callback_process,
-    topup_create,
-    transfer_refund,
-    wallet_charge,
-    wallet_grant,
-)
+from billing.services.holds import hold_capture, hold_create, holds_expire
+from billing.services.refunds import transfer_refund
+from billing.services.topups import topup_callback_process, topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

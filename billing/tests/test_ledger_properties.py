@@ -13,20 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from accounts.tests.factories import UserFactory
+from billing.errors import InsufficientCredits, RefundNotAllowed
 from billing.models import Account, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
-from billing.services import (
-    InsufficientCredits,
-    RefundNotAllowed,
-    hold_capture,
-    hold_create,
-    hold_release,
-    topup_complete,
-    topup_create,
-    transfer_refund,
-    wallet_charge,
-    wallet_grant,
-)
+from billing.services.holds import hold_capture, hold_create, hold_release
+from billing.services.refunds import transfer_refund
+from billing.services.topups import topup_complete, topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 REVENUE = "revenue:property"
 references = itertools.count()

@@ -11,7 +11,8 @@ from django.urls import reverse
 from billing.models import Account, TopUp, TopUpState
 from billing.providers.sandbox import SIGNATURE_HEADER, SandboxProvider
 from billing.selectors import wallet_balance
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 
 CALLBACK = "/billing/callback/sandbox/"
 
@@ -156,6 +157,32 @@ def test_the_statement_exports_csv(browser, user, other_user):
     assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
         ("charge", "-2.50", "7.50"),
         ("grant", "10.00", "10.00"),
+    ]
+
+
+def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(browser, user):
+    wallet_grant(user=user, amount=1_000, reason="@SUM(A1)")
+    for reference, description in [
+        ('=HYPERLINK("http://x")', "+cmd"),
+        ("-2+3+cmd", "\t=1+1"),
+        ("p:3", "\r=1+1"),
+    ]:
+        wallet_charge(
+            user=user,
+            amount=100,
+            reference=reference,
+            revenue_account="revenue:x",
+            description=description,
+        )
+
+    response = browser.get(reverse("billing:statement_csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("p:3", "'\r=1+1", "-1.00"),
+        ("'-2+3+cmd", "'\t=1+1", "-1.00"),
+        ('\'=HYPERLINK("http://x")', "'+cmd", "-1.00"),
+        (rows[4][3], "'@SUM(A1)", "10.00"),
     ]
 
 

@@ -7,10 +7,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Account, Hold, HoldStatus, TopUpState, Transfer, TransferKind
-from billing.money import InvalidAmount
-from billing.selectors import account_balance, ledger_reconcile, wallet_balance
-from billing.services import (
+from billing.errors import (
     BillingError,
     HoldNotFound,
     InsufficientCredits,
@@ -18,19 +15,15 @@ from billing.services import (
     RefundNotAllowed,
     TopUpMismatch,
     TopUpNotFound,
-    hold_capture,
-    hold_create,
-    hold_release,
-    holds_expire,
-    topup_complete,
-    topup_create,
-    topup_fail,
-    topups_expire,
-    transfer_refund,
-    wallet_charge,
-    wallet_grant,
-    wallet_set_low_balance_threshold,
 )
+from billing.models import Account, Hold, HoldStatus, TopUpState, Transfer, TransferKind
+from billing.money import InvalidAmount
+from billing.selectors import account_balance, ledger_reconcile, wallet_balance
+from billing.services.holds import hold_capture, hold_create, hold_release, holds_expire
+from billing.services.refunds import transfer_refund
+from billing.services.topups import topup_complete, topup_create, topup_fail, topups_expire
+from billing.services.wallets import wallet_charge, wallet_grant, wallet_set_low_balance_threshold
+from billing.system_accounts import PROMOTIONS, clearing_account
 
 REVENUE = "revenue:test-model"
 
@@ -162,7 +155,7 @@ def test_a_grant_records_who_and_why(funded_user, other_user):
         "goodwill",
     )
     assert _balance(funded_user)[0] == 10_500
-    assert account_balance(code="promotions") == -10_500
+    assert account_balance(code=PROMOTIONS) == -10_500
 
 
 def test_a_negative_grant_takes_credits_back(funded_user):
@@ -305,7 +298,7 @@ def test_a_completed_top_up_credits_the_wallet_once(user):
     assert _complete(topup).state == TopUpState.SUCCEEDED
     assert _complete(topup).state == TopUpState.SUCCEEDED
     assert _balance(user)[0] == 2_500
-    assert account_balance(code="clearing:sandbox") == -2_500
+    assert account_balance(code=clearing_account("sandbox")) == -2_500
 
 
 def test_a_late_confirmation_credits_nothing(user):

@@ -17,7 +17,8 @@ from accounts.models import ApiToken
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from billing.models import TopUp, TopUpState
-from billing.services import topup_create, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_grant
 from mlbilling.tests.routes import Route, routes
 from predictions.batch.services import batch_job_create, batch_upload_check
 from predictions.batch.worker import batch_job_run

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 

@@ -24,9 +24,10 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from billing.models import Account, TopUpState, Transfer
 from billing.selectors import ledger_reconcile, wallet_balance
-from billing.services import topup_create, wallet_charge, wallet_grant
+from billing.services.topups import topup_create
+from billing.services.wallets import wallet_charge, wallet_grant
 from mlbilling.faults import DatabaseUnavailableMiddleware
-from predictions.batch.csvio import ResultWriter
+from predictions.batch.csv_results import ResultWriter
 from predictions.batch.services import batch_job_create, batch_upload_check
 from predictions.batch.worker import batch_job_run
 from predictions.models import BatchJob, Prediction

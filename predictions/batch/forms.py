@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import format_credits
-from predictions.batch.csvio import LIST_SEPARATOR
+from predictions.batch.csv_rows import LIST_SEPARATOR
 from predictions.batch.services import BatchError, BatchFileError, UploadCheck, batch_upload_check
 from predictions.models import MLModel
 

@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.services import hold_create, hold_release
+from billing.services.holds import hold_create, hold_release
 from mlbilling.errors import DomainError
-from predictions.batch.csvio import BatchFileError, Inspection, inspect_upload
+from predictions.batch.csv_upload import BatchFileError, Inspection, inspect_upload
 from predictions.batch.worker import batch_job_enqueue
 from predictions.ml.cases import get_case
 from predictions.models import BatchJob, MLModel, ModelVersion

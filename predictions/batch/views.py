@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.errors import InsufficientCredits
 from billing.money import format_credits
-from billing.services import InsufficientCredits
 from predictions.batch.forms import BatchUploadForm
 from predictions.batch.selectors import batch_job_for_user, batch_job_progress, batch_jobs_for_user
 from predictions.batch.services import (

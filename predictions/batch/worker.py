@@ -27,8 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Hold
-from billing.services import hold_capture, hold_release
-from predictions.batch.csvio import BatchFileError, ResultWriter, RowConverter, read_rows
+from billing.services.holds import hold_capture, hold_release
+from billing.system_accounts import revenue_account
+from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_rows import RowConverter
+from predictions.batch.csv_upload import BatchFileError, read_rows
 from predictions.ml.cases import UnknownCase, get_case
 from predictions.ml.cases.base import Case
 from predictions.models import BatchJob
@@ -259,7 +262,9 @@ def _finish(job_id: int, attempt: int, progress: _Progress, *, cancelled: bool) 
 def _capture(job: BatchJob, *, amount: int) -> int:
     """Capture on the job's hold; returns what was actually charged (0 if the hold had
     expired: an expired hold is released, never charged)."""
-    hold_capture(hold_id=job.hold_id, amount=amount, revenue_account=f"revenue:{job.model.slug}")
+    hold_capture(
+        hold_id=job.hold_id, amount=amount, revenue_account=revenue_account(job.model.slug)
+    )
     return Hold.objects.values_list("captured_amount", flat=True).get(pk=job.hold_id) or 0
 
 

@@ -90,7 +90,7 @@ def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> 
     This is `registry.production_version` + `billing.selectors.wallet_balance` + the
     idempotency lookup folded together: on the hot path every round trip to the database
     costs as much as the model itself (bench/api.py). The wallet is only read here (no
-    lock); the guarded debit in `billing.services.wallet_charge` is what decides.
+    lock); the guarded debit in `billing.services.wallets.wallet_charge` is what decides.
     """
     succeeded, production = Prediction.Status.SUCCEEDED, ModelVersion.Status.PRODUCTION
     with connection.cursor() as cursor:

@@ -20,8 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from billing.errors import CreditShortfall, InsufficientCredits
 from billing.money import format_credits
-from billing.services import CreditShortfall, InsufficientCredits, wallet_charge
+from billing.services.wallets import wallet_charge
+from billing.system_accounts import revenue_account
 from mlbilling.errors import DomainError
 from predictions.ml.cases import get_case
 from predictions.ml.cases.base import Case
@@ -193,7 +195,7 @@ def _charge_and_record(prediction: Prediction, started: float, *, balance: int) 
                     user=prediction.user,
                     amount=prediction.cost,
                     reference=f"prediction:{prediction.id}",
-                    revenue_account=f"revenue:{slug}",
+                    revenue_account=revenue_account(slug),
                     description=f"{slug} v{version.version}, {prediction.rows} row(s)",
                 )
                 prediction.balance_after = transfer.balance_after

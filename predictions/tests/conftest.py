@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 from predictions.ml.cases import CASES
 from predictions.models import ModelVersion
 from predictions.registry.artifacts import load_model_cache_clear
@@ -127,7 +127,7 @@ def tiny_production(register_tiny):
 def batch_user(db):
     """A user with 100.00 credits."""
     from accounts.tests.factories import UserFactory
-    from billing.services import wallet_grant
+    from billing.services.wallets import wallet_grant
 
     user = UserFactory()
     wallet_grant(user=user, amount=10_000, reason="test funds")

@@ -10,7 +10,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from billing.models import Transfer
 from billing.selectors import wallet_balance
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
+from billing.system_accounts import revenue_account
 from predictions.models import Prediction
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_it_predicts_and_charges_the_price_of_each_row(served, token_client, cus
     assert (prediction.rows, prediction.cost, prediction.user) == (2, 14, customer)
     assert prediction.outputs == body["results"]
     charge = Transfer.objects.get(reference=f"prediction:{prediction.id}")
-    assert (charge.amount, charge.credit.code) == (14, "revenue:tiny")
+    assert (charge.amount, charge.credit.code) == (14, revenue_account("tiny"))
 
 
 @pytest.mark.parametrize(

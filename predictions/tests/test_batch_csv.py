@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.batch.csvio import (
-    BatchFileError,
-    ResultWriter,
-    RowConverter,
-    RowError,
-    escape_cell,
-    inspect_upload,
-)
+from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_rows import RowConverter, RowError
+from predictions.batch.csv_upload import BatchFileError, inspect_upload
 from predictions.ml.schema import Field, Schema
 
 SCHEMA = Schema(
@@ -137,25 +132,6 @@ def test_a_boolean_cell_must_say_yes_or_no() -> None:
 
     with pytest.raises(RowError, match=r"smoker: true or false is required\."):
         converter.clean(["1", "male", "maybe"])
-
-
-@pytest.mark.parametrize(
-    ("cell", "written"),
-    [
-        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
-        ("+cmd", "'+cmd"),
-        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("-1.5", "-1.5"),
-        ("+3e2", "+3e2"),
-        ("plain", "plain"),
-        (0.25, 0.25),
-    ],
-)
-def test_cells_a_spreadsheet_would_run_are_escaped(cell: object, written: object) -> None:
-    assert escape_cell(cell) == written
 
 
 def test_the_result_has_the_inputs_then_the_outputs_then_the_error_escaped() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from billing.models import Transfer
 from billing.selectors import wallet_balance
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 from predictions.ml.cases import CASES
 from predictions.models import Prediction
 from predictions.serving.services import (

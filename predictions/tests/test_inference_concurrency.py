@@ -20,7 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.services import api_token_create
 from billing.models import Transfer
 from billing.selectors import wallet_balance
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 from predictions.ml.cases import CASES
 from predictions.models import Prediction
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from billing.errors import BillingError
 from billing.money import InvalidAmount, format_credits, parse_credits
-from billing.services import BillingError, wallet_grant
+from billing.services.wallets import wallet_grant
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.services import user_create_verified
-from billing.services import wallet_grant
+from billing.services.wallets import wallet_grant
 
 DEMO_EMAIL = "demo@mlbilling.local"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (demo account, printed on purpose)

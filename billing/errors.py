@@ -1,0 +1,78 @@
+"""What the billing services refuse: each error means nothing moved."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from billing.money import format_credits
+from mlbilling.errors import DomainError
+
+
+class BillingError(Exception):
+    """A movement the ledger refuses; nothing moved."""
+
+
+class CreditShortfall(DomainError):
+    """Not enough available credits for a charge or a hold (amounts in hundredths); the
+    answer carries the figures a client needs to top up."""
+
+    code = "insufficient_credits"
+    status_code = 402
+
+    def __init__(self, message: str, *, needed: int, balance: int, available: int) -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.balance = balance
+        self.available = available
+
+    def extra(self) -> dict[str, str]:
+        return {
+            "needed": format_credits(self.needed),
+            "balance": format_credits(self.balance),
+            "available": format_credits(self.available),
+        }
+
+
+class InsufficientCredits(BillingError, CreditShortfall):
+    def __init__(self, *, needed: int, balance: int, available: int) -> None:
+        super().__init__(
+            _(
+                "Insufficient credits: %(needed)s needed, %(available)s available "
+                "(balance %(balance)s)."
+            )
+            % {
+                "needed": format_credits(needed),
+                "available": format_credits(available),
+                "balance": format_credits(balance),
+            },
+            needed=needed,
+            balance=balance,
+            available=available,
+        )
+
+
+class ReferenceConflict(BillingError):
+    """The reference was already used for a different movement."""
+
+
+class HoldNotFound(BillingError):
+    pass
+
+
+class RefundNotAllowed(BillingError):
+    pass
+
+
+class TopUpNotFound(BillingError):
+    pass
+
+
+class TopUpMismatch(BillingError):
+    """A payment confirmation whose amount or provider reference is not the top-up's."""
+
+
+class PaymentsUnavailable(BillingError, DomainError):
+    """No payment provider of that name is configured (the sandbox is off in production)."""
+
+    code = "payments_unavailable"
+    status_code = 503

@@ -1,0 +1,100 @@
+"""A user's wallet: opening it, charging it, operator grants, the low-balance threshold."""
+
+from __future__ import annotations
+
+import uuid
+
+from accounts.models import User
+from billing.errors import BillingError
+from billing.models import Account, Transfer, TransferKind
+from billing.money import InvalidAmount
+from billing.services.movements import credit_from_system, debit_to_system
+from billing.system_accounts import PROMOTIONS
+
+
+def wallet_open(*, user: User) -> Account:
+    """Open the user's wallet (empty); returns the existing one if it is already open."""
+    return Account.objects.get_or_create(user=user, defaults={"balance": 0, "held": 0})[0]
+
+
+def wallet_id_of(user: User) -> int:
+    """The id of the user's wallet, opened first if it is not yet (one query when it is)."""
+    wallet_id = Account.objects.filter(user=user).values_list("id", flat=True).first()
+    if wallet_id is None:
+        wallet_id = wallet_open(user=user).id
+    return wallet_id
+
+
+def wallet_charge(
+    *,
+    user: User,
+    amount: int,
+    reference: str,
+    revenue_account: str,
+    description: str = "",
+    created_by: User | None = None,
+) -> Transfer:
+    """Debit `amount` from the user's wallet to the system account `revenue_account`.
+
+    One guarded UPDATE and one INSERT; joins the caller's transaction if there is one.
+    Raises InsufficientCredits when `balance - held < amount`. The same reference again
+    returns the first transfer and charges nothing.
+    """
+    return debit_to_system(
+        user=user,
+        amount=amount,
+        kind=TransferKind.CHARGE,
+        reference=reference,
+        system_code=revenue_account,
+        description=description,
+        created_by=created_by,
+    )
+
+
+def wallet_grant(
+    *,
+    user: User,
+    amount: int,
+    reason: str,
+    created_by: User | None = None,
+    reference: str | None = None,
+) -> Transfer:
+    """An operator gives credits (positive amount) or takes them back (negative).
+
+    The transfer is the audit record: `created_by` is who, `created_at` when, `description`
+    the reason. Taking back never goes below zero or into held credits (InsufficientCredits).
+    Without a reference every call is a new grant.
+    """
+    if not isinstance(amount, int) or amount == 0:
+        raise InvalidAmount("A grant needs a non-zero amount.")
+    if not reason.strip():
+        raise BillingError("A grant needs a reason.")
+    reference = reference or f"grant:{uuid.uuid4().hex}"
+    if amount < 0:
+        return debit_to_system(
+            user=user,
+            amount=-amount,
+            kind=TransferKind.ADJUSTMENT,
+            reference=reference,
+            system_code=PROMOTIONS,
+            description=reason.strip(),
+            created_by=created_by,
+        )
+    return credit_from_system(
+        wallet_id=wallet_id_of(user),
+        amount=amount,
+        kind=TransferKind.GRANT,
+        reference=reference,
+        system=PROMOTIONS,
+        description=reason.strip(),
+        created_by=created_by,
+    )
+
+
+def wallet_set_low_balance_threshold(*, user: User, threshold: int | None) -> Account:
+    """Set (or, with None, turn off) the balance below which the owner gets an email."""
+    if threshold is not None and threshold < 0:
+        raise InvalidAmount("The threshold cannot be negative.")
+    wallet_id = wallet_id_of(user)
+    Account.objects.filter(pk=wallet_id).update(low_balance_threshold=threshold)
+    return Account.objects.get(pk=wallet_id)

@@ -1,0 +1,244 @@
+"""CSV cells -> the values a case's schema validates, in one place.
+
+CSV cells are strings; `RowConverter` turns them into numbers, booleans, lists... and
+checks them, a whole chunk column by column with NumPy where the fields allow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from predictions.ml.schema import Field, Schema, SchemaError
+
+# Cells of a multichoice field list the chosen names separated by this character
+# (a comma would clash with the CSV delimiter).
+LIST_SEPARATOR = ";"
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def _to_number(text: str) -> Any:
+    try:
+        return float(text) if not text.lstrip("+-").isdigit() else int(text)
+    except ValueError:
+        return text  # the schema names the problem ("A number is required.")
+
+
+def _to_boolean(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return text
+
+
+def _to_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+_CONVERTERS = {
+    "number": _to_number,
+    "integer": _to_number,
+    "boolean": _to_boolean,
+    "multichoice": _to_list,
+    "choice": _as_is,
+    "text": _as_is,
+    "datetime": _as_is,
+}
+
+
+def _converter(f: Field) -> Any:
+    convert = _CONVERTERS[f.kind]
+    if f.parser is None or convert is _as_is:
+        return convert
+
+    # A field with its own parser accepts convenient text (e.g. "51 years 108 days") as
+    # well as its kind's values: give it the converted value when the cell has that form.
+    def convert_or_text(text: str) -> Any:
+        value = convert(text)
+        return text if isinstance(value, str) else value
+
+    return convert_or_text
+
+
+def _parse_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _numbers_checker(f: Field) -> ColumnCheck:
+    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
+        try:
+            numbers = np.array(column, dtype=np.float64)  # one C loop when every cell parses
+        except ValueError:
+            numbers = np.array([_parse_float(text) for text in column], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(numbers)
+            if f.minimum is not None:
+                ok &= numbers >= f.minimum
+            if f.maximum is not None:
+                ok &= numbers <= f.maximum
+            if f.kind == "integer":
+                ok &= numbers == np.floor(numbers)
+                return [
+                    int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
+                ], ok
+        return numbers.tolist(), ok
+
+    return check
+
+
+def _choice_checker(f: Field) -> ColumnCheck:
+    allowed = frozenset(f.choices)
+    return lambda column: (column, np.array([text in allowed for text in column], dtype=bool))
+
+
+def _boolean_checker(f: Field) -> ColumnCheck:
+    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
+        values = [_to_boolean(text) for text in column]
+        return values, np.array([isinstance(v, bool) for v in values], dtype=bool)
+
+    return check
+
+
+def _text_checker(f: Field) -> ColumnCheck:
+    limit = f.max_length
+    if limit is None:
+        return lambda column: (column, np.array([bool(text) for text in column], dtype=bool))
+    return lambda column: (
+        column,
+        np.array([bool(text) and len(text) <= limit for text in column], dtype=bool),
+    )
+
+
+ColumnCheck = Callable[[list[str]], tuple[list[Any], np.ndarray]]
+_COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
+    "number": _numbers_checker,
+    "integer": _numbers_checker,
+    "choice": _choice_checker,
+    "boolean": _boolean_checker,
+    "text": _text_checker,
+}
+
+
+class RowConverter:
+    """Turns CSV rows (lists of strings) into clean schema rows, one header at a time.
+
+    An empty cell is a missing value: null for a nullable field, absent otherwise (the
+    schema then says "required", or fills in None for an optional field).
+
+    `clean` is the reference: the schema's own validation, row by row, with its messages.
+    `clean_chunk` gets the same values for a whole chunk column by column (NumPy), and
+    hands every row it does not accept to `clean`, so messages always come from the
+    schema; fields it cannot check by column (lists, dates, own parsers) make the whole
+    chunk go row by row.
+    """
+
+    def __init__(self, schema: Schema, header: Sequence[str]) -> None:
+        fields = schema.by_name()
+        self.schema = schema
+        self.width = len(header)
+        self.columns = [
+            (index, name, _converter(fields[name]), fields[name].nullable)
+            for index, name in enumerate(header)
+            if name in fields
+        ]
+        present = set(header)
+        self.absent = [f.name for f in schema.fields if f.name not in present]
+        self.checks: list[tuple[int, str, ColumnCheck, bool]] | None = []
+        for index, name, _convert, _nullable in self.columns:
+            f = fields[name]
+            if f.parser is not None or f.kind not in _COLUMN_CHECKERS:
+                self.checks = None
+                break
+            empty_ok = f.nullable or not f.required
+            self.checks.append((index, name, _COLUMN_CHECKERS[f.kind](f), empty_ok))
+
+    def to_input(self, cells: Sequence[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for index, name, convert, nullable in self.columns:
+            text = cells[index].strip()
+            if text:
+                row[name] = convert(text)
+            elif nullable:
+                row[name] = None
+        return row
+
+    def clean(self, cells: Sequence[str]) -> dict[str, Any]:
+        """One CSV row -> a clean row, or `RowError` with a message for the result file."""
+        if len(cells) != self.width:
+            raise RowError(
+                _("Expected %(expected)d cells, found %(found)d.")
+                % {"expected": self.width, "found": len(cells)}
+            )
+        try:
+            return self.schema.validate_row(self.to_input(cells))
+        except SchemaError as exc:
+            raise RowError(
+                "; ".join(
+                    f"{name}: {' '.join(messages)}" for name, messages in exc.errors[0].items()
+                )
+            ) from None
+
+    def clean_chunk(self, rows: Sequence[Sequence[str]]) -> list[dict[str, Any] | str]:
+        """Each row's clean values, or the message saying why it cannot be predicted."""
+        results: list[dict[str, Any] | str | None] = [None] * len(rows)
+        if self.checks is not None:
+            self._clean_by_column(rows, results)
+        for position, result in enumerate(results):
+            if result is None:
+                try:
+                    results[position] = self.clean(rows[position])
+                except RowError as exc:
+                    results[position] = str(exc)
+        return results
+
+    def _clean_by_column(
+        self, rows: Sequence[Sequence[str]], results: list[dict[str, Any] | str | None]
+    ) -> None:
+        positions = [p for p, cells in enumerate(rows) if len(cells) == self.width]
+        if not positions or self.checks is None:
+            return
+        columns = list(zip(*(rows[p] for p in positions), strict=True))
+        accepted = np.ones(len(positions), dtype=bool)
+        names: list[str] = []
+        values: list[list[Any]] = []
+        for index, name, check, empty_ok in self.checks:
+            column = [text.strip() for text in columns[index]]
+            column_values, ok = check(column)
+            if "" in column:  # a C-level scan; the mask is built only when needed
+                empty = np.array([not text for text in column], dtype=bool)
+                ok = np.where(empty, empty_ok, ok)
+                column_values = [
+                    None if e else v for v, e in zip(column_values, empty, strict=True)
+                ]
+            accepted &= ok
+            names.append(name)
+            values.append(column_values)
+        names.extend(self.absent)
+        values.extend([None] * len(positions) for _name in self.absent)
+        row_checks = self.schema.checks
+        for position, row_values, ok in zip(
+            positions, zip(*values, strict=True), accepted.tolist(), strict=True
+        ):
+            if ok:
+                row = dict(zip(names, row_values, strict=True))
+                # A row failing a cross-field check is left for `clean` to explain.
+                if not any(check(row) for check in row_checks):
+                    results[position] = row
+
+
+class RowError(ValueError):
+    """One row cannot be predicted; the message goes to the result's `error` column."""
