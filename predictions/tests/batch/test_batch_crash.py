@@ -43,7 +43,7 @@ def start_worker(job_id: int, media_root: Path) -> subprocess.Popen:
         "BATCH_PROGRESS_SECONDS": "0",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "predictions.tests.batch_worker", str(job_id)],
+        [sys.executable, "-m", "predictions.tests.batch.batch_worker", str(job_id)],
         cwd=django_settings.BASE_DIR,
         env=env,
     )

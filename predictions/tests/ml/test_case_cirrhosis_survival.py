@@ -9,7 +9,7 @@ from django.conf import settings
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.cirrhosis_survival import FEATURES
-from predictions.tests.case_checks import (
+from predictions.tests.ml.case_checks import (
     assert_leaks_are_not_features,
     assert_missing_dataset_is_named,
     assert_serving_matches_training,
