@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.tests.factories import UserFactory
-from analytics.tests.factories import ModelVersionFactory
+from predictions.tests.factories import ModelVersionFactory
 
 
 def utc(text: str) -> datetime:

@@ -12,9 +12,9 @@ from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
 from analytics.tests.conftest import utc
-from analytics.tests.factories import BatchJobFactory, PredictionFactory
 from billing.models import Transfer
 from billing.services import topup_create, wallet_charge, wallet_grant
+from predictions.tests.factories import BatchJobFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django_q.models import OrmQ
 
 from analytics import health
 from analytics.request_id import JsonFormatter, RequestIdFilter
-from analytics.tests.factories import MLModelFactory, PredictionFactory
 from predictions.ml.cases import CASES
 from predictions.registry.artifacts import load_model_cache_clear
 from predictions.registry.services import model_version_promote, model_version_register
+from predictions.tests.factories import MLModelFactory, PredictionFactory
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from analytics.admin_views import REPORTS
 from analytics.tests.conftest import utc
-from analytics.tests.factories import PredictionFactory
 from billing.services import wallet_charge, wallet_grant
 from predictions.models import Prediction
+from predictions.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
 from analytics.tests.conftest import utc
-from analytics.tests.factories import BatchJobFactory, PredictionFactory
 from billing.models import Account, Hold, Transfer, TransferKind
 from billing.services import (
     hold_create,
@@ -23,6 +22,7 @@ from billing.services import (
     wallet_grant,
 )
 from predictions.models import BatchJob, Prediction
+from predictions.tests.factories import BatchJobFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 
