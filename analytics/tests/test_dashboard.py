@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
-from analytics.tests.conftest import utc
+from analytics.tests.fixtures import utc
 from billing.models import Transfer
 from billing.services import topup_create, wallet_charge, wallet_grant
 from predictions.tests.factories import BatchJobFactory, PredictionFactory

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from analytics.admin_views import REPORTS
-from analytics.tests.conftest import utc
+from analytics.tests.fixtures import utc
 from billing.services import wallet_charge, wallet_grant
 from predictions.models import Prediction
 from predictions.tests.factories import PredictionFactory

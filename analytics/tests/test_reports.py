@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
-from analytics.tests.conftest import utc
+from analytics.tests.fixtures import utc
 from billing.models import Account, Hold, Transfer, TransferKind
 from billing.services import (
     hold_create,
