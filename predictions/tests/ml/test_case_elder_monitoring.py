@@ -81,7 +81,7 @@ def test_training_data_holds_the_hourly_features(data):
     assert data.groups is None
 
 
-def test_a_missing_dataset_is_the_motion_log_first(tmp_path):
+def test_the_first_missing_file_it_names_is_the_motion_log(tmp_path):
     # The case declares no dataset_files for the contract to check the name against.
     with pytest.raises(DatasetMissing) as caught:
         CASE.load_training_data(tmp_path)
