@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
+
+# Each app's shared fixtures; pytest reads pytest_plugins only in this root conftest.
+pytest_plugins = [
+    "accounts.tests.fixtures",
+    "billing.tests.fixtures",
+    "predictions.tests.fixtures",
+    "analytics.tests.fixtures",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -19,6 +28,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Login rate limits and API throttles count in the cache, which outlives a test: each
+    # test starts at zero.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
-from analytics.tests.conftest import utc
-from analytics.tests.factories import BatchJobFactory, PredictionFactory
+from analytics.tests.fixtures import utc
 from billing.models import Transfer
 from billing.services.topups import topup_create
 from billing.services.wallets import wallet_charge, wallet_grant
+from predictions.tests.factories import BatchJobFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from analytics.tests.factories import PredictionFactory
+from predictions.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

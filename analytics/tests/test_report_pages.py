@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from analytics.admin_views import REPORTS
-from analytics.tests.conftest import utc
-from analytics.tests.factories import PredictionFactory
+from analytics.tests.fixtures import utc
 from billing.services.wallets import wallet_charge, wallet_grant
 from predictions.models import Prediction
+from predictions.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,14 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
-from analytics.tests.conftest import utc
-from analytics.tests.factories import BatchJobFactory, PredictionFactory
+from analytics.tests.fixtures import utc
 from billing.models import Account, Hold, Transfer, TransferKind
 from billing.services.holds import hold_create, holds_expire
 from billing.services.refunds import transfer_refund
 from billing.services.topups import topup_complete, topup_create
 from billing.services.wallets import wallet_charge, wallet_grant
 from predictions.models import BatchJob, Prediction
+from predictions.tests.factories import BatchJobFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 

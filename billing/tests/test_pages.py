@@ -37,47 +37,51 @@ def test_pages_need_a_login(client):
     assert "/auth/login/" in response["Location"]
 
 
-def test_the_top_up_page_offers_packages_and_a_custom_amount(browser):
-    page = browser.get(reverse("billing:topup")).content.decode()
+def test_the_top_up_page_offers_packages_and_a_custom_amount(logged_in_client):
+    page = logged_in_client.get(reverse("billing:topup")).content.decode()
     assert 'value="10.00"' in page
     assert 'name="amount"' in page
 
 
-def test_buying_a_package_through_the_sandbox_credits_the_wallet(browser, user):
-    response = browser.post(reverse("billing:topup"), {"amount": "25.00"})
+def test_buying_a_package_through_the_sandbox_credits_the_wallet(logged_in_client, user):
+    response = logged_in_client.post(reverse("billing:topup"), {"amount": "25.00"})
     topup = TopUp.objects.get(user=user)
     assert response["Location"] == reverse("billing:sandbox_checkout", args=[topup.pk])
-    assert "Pay" in browser.get(response["Location"]).content.decode()
-    paid = browser.post(response["Location"], {"decision": "pay"})
+    assert "Pay" in logged_in_client.get(response["Location"]).content.decode()
+    paid = logged_in_client.post(response["Location"], {"decision": "pay"})
     assert paid["Location"] == reverse("billing:topup_detail", args=[topup.pk])
     assert wallet_balance(user=user).balance == 2_500
     # Paying again from the same page does nothing more.
-    browser.post(response["Location"], {"decision": "pay"})
+    logged_in_client.post(response["Location"], {"decision": "pay"})
     assert wallet_balance(user=user).balance == 2_500
-    assert "Succeeded" in browser.get(paid["Location"]).content.decode()
+    assert "Succeeded" in logged_in_client.get(paid["Location"]).content.decode()
 
 
-def test_declining_in_the_sandbox_fails_the_top_up(browser, user):
+def test_declining_in_the_sandbox_fails_the_top_up(logged_in_client, user):
     topup = topup_create(user=user, amount=2_500)
-    browser.post(reverse("billing:sandbox_checkout", args=[topup.pk]), {"decision": "decline"})
+    logged_in_client.post(
+        reverse("billing:sandbox_checkout", args=[topup.pk]), {"decision": "decline"}
+    )
     topup.refresh_from_db()
     assert topup.state == TopUpState.FAILED
     assert wallet_balance(user=user).balance == 0
 
 
 @pytest.mark.parametrize("amount", ["0", "-10", "10.001", "ten", "", "4.99", "1000.01", "1e9"])
-def test_bad_top_up_amounts_are_shown_on_the_form(browser, amount):
-    response = browser.post(reverse("billing:topup"), {"amount": amount})
+def test_bad_top_up_amounts_are_shown_on_the_form(logged_in_client, amount):
+    response = logged_in_client.post(reverse("billing:topup"), {"amount": amount})
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
     assert not TopUp.objects.exists()
 
 
-def test_another_users_top_up_and_checkout_are_404(browser, other_user):
+def test_another_users_top_up_and_checkout_are_404(logged_in_client, other_user):
     theirs = topup_create(user=other_user, amount=2_500)
-    assert browser.get(reverse("billing:topup_detail", args=[theirs.pk])).status_code == 404
+    assert (
+        logged_in_client.get(reverse("billing:topup_detail", args=[theirs.pk])).status_code == 404
+    )
     checkout = reverse("billing:sandbox_checkout", args=[theirs.pk])
-    assert browser.post(checkout, {"decision": "pay"}).status_code == 404
+    assert logged_in_client.post(checkout, {"decision": "pay"}).status_code == 404
     assert wallet_balance(user=other_user).balance == 0
 
 
@@ -127,11 +131,13 @@ def test_a_callback_for_an_unknown_provider_is_refused(client):
     )
 
 
-def test_the_statement_shows_every_movement_with_a_running_balance(browser, user, other_user):
+def test_the_statement_shows_every_movement_with_a_running_balance(
+    logged_in_client, user, other_user
+):
     wallet_grant(user=user, amount=1_000, reason="welcome credits")
     wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
     wallet_grant(user=other_user, amount=7_700, reason="someone else's")
-    page = browser.get(reverse("billing:statement")).content.decode()
+    page = logged_in_client.get(reverse("billing:statement")).content.decode()
     assert "welcome credits" in page
     assert "-2.50" in page
     assert "7.50" in page
@@ -139,19 +145,19 @@ def test_the_statement_shows_every_movement_with_a_running_balance(browser, user
     assert "77.00" not in page
 
 
-def test_the_statement_filters_by_kind(browser, user):
+def test_the_statement_filters_by_kind(logged_in_client, user):
     wallet_grant(user=user, amount=1_000, reason="welcome credits")
     wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
-    page = browser.get(reverse("billing:statement"), {"kind": "charge"}).content.decode()
+    page = logged_in_client.get(reverse("billing:statement"), {"kind": "charge"}).content.decode()
     assert "p:1" in page
     assert "welcome credits" not in page
 
 
-def test_the_statement_exports_csv(browser, user, other_user):
+def test_the_statement_exports_csv(logged_in_client, user, other_user):
     wallet_grant(user=user, amount=1_000, reason="welcome")
     wallet_charge(user=user, amount=250, reference="p:1", revenue_account="revenue:x")
     wallet_grant(user=other_user, amount=7_700, reason="theirs")
-    response = browser.get(reverse("billing:statement_csv"))
+    response = logged_in_client.get(reverse("billing:statement_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][-2:] == ["amount", "balance_after"]
     assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
@@ -160,7 +166,7 @@ def test_the_statement_exports_csv(browser, user, other_user):
     ]
 
 
-def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(browser, user):
+def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(logged_in_client, user):
     wallet_grant(user=user, amount=1_000, reason="@SUM(A1)")
     for reference, description in [
         ('=HYPERLINK("http://x")', "+cmd"),
@@ -175,7 +181,7 @@ def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(browser, use
             description=description,
         )
 
-    response = browser.get(reverse("billing:statement_csv"))
+    response = logged_in_client.get(reverse("billing:statement_csv"))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r[3], r[4], r[5]) for r in rows[1:]] == [
@@ -186,35 +192,37 @@ def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(browser, use
     ]
 
 
-def test_the_low_balance_threshold_is_saved_and_can_be_turned_off(browser, user):
-    browser.post(reverse("billing:low_balance"), {"threshold": "5.00"})
+def test_the_low_balance_threshold_is_saved_and_can_be_turned_off(logged_in_client, user):
+    logged_in_client.post(reverse("billing:low_balance"), {"threshold": "5.00"})
     assert Account.objects.get(user=user).low_balance_threshold == 500
-    browser.post(reverse("billing:low_balance"), {"threshold": "-1"})
+    logged_in_client.post(reverse("billing:low_balance"), {"threshold": "-1"})
     assert Account.objects.get(user=user).low_balance_threshold == 500
-    browser.post(reverse("billing:low_balance"), {"threshold": ""})
+    logged_in_client.post(reverse("billing:low_balance"), {"threshold": ""})
     assert Account.objects.get(user=user).low_balance_threshold is None
 
 
-def test_the_navigation_shows_the_balance_and_links(browser, user):
+def test_the_navigation_shows_the_balance_and_links(logged_in_client, user):
     wallet_grant(user=user, amount=4_200, reason="test")
-    page = browser.get(reverse("home")).content.decode()
+    page = logged_in_client.get(reverse("home")).content.decode()
     assert "42.00" in page
     assert reverse("billing:topup") in page
     assert reverse("billing:statement") in page
 
 
-def test_a_reversed_date_range_is_explained_not_applied(browser, user):
+def test_a_reversed_date_range_is_explained_not_applied(logged_in_client, user):
     wallet_grant(user=user, amount=1_000, reason="welcome credits")
-    page = browser.get(
+    page = logged_in_client.get(
         reverse("billing:statement"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
     ).content.decode()
     assert "The start date is after the end date." in page
     assert "welcome credits" in page
 
 
-def test_without_a_payment_provider_the_top_up_form_says_so_and_creates_nothing(browser, settings):
+def test_without_a_payment_provider_the_top_up_form_says_so_and_creates_nothing(
+    logged_in_client, settings
+):
     settings.BILLING_PAYMENT_PROVIDERS = {}
-    response = browser.post(reverse("billing:topup"), {"amount": "25.00"})
+    response = logged_in_client.post(reverse("billing:topup"), {"amount": "25.00"})
     assert response.status_code == 200
     assert "no payment provider is configured" in response.content.decode()
     assert not TopUp.objects.exists()

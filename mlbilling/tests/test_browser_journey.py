@@ -178,17 +178,7 @@ def _log_in(page, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/auth/login/" not in url)
 
 
-def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_and_reports(
-    nhanes_in_production, qcluster, journey, tmp_path
-):
-    email, password = "journey@example.com", "a-journey-password-2026"
-    page = _sign_up_and_verify(journey, email, password)
-
-    page.click('nav button:has-text("Log out")')
-    page.wait_for_load_state()
-    _log_in(page, email, password)
-    journey.shot(page, "logged-in")
-
+def _top_up_through_the_sandbox(journey: Journey, page) -> None:
     page.goto("/billing/top-up/")
     journey.shot(page, "top-up")
     page.click('button:has-text("Buy 25.00")')
@@ -199,7 +189,8 @@ def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_a
     assert "25.00 credits added" in page.content()
     journey.shot(page, "top-up-paid")
 
-    price = format_credits(nhanes_in_production.model.price_per_row)
+
+def _predict_with_the_model_form(journey: Journey, page, price: str) -> None:
     page.goto("/models/nhanes-age/")
     journey.shot(page, "model-card")
     page.click('form.predict-form button[type="submit"]')
@@ -209,9 +200,11 @@ def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_a
     assert f"{price} credits" in results
     journey.shot(page, "prediction")
 
+
+def _run_a_batch_and_download_it(journey: Journey, page, csv: Path) -> None:
     page.goto("/batches/new/")
     page.select_option('select[name="model"]', "nhanes-age")
-    page.set_input_files('input[name="file"]', str(_batch_csv(tmp_path / "rows.csv", BATCH_ROWS)))
+    page.set_input_files('input[name="file"]', str(csv))
     journey.shot(page, "batch-upload")
     page.click('main button[type="submit"]')
     page.wait_for_url("**/batches/*/")
@@ -226,17 +219,20 @@ def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_a
     assert len(result) == BATCH_ROWS + 1
     assert result[0].endswith(",prediction,probability,error")
 
+
+def _see_the_charges_on_the_statement_and_the_dashboard(journey: Journey, page, spent: str) -> None:
     page.goto("/billing/statement/")
     statement = page.inner_text("main")
     assert "25.00" in statement
     assert statement.count("nhanes-age") >= 2  # the prediction and the batch
     journey.shot(page, "statement")
 
-    spent = format_credits(nhanes_in_production.model.price_per_row * (1 + BATCH_ROWS))
     page.goto("/dashboard/")
     assert spent in page.inner_text("main")
     journey.shot(page, "dashboard")
 
+
+def _an_operator_grants_credits_and_reads_a_report(journey: Journey, email: str) -> None:
     UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
     admin = journey.new_page()
     admin.goto("/admin/login/")
@@ -259,11 +255,33 @@ def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_a
     assert "nhanes-age" in admin.inner_text("body")
     journey.shot(admin, "admin-report")
 
+
+def _see_the_grant_on_the_statement(journey: Journey, page, balance: str) -> None:
     page.goto("/billing/statement/")
     assert "welcome gift" in page.inner_text("main")
-    balance = 3_000 - nhanes_in_production.model.price_per_row * (1 + BATCH_ROWS)
-    assert format_credits(balance) in page.inner_text("body")
+    assert balance in page.inner_text("body")
     journey.shot(page, "statement-with-grant")
+
+
+def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_and_reports(
+    nhanes_in_production, qcluster, journey, tmp_path
+):
+    email, password = "journey@example.com", "a-journey-password-2026"
+    price_per_row = nhanes_in_production.model.price_per_row
+    page = _sign_up_and_verify(journey, email, password)
+
+    page.click('nav button:has-text("Log out")')
+    page.wait_for_load_state()
+    _log_in(page, email, password)
+    journey.shot(page, "logged-in")
+
+    _top_up_through_the_sandbox(journey, page)
+    _predict_with_the_model_form(journey, page, format_credits(price_per_row))
+    _run_a_batch_and_download_it(journey, page, _batch_csv(tmp_path / "rows.csv", BATCH_ROWS))
+    spent = price_per_row * (1 + BATCH_ROWS)
+    _see_the_charges_on_the_statement_and_the_dashboard(journey, page, format_credits(spent))
+    _an_operator_grants_credits_and_reads_a_report(journey, email)
+    _see_the_grant_on_the_statement(journey, page, format_credits(3_000 - spent))
 
     assert ledger_reconcile().clean
     assert journey.csp_violations == []

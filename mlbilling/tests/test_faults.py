@@ -5,7 +5,7 @@ Covered elsewhere, not repeated here:
   (test_a_signed_callback_credits_once_however_often_it_arrives) and, twenty at once on
   PostgreSQL, billing/tests/test_concurrency.py
   (test_a_top_up_callback_delivered_twenty_times_at_once_credits_once).
-- a worker killed mid-batch (a real process, SIGKILL): predictions/tests/test_batch_crash.py
+- a worker killed mid-batch (a real process, SIGKILL): predictions/tests/batch/test_batch_crash.py
   (the job is reclaimed, finishes, and is charged once; PostgreSQL).
 """
 

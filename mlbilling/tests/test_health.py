@@ -10,28 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from analytics.tests.factories import MLModelFactory
 from mlbilling import health
-from predictions.ml.cases import CASES
 from predictions.registry.artifacts import load_model_cache_clear
-from predictions.registry.services import model_version_promote, model_version_register
-from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
+from predictions.tests.factories import MLModelFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tiny_in_production(monkeypatch, settings, tmp_path):
-    """The tiny test case trained, registered and promoted: a loadable production model."""
-    settings.DATASETS_DIR = tmp_path / "datasets"
-    write_tiny_dataset(settings.DATASETS_DIR)
-    case = TinyCase()
-    monkeypatch.setitem(CASES, case.slug, case)
-    load_model_cache_clear()
-    data = case.load_training_data(settings.DATASETS_DIR)
-    version = model_version_register(case=case, model=case.fit_production(data), metrics={})
-    yield model_version_promote(version_id=version.pk)
-    load_model_cache_clear()
 
 
 def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
@@ -42,17 +25,17 @@ def test_healthz_answers_without_touching_the_database(client, django_assert_num
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_is_ok_when_the_database_and_every_production_model_load(client, tiny_in_production):
+def test_readyz_is_ok_when_the_database_and_every_production_model_load(client, served):
     response = client.get(reverse("readyz"))
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"]["model:tiny"] == {"ok": True, "detail": f"v{tiny_in_production.version}"}
+    assert body["checks"]["model:tiny"] == {"ok": True, "detail": f"v{served.version}"}
     assert body["checks"]["database"]["ok"] is True
 
 
-def test_readyz_is_503_when_an_active_model_has_no_production_version(client, tiny_in_production):
+def test_readyz_is_503_when_an_active_model_has_no_production_version(client, served):
     MLModelFactory(slug="orphan")
 
     response = client.get(reverse("readyz"))
@@ -68,9 +51,9 @@ def test_an_inactive_model_without_production_version_does_not_matter(client):
     assert client.get(reverse("readyz")).status_code == 200
 
 
-def test_readyz_is_503_when_the_production_artifact_is_gone(client, tiny_in_production):
+def test_readyz_is_503_when_the_production_artifact_is_gone(client, served):
     load_model_cache_clear()
-    tiny_in_production.artifact.storage.delete(tiny_in_production.artifact.name)
+    served.artifact.storage.delete(served.artifact.name)
 
     response = client.get(reverse("readyz"))
 

@@ -1,3 +1,6 @@
+"""The tiny case, served and paid for: shared with every app's tests through the root
+conftest."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -65,22 +67,7 @@ def trained_tiny(tiny_case):
     return ModelVersion.objects.get(model__slug="tiny", version=1)
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
-    client.force_login(user)
-    return client
-
-
-# --- Paid predictions (prediction API helper) ------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _throttles_start_empty():
-    # Throttle histories live in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
+# --- Paid predictions ---------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -115,23 +102,6 @@ def broken_model(monkeypatch, tiny_case):
 
 
 # --- Batch jobs ---------------------------------------------------------------------------
-@pytest.fixture
-def tiny_production(register_tiny):
-    """The tiny case's model in production (7 hundredths of a credit per row)."""
-    from predictions.registry.services import model_version_promote
-
-    return model_version_promote(version_id=register_tiny().pk)
-
-
-@pytest.fixture
-def batch_user(db):
-    """A user with 100.00 credits."""
-    from accounts.tests.factories import UserFactory
-    from billing.services.wallets import wallet_grant
-
-    user = UserFactory()
-    wallet_grant(user=user, amount=10_000, reason="test funds")
-    return user
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
+"""Users with credits, shared with every app's tests through the root conftest."""
+
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from billing.services.wallets import wallet_grant
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory()
 
 
 @pytest.fixture
@@ -24,15 +22,8 @@ def funded_user(user):
 
 
 @pytest.fixture
-def api(user):
-    from rest_framework.test import APIClient
-
+def api(user) -> APIClient:
+    """An API client authenticated as `user`."""
     client = APIClient()
     client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def browser(client, user):
-    client.force_login(user)
     return client

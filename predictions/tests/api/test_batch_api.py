@@ -29,9 +29,9 @@ def good_rows(count: int) -> str:
 
 
 @pytest.fixture
-def client(batch_user) -> APIClient:
+def client(funded_user) -> APIClient:
     api = APIClient()
-    api.force_authenticate(batch_user)
+    api.force_authenticate(funded_user)
     return api
 
 
@@ -59,7 +59,7 @@ def captures(job: BatchJob) -> list[int]:
 
 @pytest.mark.django_db
 def test_a_job_runs_end_to_end_through_django_q_and_charges_the_rows(
-    client, batch_user, tiny_production, monkeypatch, django_capture_on_commit_callbacks
+    client, funded_user, served, monkeypatch, django_capture_on_commit_callbacks
 ):
     from django_q.conf import Conf
 
@@ -82,21 +82,21 @@ def test_a_job_runs_end_to_end_through_django_q_and_charges_the_rows(
     assert rows[0] == ["x1", "x2", "prediction", "probability", "error"]
     assert len(rows) == 13
     assert all(row[2] in {"high", "low"} and row[4] == "" for row in rows[1:])
-    assert wallet_balance(user=batch_user).balance == 10_000 - 12 * PRICE
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).balance == 10_000 - 12 * PRICE
+    assert wallet_balance(user=funded_user).held == 0
     assert captures(job) == [12 * PRICE]
 
 
 @pytest.mark.django_db
 def test_creating_a_job_holds_its_maximum_cost_and_enqueues_it_after_commit(
-    client, batch_user, tiny_production, enqueued, django_capture_on_commit_callbacks
+    client, funded_user, served, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = upload(client, good_rows(10))
 
     job = BatchJob.objects.get(pk=response.json()["id"])
     assert job.status == BatchJob.Status.QUEUED
-    assert wallet_balance(user=batch_user).held == 10 * PRICE
+    assert wallet_balance(user=funded_user).held == 10 * PRICE
     assert enqueued == []  # nothing is sent before the transaction commits
     for callback in callbacks:
         callback()
@@ -104,7 +104,7 @@ def test_creating_a_job_holds_its_maximum_cost_and_enqueues_it_after_commit(
 
 
 @pytest.mark.django_db
-def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_production, enqueued):
+def test_only_the_rows_that_succeed_are_charged(client, funded_user, served, enqueued):
     text = "x1,x2\n1,2\n11,2\nabc,1\n,3\n4\n5,\n"
     job_id = upload(client, text).json()["id"]
 
@@ -113,8 +113,8 @@ def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_product
     assert job is not None
     assert (job.rows_total, job.rows_done, job.rows_failed) == (6, 6, 4)
     assert job.charged == 2 * PRICE
-    assert wallet_balance(user=batch_user).balance == 10_000 - 2 * PRICE
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).balance == 10_000 - 2 * PRICE
+    assert wallet_balance(user=funded_user).held == 0
     errors = [row[4] for row in result_rows(client, job_id)[1:]]
     assert errors == [
         "",
@@ -128,7 +128,7 @@ def test_only_the_rows_that_succeed_are_charged(client, batch_user, tiny_product
 
 @pytest.mark.django_db
 def test_a_row_the_model_cannot_predict_is_reported_and_not_charged(
-    client, batch_user, tiny_production, tiny_case, enqueued, monkeypatch
+    client, funded_user, served, tiny_case, enqueued, monkeypatch
 ):
     real_predict = type(tiny_case).predict
 
@@ -149,7 +149,7 @@ def test_a_row_the_model_cannot_predict_is_reported_and_not_charged(
 
 @pytest.mark.django_db
 def test_result_cells_that_a_spreadsheet_would_run_are_escaped(
-    client, tiny_production, tiny_case, enqueued, monkeypatch
+    client, served, tiny_case, enqueued, monkeypatch
 ):
     monkeypatch.setattr(
         type(tiny_case),
@@ -166,7 +166,7 @@ def test_result_cells_that_a_spreadsheet_would_run_are_escaped(
 
 
 @pytest.mark.django_db
-def test_a_duplicated_task_charges_once(client, batch_user, tiny_production, enqueued):
+def test_a_duplicated_task_charges_once(client, funded_user, served, enqueued):
     job_id = upload(client, good_rows(5)).json()["id"]
 
     batch_job_run_task(job_id)
@@ -175,11 +175,11 @@ def test_a_duplicated_task_charges_once(client, batch_user, tiny_production, enq
     job = BatchJob.objects.get(pk=job_id)
     assert (job.status, job.attempt, job.charged) == (BatchJob.Status.DONE, 1, 5 * PRICE)
     assert captures(job) == [5 * PRICE]
-    assert wallet_balance(user=batch_user).balance == 10_000 - 5 * PRICE
+    assert wallet_balance(user=funded_user).balance == 10_000 - 5 * PRICE
 
 
 @pytest.mark.django_db
-def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_production, enqueued):
+def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, served, enqueued):
     from django.utils import timezone
 
     job_id = upload(client, good_rows(5)).json()["id"]
@@ -194,7 +194,7 @@ def test_a_task_for_a_job_running_elsewhere_leaves_it_alone(client, tiny_product
 
 @pytest.mark.django_db
 def test_a_worker_given_up_for_dead_stops_without_charging(
-    client, batch_user, tiny_production, enqueued, settings, monkeypatch
+    client, funded_user, served, enqueued, settings, monkeypatch
 ):
     from predictions.batch import worker
 
@@ -213,12 +213,12 @@ def test_a_worker_given_up_for_dead_stops_without_charging(
     assert batch_job_run(job_id=job_id) is None
     job = BatchJob.objects.get(pk=job_id)
     assert (job.status, job.rows_done, job.charged) == (BatchJob.Status.RUNNING, 0, 0)
-    assert wallet_balance(user=batch_user).held == 6 * PRICE
+    assert wallet_balance(user=funded_user).held == 6 * PRICE
 
 
 @pytest.mark.django_db
 def test_a_wallet_that_cannot_hold_the_maximum_cost_gets_402_and_nothing_is_created(
-    tiny_production, settings
+    served, settings
 ):
     poor = UserFactory()
     api = APIClient()
@@ -244,7 +244,7 @@ def test_a_wallet_that_cannot_hold_the_maximum_cost_gets_402_and_nothing_is_crea
     ],
 )
 def test_a_bad_file_is_refused_at_once_with_its_problem(
-    client, tiny_production, content: bytes, message: str
+    client, served, content: bytes, message: str
 ):
     response = client.post(
         "/api/v1/batches",
@@ -259,9 +259,7 @@ def test_a_bad_file_is_refused_at_once_with_its_problem(
 
 
 @pytest.mark.django_db
-def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
-    client, tiny_production, settings
-):
+def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(client, served, settings):
     settings.BATCH_MAX_ROWS = 3
     assert "empty" in upload(client, "").json()["errors"]["file"][0]
     assert "more than 3 rows" in upload(client, good_rows(4)).json()["errors"]["file"][0]
@@ -271,7 +269,7 @@ def test_an_empty_file_too_large_file_or_too_many_rows_are_refused(
 
 
 @pytest.mark.django_db
-def test_an_unknown_model_is_refused(client, tiny_production):
+def test_an_unknown_model_is_refused(client, served):
     response = client.post(
         "/api/v1/batches", {"model": "nope", "file": csv_file(good_rows(1))}, format="multipart"
     )
@@ -282,7 +280,7 @@ def test_an_unknown_model_is_refused(client, tiny_production):
 
 @pytest.mark.django_db
 def test_the_same_idempotency_key_returns_the_first_job_and_holds_once(
-    client, batch_user, tiny_production, enqueued
+    client, funded_user, served, enqueued
 ):
     first = upload(client, good_rows(4), HTTP_IDEMPOTENCY_KEY="k-1")
     again = upload(client, good_rows(4), HTTP_IDEMPOTENCY_KEY="k-1")
@@ -292,25 +290,25 @@ def test_the_same_idempotency_key_returns_the_first_job_and_holds_once(
     assert again.json()["id"] == first.json()["id"]
     assert other.status_code == 409
     assert BatchJob.objects.count() == 1
-    assert wallet_balance(user=batch_user).held == 4 * PRICE
+    assert wallet_balance(user=funded_user).held == 4 * PRICE
 
 
 @pytest.mark.django_db
-def test_cancelling_a_queued_job_releases_its_hold(client, batch_user, tiny_production, enqueued):
+def test_cancelling_a_queued_job_releases_its_hold(client, funded_user, served, enqueued):
     job_id = upload(client, good_rows(4)).json()["id"]
 
     response = client.post(f"/api/v1/batches/{job_id}/cancel")
 
     assert response.json()["status"] == "cancelled"
     assert batch_job_run(job_id=job_id) is None
-    assert wallet_balance(user=batch_user) == wallet_balance(user=batch_user).__class__(
+    assert wallet_balance(user=funded_user) == wallet_balance(user=funded_user).__class__(
         balance=10_000, held=0, available=10_000
     )
 
 
 @pytest.mark.django_db
 def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
-    client, batch_user, tiny_production, enqueued, settings, monkeypatch
+    client, funded_user, served, enqueued, settings, monkeypatch
 ):
     from predictions.batch import worker
 
@@ -332,14 +330,14 @@ def test_cancelling_a_running_job_stops_it_and_charges_the_rows_done(
 
     assert job.status == BatchJob.Status.CANCELLED
     assert (job.rows_done, job.charged) == (8, 8 * PRICE)
-    assert wallet_balance(user=batch_user).balance == 10_000 - 8 * PRICE
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).balance == 10_000 - 8 * PRICE
+    assert wallet_balance(user=funded_user).held == 0
     assert len(result_rows(client, job_id)) == 1 + 8
 
 
 @pytest.mark.django_db
 def test_a_stalled_job_is_requeued_and_restarts_from_scratch_charging_once(
-    client, batch_user, tiny_production, enqueued, settings, django_capture_on_commit_callbacks
+    client, funded_user, served, enqueued, settings, django_capture_on_commit_callbacks
 ):
     from datetime import timedelta
 
@@ -365,7 +363,7 @@ def test_a_stalled_job_is_requeued_and_restarts_from_scratch_charging_once(
 
 
 @pytest.mark.django_db
-def test_another_users_job_and_result_are_not_found(client, tiny_production, enqueued):
+def test_another_users_job_and_result_are_not_found(client, served, enqueued):
     job_id = upload(client, good_rows(2)).json()["id"]
     batch_job_run(job_id=job_id)
     stranger = APIClient()
@@ -380,10 +378,10 @@ def test_another_users_job_and_result_are_not_found(client, tiny_production, enq
 
 @pytest.mark.django_db
 def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
-    client, batch_user, tiny_production, enqueued
+    client, funded_user, served, enqueued
 ):
     job_id = upload(client, good_rows(3)).json()["id"]
-    with open(tiny_production.artifact.path, "ab") as artifact:
+    with open(served.artifact.path, "ab") as artifact:
         artifact.write(b"tampered")
 
     job = batch_job_run(job_id=job_id)
@@ -391,15 +389,13 @@ def test_a_job_whose_model_artifact_was_tampered_with_fails_and_pays_nothing(
     assert job.status == BatchJob.Status.FAILED
     assert "does not match its recorded sha256" in job.error
     assert job.charged == 0
-    assert wallet_balance(user=batch_user).balance == 10_000
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).balance == 10_000
+    assert wallet_balance(user=funded_user).held == 0
     assert client.get(f"/api/v1/batches/{job_id}/result").status_code == 404
 
 
 @pytest.mark.django_db
-def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
-    client, tiny_production, settings
-):
+def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(client, served, settings):
     settings.BATCH_MAX_UPLOAD_BYTES = 1000
 
     response = upload(client, good_rows(20_000))

@@ -1,11 +1,13 @@
+"""Models and time zones of the analytics tests, registered in the root conftest; `utc` writes
+their instants."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
 
-from accounts.tests.factories import UserFactory
-from analytics.tests.factories import ModelVersionFactory
+from predictions.tests.factories import ModelVersionFactory
 
 
 def utc(text: str) -> datetime:
@@ -28,9 +30,3 @@ def alpha(db):
 @pytest.fixture
 def beta(db):
     return ModelVersionFactory(model__slug="beta")
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client

@@ -1,21 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-from django.conf import settings
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.cirrhosis_survival import FEATURES
-from predictions.tests.case_checks import (
-    assert_leaks_are_not_features,
-    assert_missing_dataset_is_named,
-    assert_serving_matches_training,
-    field_errors,
-    fit_on_sample,
-)
+from predictions.tests.ml.case_checks import assert_serving_matches_training, field_errors
 
 CASE = get_case("cirrhosis-survival")
 NOT_IN_TRIAL = (
@@ -32,13 +23,9 @@ NOT_IN_TRIAL = (
 
 
 @pytest.fixture(scope="module")
-def data():
-    return CASE.load_training_data(Path(settings.DATASETS_DIR))
-
-
-@pytest.fixture(scope="module")
 def model(data):
-    return fit_on_sample(CASE, data, 418)
+    """Fitted on all 418 patients."""
+    return CASE.fit_production(data)
 
 
 def _value(value):
@@ -89,15 +76,6 @@ def test_it_encodes_api_rows_as_the_training_rows_trial_and_not(data) -> None:
     expected = np.asarray(data.X, dtype=float)[chosen]
     np.testing.assert_allclose(matrix, expected, rtol=1e-9, equal_nan=True)
     assert_serving_matches_training(CASE, data, rows[:20])
-
-
-def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
-    assert_missing_dataset_is_named(CASE, tmp_path)
-
-
-def test_the_fitted_model_does_not_read_follow_up_time(model) -> None:
-    assert_leaks_are_not_features(CASE, model)
-    assert "N_Days" not in CASE.feature_names(model)
 
 
 def test_the_example_gets_three_probabilities(model) -> None:

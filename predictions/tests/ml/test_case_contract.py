@@ -1,13 +1,13 @@
 """The contract every registered case keeps, run for each case in the registry.
 
 The tiny test case runs through the same tests, so they prove themselves even before the
-real cases are registered. Real cases read their datasets from settings.DATASETS_DIR.
+real cases are registered. Real cases read their datasets from settings.DATASETS_DIR. Each
+case's own test module (test_case_<slug>.py) keeps only what is particular to that case.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from predictions.ml.cases import CASES
-from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.cases.base import Case, DatasetMissing
 from predictions.ml.schema import Field, SchemaError
 from predictions.models import ModelVersion
 from predictions.registry.artifacts import load_model, load_model_cache_clear
@@ -29,54 +29,16 @@ from predictions.registry.services import (
     model_version_register,
     model_version_rollback,
 )
-from predictions.registry.training import training_data_sample
-from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
+from predictions.tests.ml.case_checks import field_errors
+from predictions.tests.tiny_case import TinyCase
 
 ALL_CASES: list[Case] = [*CASES.values(), TinyCase()]
-SAMPLE_ROWS = 400
 NOT_FINITE = (math.nan, math.inf, -math.inf)
 
 
 @pytest.fixture(params=ALL_CASES, ids=[case.slug for case in ALL_CASES])
 def case(request: pytest.FixtureRequest) -> Case:
     return request.param
-
-
-@pytest.fixture(scope="module")
-def training_data(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Case], TrainingData]:
-    """Each case's training data, loaded once per test module."""
-    loaded: dict[str, TrainingData] = {}
-
-    def load(case: Case) -> TrainingData:
-        if case.slug not in loaded:
-            datasets_dir = settings.DATASETS_DIR
-            if isinstance(case, TinyCase):
-                datasets_dir = tmp_path_factory.mktemp("datasets")
-                write_tiny_dataset(datasets_dir)
-            loaded[case.slug] = case.load_training_data(Path(datasets_dir))
-        return loaded[case.slug]
-
-    return load
-
-
-@pytest.fixture(scope="module")
-def quick_model(training_data: Callable[[Case], TrainingData]) -> Callable[[Case], Any]:
-    """Each case's production pipeline fitted on a small sample, once per test module."""
-    fitted: dict[str, Any] = {}
-
-    def fit(case: Case) -> Any:
-        if case.slug not in fitted:
-            sample = training_data_sample(training_data(case), SAMPLE_ROWS)
-            fitted[case.slug] = case.fit_production(sample)
-        return fitted[case.slug]
-
-    return fit
-
-
-def _errors(case: Case, row: Any) -> dict[str, list[str]]:
-    with pytest.raises(SchemaError) as error:
-        case.schema.validate_rows([row])
-    return error.value.errors[0]
 
 
 def _with(case: Case, **values: Any) -> dict[str, Any]:
@@ -96,21 +58,21 @@ def test_a_missing_required_field_is_named(case):
     for field in case.schema.fields:
         row = {k: v for k, v in case.example.items() if k != field.name}
         if field.required:
-            assert field.name in _errors(case, row), field.name
+            assert field.name in field_errors(case, row), field.name
         elif row:
             # Leaving out the example's only field empties the row: the next test's case.
             assert case.schema.validate_rows([row])[0][field.name] is None
 
 
 def test_an_unknown_field_is_refused(case):
-    errors = _errors(case, _with(case, no_such_field=1))
+    errors = field_errors(case, _with(case, no_such_field=1))
 
     assert errors == {"non_field_errors": ["Unknown fields: no_such_field."]}
 
 
 def test_a_value_of_the_wrong_type_is_named(case):
     for field in case.schema.fields:
-        assert field.name in _errors(case, _with(case, **{field.name: {"a": 1}})), field.name
+        assert field.name in field_errors(case, _with(case, **{field.name: {"a": 1}})), field.name
 
 
 def test_null_is_refused_unless_the_field_allows_it(case):
@@ -119,7 +81,7 @@ def test_null_is_refused_unless_the_field_allows_it(case):
         if field.nullable:
             assert case.schema.validate_rows([row])[0][field.name] is None
         else:
-            assert field.name in _errors(case, row), field.name
+            assert field.name in field_errors(case, row), field.name
 
 
 def _out_of_range(field: Field) -> list[Any]:
@@ -141,7 +103,7 @@ def _out_of_range(field: Field) -> list[Any]:
 def test_a_value_out_of_range_is_named(case):
     for field in case.schema.fields:
         for value in _out_of_range(field):
-            assert field.name in _errors(case, _with(case, **{field.name: value})), (
+            assert field.name in field_errors(case, _with(case, **{field.name: value})), (
                 field.name,
                 value,
             )
@@ -150,13 +112,14 @@ def test_a_value_out_of_range_is_named(case):
 def test_nan_and_infinity_are_refused_in_every_field(case):
     for field in case.schema.fields:
         for value in NOT_FINITE:
-            assert field.name in _errors(case, _with(case, **{field.name: value})), field.name
+            assert field.name in field_errors(case, _with(case, **{field.name: value})), field.name
 
 
-def test_an_empty_row_is_refused_naming_every_required_field(case):
+def test_an_empty_row_is_refused_naming_every_required_field_and_no_optional_one(case):
     required = {f.name for f in case.schema.fields if f.required}
-    errors = _errors(case, {})
+    errors = field_errors(case, {})
 
+    assert not set(errors) & (set(case.schema.names) - required)
     if required:
         assert required <= set(errors)
     else:
@@ -166,7 +129,7 @@ def test_an_empty_row_is_refused_naming_every_required_field(case):
 
 
 def test_a_row_that_is_not_an_object_is_refused(case):
-    assert "non_field_errors" in _errors(case, [1, 2])
+    assert "non_field_errors" in field_errors(case, [1, 2])
 
 
 _json = st.recursive(
@@ -201,7 +164,10 @@ def test_a_missing_dataset_names_the_file(case, tmp_path):
     with pytest.raises(DatasetMissing) as error:
         case.load_training_data(tmp_path)
 
-    assert str(tmp_path) in str(error.value.path)
+    assert error.value.path.is_relative_to(tmp_path)
+    assert error.value.path.name in str(error.value)
+    if case.dataset_files:
+        assert error.value.path == tmp_path / case.dataset_files[0]
 
 
 def test_the_training_data_holds_no_leaky_column(case, training_data):

@@ -1,4 +1,4 @@
-"""A real worker process for the crash test: `python -m predictions.tests.batch_worker ID`.
+"""A real worker process for the crash test: `python -m predictions.tests.batch.batch_worker ID`.
 
 It runs the django-q2 task function for one job, as a qcluster worker would, with the
 tiny test case registered (a qcluster would not know it). The test kills it with

@@ -13,8 +13,8 @@ from predictions.models import BatchJob
 
 
 @pytest.fixture
-def web(client, batch_user):
-    client.force_login(batch_user)
+def web(client, funded_user):
+    client.force_login(funded_user)
     return client
 
 
@@ -27,7 +27,7 @@ def post_file(web, content: bytes):
 
 @pytest.mark.django_db
 def test_uploading_shows_the_row_count_and_maximum_cost_before_anything_is_held(
-    web, batch_user, tiny_production
+    web, funded_user, served
 ):
     response = post_file(web, b"x1,x2\n1,2\n3,4\n5,6\n")
 
@@ -37,11 +37,11 @@ def test_uploading_shows_the_row_count_and_maximum_cost_before_anything_is_held(
     assert "3 rows to predict." in page
     assert "costs at most 0.21 credits" in page
     assert job.status == BatchJob.Status.DRAFT
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).held == 0
 
 
 @pytest.mark.django_db
-def test_header_problems_are_listed_by_column_name(web, tiny_production):
+def test_header_problems_are_listed_by_column_name(web, served):
     response = post_file(web, b"x2,colour\n1,red\n")
 
     page = response.content.decode()
@@ -53,7 +53,7 @@ def test_header_problems_are_listed_by_column_name(web, tiny_production):
 
 @pytest.mark.django_db
 def test_confirming_holds_the_cost_and_queues_the_job(
-    web, batch_user, tiny_production, enqueued, django_capture_on_commit_callbacks
+    web, funded_user, served, enqueued, django_capture_on_commit_callbacks
 ):
     post_file(web, b"x1,x2\n1,2\n3,4\n")
     job = BatchJob.objects.get()
@@ -63,14 +63,12 @@ def test_confirming_holds_the_cost_and_queues_the_job(
 
     job.refresh_from_db()
     assert job.status == BatchJob.Status.QUEUED
-    assert wallet_balance(user=batch_user).held == 14
+    assert wallet_balance(user=funded_user).held == 14
     assert enqueued == [("predictions.batch.tasks.batch_job_run_task", job.pk)]
 
 
 @pytest.mark.django_db
-def test_confirming_without_enough_credits_says_so_and_holds_nothing(
-    client, tiny_production, enqueued
-):
+def test_confirming_without_enough_credits_says_so_and_holds_nothing(client, served, enqueued):
     poor = UserFactory()
     client.force_login(poor)
     post_file(client, b"x1,x2\n1,2\n")
@@ -85,7 +83,7 @@ def test_confirming_without_enough_credits_says_so_and_holds_nothing(
 
 
 @pytest.mark.django_db
-def test_the_job_page_shows_progress_and_the_download_once_done(web, tiny_production, enqueued):
+def test_the_job_page_shows_progress_and_the_download_once_done(web, served, enqueued):
     post_file(web, b"x1,x2\n1,2\n3,4\n")
     job = BatchJob.objects.get()
     web.post(reverse("predictions:batch_confirm", args=[job.pk]))
@@ -106,7 +104,7 @@ def test_the_job_page_shows_progress_and_the_download_once_done(web, tiny_produc
 
 
 @pytest.mark.django_db
-def test_the_cancel_button_cancels_a_queued_job(web, batch_user, tiny_production, enqueued):
+def test_the_cancel_button_cancels_a_queued_job(web, funded_user, served, enqueued):
     post_file(web, b"x1,x2\n1,2\n")
     job = BatchJob.objects.get()
     web.post(reverse("predictions:batch_confirm", args=[job.pk]))
@@ -115,11 +113,11 @@ def test_the_cancel_button_cancels_a_queued_job(web, batch_user, tiny_production
 
     job.refresh_from_db()
     assert job.status == BatchJob.Status.CANCELLED
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).held == 0
 
 
 @pytest.mark.django_db
-def test_another_users_job_pages_are_not_found(web, tiny_production):
+def test_another_users_job_pages_are_not_found(web, served):
     post_file(web, b"x1,x2\n1,2\n")
     job = BatchJob.objects.get()
     web.force_login(UserFactory())
@@ -131,8 +129,8 @@ def test_another_users_job_pages_are_not_found(web, tiny_production):
 
 
 @pytest.mark.django_db
-def test_the_navigation_links_batches_for_signed_in_users_only(client, batch_user):
+def test_the_navigation_links_batches_for_signed_in_users_only(client, funded_user):
     url = reverse("predictions:batch_list")
     assert url not in client.get(reverse("home")).content.decode()
-    client.force_login(batch_user)
+    client.force_login(funded_user)
     assert url in client.get(reverse("home")).content.decode()

@@ -1,6 +1,6 @@
-"""Rows of the other apps as analytics reads them. Money goes through billing's services
-(the ledger must reconcile); records that have no service of their own for an arbitrary
-past moment (predictions, batch jobs) are created directly."""
+"""Rows of the predictions app. Predictions and batch jobs at an arbitrary past moment have
+no service of their own, so they are created directly; money goes through billing's services
+(the ledger must reconcile)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def start_worker(job_id: int, media_root: Path) -> subprocess.Popen:
         "BATCH_PROGRESS_SECONDS": "0",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "predictions.tests.batch_worker", str(job_id)],
+        [sys.executable, "-m", "predictions.tests.batch.batch_worker", str(job_id)],
         cwd=django_settings.BASE_DIR,
         env=env,
     )
@@ -60,13 +60,13 @@ def wait_for(condition, timeout: float = 30.0) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_job_whose_worker_is_killed_is_reclaimed_finishes_and_is_charged_once(
-    batch_user, tiny_production, enqueued, settings
+    funded_user, served, enqueued, settings
 ):
     content = ("x1,x2\n" + "".join(f"{i % 10},{i % 7}\n" for i in range(ROWS))).encode()
     upload = SimpleUploadedFile("big.csv", content)
     check = batch_upload_check(model_slug="tiny", upload=upload)
     job, _ = batch_job_create(
-        user=batch_user, check=check, upload=upload, original_name="big.csv", confirm=True
+        user=funded_user, check=check, upload=upload, original_name="big.csv", confirm=True
     )
     assert enqueued == [("predictions.batch.tasks.batch_job_run_task", job.pk)]
 
@@ -82,7 +82,7 @@ def test_a_job_whose_worker_is_killed_is_reclaimed_finishes_and_is_charged_once(
     assert died.status == BatchJob.Status.RUNNING
     assert 50 <= died.rows_done < ROWS
     assert died.charged == 0
-    assert wallet_balance(user=batch_user).held == ROWS * PRICE
+    assert wallet_balance(user=funded_user).held == ROWS * PRICE
 
     # The reclaim schedule runs once the heartbeat is stale; the task is delivered again.
     later = timezone.now() + timedelta(seconds=settings.BATCH_STALE_SECONDS + 1)
@@ -95,8 +95,8 @@ def test_a_job_whose_worker_is_killed_is_reclaimed_finishes_and_is_charged_once(
     assert (done.rows_done, done.rows_failed, done.charged) == (ROWS, 0, ROWS * PRICE)
     captures = Transfer.objects.filter(kind=TransferKind.HOLD_CAPTURE, reference=job.reference)
     assert list(captures.values_list("amount", flat=True)) == [ROWS * PRICE]
-    assert wallet_balance(user=batch_user).balance == 10_000 - ROWS * PRICE
-    assert wallet_balance(user=batch_user).held == 0
+    assert wallet_balance(user=funded_user).balance == 10_000 - ROWS * PRICE
+    assert wallet_balance(user=funded_user).held == 0
     with done.result_file.open("rb") as result:
         assert result.read().decode().count("\n") == ROWS + 1
     # The dead attempt's partial result file was removed, not left beside the new one.

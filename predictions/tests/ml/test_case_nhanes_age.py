@@ -1,32 +1,18 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from django.conf import settings
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.nhanes_age import FEATURES
-from predictions.tests.case_checks import (
-    assert_leaks_are_not_features,
-    assert_missing_dataset_is_named,
-    assert_serving_matches_training,
-    field_errors,
-    fit_on_sample,
-)
+from predictions.tests.ml.case_checks import assert_serving_matches_training, field_errors
 
 CASE = get_case("nhanes-age")
 
 
 @pytest.fixture(scope="module")
-def data():
-    return CASE.load_training_data(Path(settings.DATASETS_DIR))
-
-
-@pytest.fixture(scope="module")
-def model(data):
-    return fit_on_sample(CASE, data, 400)
+def model(quick_model):
+    return quick_model(CASE)
 
 
 def _api_row(record) -> dict:
@@ -57,12 +43,7 @@ def test_it_encodes_api_rows_as_the_training_rows_including_borderline_diabetes(
     assert_serving_matches_training(CASE, data, rows)
 
 
-def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
-    assert_missing_dataset_is_named(CASE, tmp_path)
-
-
-def test_the_fitted_model_does_not_read_the_age_or_the_id(model) -> None:
-    assert_leaks_are_not_features(CASE, model)
+def test_the_fitted_model_reads_the_features_in_their_order(model) -> None:
     assert CASE.feature_names(model) == list(FEATURES)
 
 

@@ -1,32 +1,18 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.glioma_grade import FEATURES, GENES, parse_age
 from predictions.ml.schema import FieldError
-from predictions.tests.case_checks import (
-    assert_leaks_are_not_features,
-    assert_missing_dataset_is_named,
-    assert_serving_matches_training,
-    field_errors,
-    fit_on_sample,
-)
+from predictions.tests.ml.case_checks import assert_serving_matches_training, field_errors
 
 CASE = get_case("glioma-grade")
 
 
 @pytest.fixture(scope="module")
-def data():
-    return CASE.load_training_data(Path(settings.DATASETS_DIR))
-
-
-@pytest.fixture(scope="module")
-def model(data):
-    return fit_on_sample(CASE, data, 400)
+def model(quick_model):
+    return quick_model(CASE)
 
 
 def _api_row(record: dict) -> dict:
@@ -87,14 +73,6 @@ def test_it_reads_the_bom_file_without_leaks_or_unreported_ages(data) -> None:
 def test_it_encodes_api_rows_as_the_training_rows(data) -> None:
     rows = [_api_row(record) for record in data.frame.head(60).to_dict("records")]
     assert_serving_matches_training(CASE, data, rows)
-
-
-def test_it_says_which_file_is_missing(tmp_path: Path) -> None:
-    assert_missing_dataset_is_named(CASE, tmp_path)
-
-
-def test_the_fitted_model_does_not_read_project_or_diagnosis(model) -> None:
-    assert_leaks_are_not_features(CASE, model)
 
 
 def test_the_example_gets_a_grade_with_probabilities(model) -> None:
