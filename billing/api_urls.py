@@ -3,8 +3,8 @@ from django.urls import path
 from billing import api
 
 urlpatterns = [
-    path("balance", api.BalanceView.as_view(), name="api-balance"),
-    path("transactions", api.TransactionListView.as_view(), name="api-transactions"),
-    path("topups", api.TopUpCreateView.as_view(), name="api-topups"),
-    path("topups/<int:pk>", api.TopUpDetailView.as_view(), name="api-topup"),
+    path("balance", api.BalanceView.as_view(), name="api_balance"),
+    path("transactions", api.TransactionListView.as_view(), name="api_transactions"),
+    path("topups", api.TopUpCreateView.as_view(), name="api_topups"),
+    path("topups/<int:pk>", api.TopUpDetailView.as_view(), name="api_topup"),
 ]

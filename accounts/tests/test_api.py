@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _obtain(api_client, **data):
-    return api_client.post(reverse("api-auth-token"), data, format="json")
+    return api_client.post(reverse("api_auth_token"), data, format="json")
 
 
 def test_auth_token_returns_a_working_token(api_client, user):
@@ -23,7 +23,7 @@ def test_auth_token_returns_a_working_token(api_client, user):
     assert body["name"] == "script"
     assert body["expires_at"] is None
     assert ApiToken.objects.get(user=user).key_hash == hash_token_key(body["token"])
-    me = api_client.get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {body['token']}")
+    me = api_client.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert me.json()["id"] == user.id
 
 
@@ -102,7 +102,7 @@ def test_auth_token_counts_failures_towards_the_login_limit(api_client, user, se
 
 
 def test_me_refuses_anonymous_requests(api_client):
-    response = api_client.get(reverse("api-me"))
+    response = api_client.get(reverse("api_me"))
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
@@ -111,7 +111,7 @@ def test_me_refuses_anonymous_requests(api_client):
 def test_me_returns_the_user(api_client, user):
     api_client.force_authenticate(user)
 
-    response = api_client.get(reverse("api-me"))
+    response = api_client.get(reverse("api_me"))
 
     assert response.status_code == 200
     assert set(response.json()) == {"id", "email", "date_joined"}
@@ -119,7 +119,7 @@ def test_me_returns_the_user(api_client, user):
 
 
 def test_the_openapi_schema_describes_the_accounts_api(client):
-    response = client.get(reverse("api-schema"), {"format": "json"})
+    response = client.get(reverse("api_schema"), {"format": "json"})
 
     schema = response.json()
     token_post = schema["paths"]["/api/v1/auth/token"]["post"]

@@ -154,7 +154,7 @@ def test_revoking_needs_a_post(logged_in_client, user):
 def test_the_api_accepts_an_active_token(api_client, user):
     _token, key = api_token_create(user=user, name="laptop")
 
-    response = api_client.get(reverse("api-me"), **_auth(key))
+    response = api_client.get(reverse("api_me"), **_auth(key))
 
     assert response.status_code == 200
     assert response.json()["email"] == user.email
@@ -164,7 +164,7 @@ def test_the_api_refuses_a_revoked_token(api_client, user):
     token, key = api_token_create(user=user, name="laptop")
     api_token_revoke(user=user, token_id=token.pk)
 
-    response = api_client.get(reverse("api-me"), **_auth(key))
+    response = api_client.get(reverse("api_me"), **_auth(key))
 
     assert response.status_code == 401
 
@@ -174,7 +174,7 @@ def test_the_api_refuses_an_expired_token(api_client, user):
         user=user, name="laptop", expires_at=timezone.now() - timedelta(seconds=1)
     )
 
-    response = api_client.get(reverse("api-me"), **_auth(key))
+    response = api_client.get(reverse("api_me"), **_auth(key))
 
     assert response.status_code == 401
 
@@ -184,13 +184,13 @@ def test_the_api_refuses_a_token_of_a_deactivated_user(api_client, user):
     user.is_active = False
     user.save(update_fields=["is_active"])
 
-    response = api_client.get(reverse("api-me"), **_auth(key))
+    response = api_client.get(reverse("api_me"), **_auth(key))
 
     assert response.status_code == 401
 
 
 def test_the_api_refuses_an_unknown_token(api_client):
-    response = api_client.get(reverse("api-me"), **_auth("not-a-token"))
+    response = api_client.get(reverse("api_me"), **_auth("not-a-token"))
 
     assert response.status_code == 401
 
@@ -198,7 +198,7 @@ def test_the_api_refuses_an_unknown_token(api_client):
 def test_using_a_token_records_when_it_was_last_used(api_client, user):
     token, key = api_token_create(user=user, name="laptop")
 
-    api_client.get(reverse("api-me"), **_auth(key))
+    api_client.get(reverse("api_me"), **_auth(key))
 
     token.refresh_from_db()
     assert token.last_used_at is not None

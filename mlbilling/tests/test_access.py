@@ -93,10 +93,10 @@ PROBES = [
         lambda o: f"/billing/sandbox/checkout/{o.topup.pk}/",
         {"decision": "pay"},
     ),
-    Probe("api-topup", "get", lambda o: f"/api/v1/topups/{o.topup.pk}"),
+    Probe("api_topup", "get", lambda o: f"/api/v1/topups/{o.topup.pk}"),
     Probe("api_token_revoke", "post", lambda o: f"/account/tokens/{o.token.pk}/revoke/"),
     Probe("detail", "get", lambda o: f"/predictions/{o.prediction.pk}/"),
-    Probe("api-prediction", "get", lambda o: f"/api/v1/predictions/{o.prediction.pk}"),
+    Probe("api_prediction", "get", lambda o: f"/api/v1/predictions/{o.prediction.pk}"),
     *(
         Probe(name, "get", lambda o, part=part: f"/batches/{o.job.pk}/{part}")
         for name, part in [
@@ -107,14 +107,14 @@ PROBES = [
     ),
     Probe("batch_confirm", "post", lambda o: f"/batches/{o.job.pk}/confirm/"),
     Probe("batch_cancel", "post", lambda o: f"/batches/{o.job.pk}/cancel/"),
-    Probe("api-batch-detail", "get", lambda o: f"/api/v1/batches/{o.job.pk}"),
-    Probe("api-batch-result", "get", lambda o: f"/api/v1/batches/{o.job.pk}/result"),
-    Probe("api-batch-cancel", "post", lambda o: f"/api/v1/batches/{o.job.pk}/cancel"),
+    Probe("api_batch_detail", "get", lambda o: f"/api/v1/batches/{o.job.pk}"),
+    Probe("api_batch_result", "get", lambda o: f"/api/v1/batches/{o.job.pk}/result"),
+    Probe("api_batch_cancel", "post", lambda o: f"/api/v1/batches/{o.job.pk}/cancel"),
 ]
 
 # Routes with an object id that are public by design, and why.
 PUBLIC_OBJECT_ROUTES = {
-    "model-figure": "model-card figures of active models are public, like the card",
+    "model_figure": "model-card figures of active models are public, like the card",
 }
 
 
@@ -242,7 +242,7 @@ def test_operator_pages_open_for_staff():
 # POST routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
     "payment_callback": "server-to-server from the provider, authenticated by its signature",
-    "api-auth-token": "no session: the email and password are in the body",
+    "api_auth_token": "no session: the email and password are in the body",
 }
 
 
@@ -256,7 +256,7 @@ def test_every_post_without_a_csrf_token_is_refused(route):
     response = client.post(_filled(route), {})
 
     assert response.status_code == 403
-    if route.name != "api-docs":  # its HTML renderer shows no detail
+    if route.name != "api_docs":  # its HTML renderer shows no detail
         assert b"CSRF" in response.content
 
 

@@ -80,7 +80,7 @@ def test_a_top_up_form_error_is_russian(client):
 
 
 def test_a_model_card_is_russian_fixed_text_title_and_description(client):
-    body = _text(client.get(reverse("predictions:model-detail", args=["glioma-grade"]), **RU))
+    body = _text(client.get(reverse("predictions:model_detail", args=["glioma-grade"]), **RU))
 
     assert "Входные данные" in body
     assert "Источник данных" in body
@@ -90,7 +90,7 @@ def test_a_model_card_is_russian_fixed_text_title_and_description(client):
 
 
 def test_a_description_with_a_percent_sign_is_translated_on_the_models_page(client):
-    body = _text(client.get(reverse("predictions:model-list"), **RU))
+    body = _text(client.get(reverse("predictions:model_list"), **RU))
 
     assert "пожилых в выборке лишь 16 %" in body
     assert "тревогу поднимает примерно 1 % обычных часов" in body
@@ -105,7 +105,7 @@ def test_the_batch_upload_help_is_in_the_language_of_the_request(client):
 
 
 def test_a_models_input_labels_are_russian_on_its_card(client):
-    body = _text(client.get(reverse("predictions:model-detail", args=["nhanes-age"]), **RU))
+    body = _text(client.get(reverse("predictions:model_detail", args=["nhanes-age"]), **RU))
 
     assert "Глюкоза плазмы натощак" in body
     assert "делённый на квадрат роста" in body
@@ -136,7 +136,7 @@ def test_the_api_keeps_model_titles_in_english_whatever_the_language():
     api = APIClient()
     api.force_authenticate(UserFactory())
 
-    response = api.get(reverse("api-model", args=["glioma-grade"]), HTTP_ACCEPT_LANGUAGE="ru")
+    response = api.get(reverse("api_model", args=["glioma-grade"]), HTTP_ACCEPT_LANGUAGE="ru")
 
     assert response.status_code == 200
     assert response.json()["title"] == "Glioma grade from mutations (LGG or GBM)"
@@ -223,7 +223,7 @@ def test_a_low_balance_email_from_a_worker_is_in_the_users_language(settings):
 def test_api_errors_keep_their_code_and_localise_only_the_detail():
     api = APIClient()
     api.force_authenticate(UserFactory())
-    url = reverse("api-topups")
+    url = reverse("api_topups")
 
     english = api.post(url, {"amount": "lots"}, format="json")
     russian = api.post(url, {"amount": "lots"}, format="json", HTTP_ACCEPT_LANGUAGE="ru")

@@ -71,7 +71,7 @@ class BatchOutput(serializers.ModelSerializer):
     def get_result_url(self, job: BatchJob) -> str | None:
         if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED):
             return None
-        url = reverse("api-batch-result", kwargs={"job_id": job.pk})
+        url = reverse("api_batch_result", kwargs={"job_id": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 

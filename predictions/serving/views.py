@@ -169,7 +169,7 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
             {
                 **figure,
                 "url": reverse(
-                    "predictions:model-figure",
+                    "predictions:model_figure",
                     kwargs={"slug": slug, "version": version.version, "name": figure["file"]},
                 ),
             }

@@ -12,19 +12,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_model_list_shows_each_active_model_with_its_price(client, trained_tiny):
-    response = client.get(reverse("predictions:model-list"))
+    response = client.get(reverse("predictions:model_list"))
 
     assert response.status_code == 200
     body = response.content.decode()
     assert "Tiny test case" in body
     assert "0.07 credits per row" in body
-    assert reverse("predictions:model-detail", args=["tiny"]) in body
+    assert reverse("predictions:model_detail", args=["tiny"]) in body
 
 
 def test_the_model_list_hides_inactive_models(client, trained_tiny):
     MLModel.objects.filter(slug="tiny").update(is_active=False)
 
-    response = client.get(reverse("predictions:model-list"))
+    response = client.get(reverse("predictions:model_list"))
 
     assert "Tiny test case" not in response.content.decode()
 
@@ -32,7 +32,7 @@ def test_the_model_list_hides_inactive_models(client, trained_tiny):
 def test_the_nav_links_to_the_models(client):
     response = client.get(reverse("home"))
 
-    assert reverse("predictions:model-list") in response.content.decode()
+    assert reverse("predictions:model_list") in response.content.decode()
 
 
 def test_the_landing_page_lists_every_registered_case_even_before_training(client, tiny_case):
@@ -40,12 +40,12 @@ def test_the_landing_page_lists_every_registered_case_even_before_training(clien
 
     for case in CASES.values():
         assert case.title in body
-        assert reverse("predictions:model-detail", args=[case.slug]) in body
+        assert reverse("predictions:model_detail", args=[case.slug]) in body
     assert "0.07 credits per row" in body
 
 
 def test_an_untrained_model_has_a_card_that_says_so(client, tiny_case):
-    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+    response = client.get(reverse("predictions:model_detail", args=["tiny"]))
 
     assert response.status_code == 200
     assert "has not been trained yet" in response.content.decode()
@@ -54,11 +54,11 @@ def test_an_untrained_model_has_a_card_that_says_so(client, tiny_case):
 def test_a_deactivated_model_has_no_card(client, trained_tiny):
     MLModel.objects.filter(slug="tiny").update(is_active=False)
 
-    assert client.get(reverse("predictions:model-detail", args=["tiny"])).status_code == 404
+    assert client.get(reverse("predictions:model_detail", args=["tiny"])).status_code == 404
 
 
 def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(client, trained_tiny):
-    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+    response = client.get(reverse("predictions:model_detail", args=["tiny"]))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -70,7 +70,7 @@ def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(cli
     assert "roc_auc &gt;= 0.8" in body
     assert "CC BY 4.0" in body
     assert "Version 1" in body
-    figure_url = reverse("predictions:model-figure", args=["tiny", 1, "confusion_matrix.png"])
+    figure_url = reverse("predictions:model_figure", args=["tiny", 1, "confusion_matrix.png"])
     assert figure_url in body
 
 
@@ -79,7 +79,7 @@ def test_the_model_card_says_when_a_version_misses_its_bar(client, trained_tiny)
         card={**trained_tiny.card, "promoted_below_bar": True}
     )
 
-    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+    response = client.get(reverse("predictions:model_detail", args=["tiny"]))
 
     assert "misses its quality bar" in response.content.decode()
 
@@ -89,18 +89,18 @@ def test_the_model_card_shows_the_production_version_after_a_promotion(
 ):
     model_version_promote(version_id=register_tiny(roc_auc=0.91).pk)
 
-    response = client.get(reverse("predictions:model-detail", args=["tiny"]))
+    response = client.get(reverse("predictions:model_detail", args=["tiny"]))
 
     assert "Version 2" in response.content.decode()
 
 
 def test_an_unknown_model_card_is_not_found(client, tiny_case):
-    assert client.get(reverse("predictions:model-detail", args=["nope"])).status_code == 404
+    assert client.get(reverse("predictions:model_detail", args=["nope"])).status_code == 404
 
 
 def test_a_card_figure_is_served_without_debug_media(client, trained_tiny, settings):
     settings.DEBUG = False
-    url = reverse("predictions:model-figure", args=["tiny", 1, "metrics.png"])
+    url = reverse("predictions:model_figure", args=["tiny", 1, "metrics.png"])
 
     response = client.get(url)
 
@@ -111,7 +111,7 @@ def test_a_card_figure_is_served_without_debug_media(client, trained_tiny, setti
 
 @pytest.mark.parametrize("name", ["other.png", "..%2F1-x.joblib", "metrics.png.joblib"])
 def test_only_figures_listed_on_the_card_are_served(client, trained_tiny, name):
-    url = reverse("predictions:model-figure", args=["tiny", 1, "x"]).replace("/x", f"/{name}")
+    url = reverse("predictions:model_figure", args=["tiny", 1, "x"]).replace("/x", f"/{name}")
 
     assert client.get(url).status_code == 404
 
@@ -120,7 +120,7 @@ def test_a_trained_model_card_reads_in_russian_figures_and_bars_included(client,
     # override: the language the request activates must not outlive this test.
     with translation.override("en"):
         response = client.get(
-            reverse("predictions:model-detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="ru"
+            reverse("predictions:model_detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="ru"
         )
 
     body = response.content.decode()
