@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_api .venv/bin/python bench/api.py
 
 Sets the database up (migrate, train and promote case 4 `nhanes-age` once, a user with a
-token and plenty of credits), starts gunicorn with the bench-only endpoints mounted
-(MLBILLING_BENCH_ENDPOINTS=1) and drives single-row predictions over loopback HTTP with
-keep-alive connections (`wrk` when installed, else Python threads), then prints:
+token and plenty of credits), starts gunicorn with bench.settings (the product's settings,
+plus the yardsticks of bench/endpoints.py in bench/urls.py) and drives single-row
+predictions over loopback HTTP with keep-alive connections (`wrk` when installed, else
+Python threads), then prints:
 
   bare    the same model with no auth, no billing, no record          (yardstick a)
   billed  + one guarded UPDATE of the wallet + one INSERT, raw SQL     (yardstick b)
@@ -66,7 +67,8 @@ def server_env(database_url: str, media_root: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "false",
         "MEDIA_ROOT": str(media_root),
-        "MLBILLING_BENCH_ENDPOINTS": "1",
+        # The product's URLconf cannot mount the yardsticks; bench.urls adds them to it.
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         # One user drives everything: throttles must not refuse, and a per-second window
         # keeps DRF's request history (pickled into the cache on every call) short.
         "THROTTLE_USER": "1000000/s",
@@ -80,7 +82,6 @@ def server_env(database_url: str, media_root: Path) -> dict[str, str]:
 def setup_django(env: dict[str, str]) -> dict[str, object]:
     """Migrate, make sure case 4 serves, and return the bench user's token and ids."""
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
