@@ -8,7 +8,7 @@ For each registered case with a production version, times
 for 1 row and for 1,000 rows (the example row repeated), median and p99, and their ratio.
 The target is a ratio under 2x for 1 row.
 
-    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/models.py [--case SLUG]
+    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/inference.py [--case SLUG]
 
 Needs trained models (`manage.py train_models`).
 """
