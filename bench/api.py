@@ -15,6 +15,9 @@ Python threads), then prints:
   in-process case.predict loop, and the in-process prediction_run loop      (c)
 
 Targets (issue 5): full >= 60 % of billed and >= 1/3 of bare; p99 < 3x p50.
+--quick (what CI runs, so the bench cannot rot): one 1 s round per endpoint and a tenth
+of the in-process calls. Model artifacts live in MEDIA_ROOT, by default a folder per
+database under the temporary directory.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,7 +59,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--client", default="auto", choices=["auto", "wrk", "python"])
-    return parser.parse_args()
+    parser.add_argument(
+        "--quick", action="store_true", help="one 1 s round, a tenth of the in-process calls"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.rounds = 1.0, 1
+    return args
 
 
 def server_env(database_url: str, media_root: Path) -> dict[str, str]:
@@ -252,7 +262,8 @@ def run_python(url: str, body: str, auth: str, clients: int, duration: float) ->
 # --- in process -------------------------------------------------------------------------
 
 
-def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float]]:
+def in_process(setup: dict[str, object], row: dict, calls: int) -> dict[str, dict[str, float]]:
+    """`calls` of case.predict, and a sixth as many of prediction_run (each writes rows)."""
     from django.contrib.auth import get_user_model
 
     from predictions.registry.artifacts import load_model
@@ -279,9 +290,9 @@ def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float
         }
 
     return {
-        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), 3000),
+        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), calls),
         "prediction_run": timed(
-            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), 500
+            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), calls // 6
         ),
     }
 
@@ -304,39 +315,32 @@ def full_path_queries(setup: dict[str, object], body: str) -> list[str]:
     return [q["sql"] for q in queries.captured_queries]
 
 
-def main() -> None:
-    args = parse_args()
-    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not database_url.startswith("postgres"):
-        sys.exit("bench/api.py measures PostgreSQL: set DATABASE_URL=postgres://...")
-    client_kind = args.client
-    if client_kind == "auto":
-        client_kind = "wrk" if shutil.which("wrk") else "python"
-    drive = run_wrk if client_kind == "wrk" else run_python
+def choose_client(requested: str) -> tuple[str, Callable[..., dict[str, float]]]:
+    kind = requested
+    if kind == "auto":
+        kind = "wrk" if shutil.which("wrk") else "python"
+    return kind, run_wrk if kind == "wrk" else run_python
 
-    ensure_database(database_url)
-    media_root = Path(tempfile.gettempdir()) / f"{urlsplit(database_url).path.strip('/')}-media"
-    env = server_env(database_url, media_root)
-    setup = setup_django(env)
-    row = setup["case"].example
-    body = json.dumps({"inputs": [row]})
 
-    queries = full_path_queries(setup, body)
+def print_queries(queries: list[str]) -> None:
     print(f"\nSQL of one paid prediction ({len(queries)} statements):")
     for sql in queries:
         print("   ", sql[:150])
 
-    base = f"http://127.0.0.1:{args.port}/api/v1"
-    targets = {
-        "bare": (f"{base}/bench/{SLUG}/bare", ""),
-        "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
-        "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
-    }
+
+def measure_over_http(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    targets: dict[str, tuple[str, str]],
+    drive: Callable[..., dict[str, float]],
+    body: str,
+) -> dict[str, list[dict[str, float]]]:
+    """Every round of every endpoint, on one gunicorn server started for them."""
     server = start_server(args, env)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
     try:
         for url, auth in targets.values():  # warm every worker: model load, connections
-            drive(url, body, auth, args.clients, 2)
+            drive(url, body, auth, args.clients, min(2, args.duration))
         # Interleaved rounds, so that a noisy neighbour hurts every endpoint alike.
         for _ in range(args.rounds):
             for name, (url, auth) in targets.items():
@@ -344,8 +348,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return results
 
-    local = in_process(setup, row)
+
+def print_summary(
+    args: argparse.Namespace,
+    client_kind: str,
+    results: dict[str, list[dict[str, float]]],
+    local: dict[str, dict[str, float]],
+) -> None:
     print(
         f"\n{args.workers} x gunicorn {args.worker_class}"
         f"{f' ({args.threads} threads)' if args.worker_class == 'gthread' else ''}, "
@@ -370,6 +381,34 @@ def main() -> None:
         f"full p99 / p50 = {summary['full']['p99'] / summary['full']['p50']:.1f} (target < 3)"
     )
     print("all rounds (req/s):", {n: [round(r["rps"]) for r in rs] for n, rs in results.items()})
+
+
+def main() -> None:
+    args = parse_args()
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not database_url.startswith("postgres"):
+        sys.exit("bench/api.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+    client_kind, drive = choose_client(args.client)
+
+    ensure_database(database_url)
+    media_root = os.environ.get("MEDIA_ROOT") or (
+        Path(tempfile.gettempdir()) / f"{urlsplit(database_url).path.strip('/')}-media"
+    )
+    env = server_env(database_url, Path(media_root))
+    setup = setup_django(env)
+    row = setup["case"].example
+    body = json.dumps({"inputs": [row]})
+    print_queries(full_path_queries(setup, body))
+
+    base = f"http://127.0.0.1:{args.port}/api/v1"
+    targets = {
+        "bare": (f"{base}/bench/{SLUG}/bare", ""),
+        "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
+        "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
+    }
+    results = measure_over_http(args, env, targets, drive, body)
+    local = in_process(setup, row, calls=300 if args.quick else 3000)
+    print_summary(args, client_kind, results, local)
 
 
 if __name__ == "__main__":
