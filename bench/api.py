@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SLUG = "nhanes-age"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mlb_bench_api"
 CREDITS = 10**12  # hundredths: no run can exhaust it
+SERVER_START_SECONDS = 120
 
 
 def parse_args() -> argparse.Namespace:
@@ -135,8 +136,9 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
     if args.worker_class == "gthread":
         command.append(f"--threads={args.threads}")
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # Generous: on a busy CI machine two workers importing Django can take a minute.
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
             conn.request("GET", "/api/v1/models")
@@ -145,7 +147,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    sys.exit("gunicorn did not answer within 30 s")
+    sys.exit(f"gunicorn exited or did not answer within {SERVER_START_SECONDS} s")
 
 
 # --- clients ----------------------------------------------------------------------------
