@@ -23,7 +23,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,13 +66,14 @@ RUNS = 5
 MODELS = ["android-malware", "products", "elderly", "nhanes-age", "cirrhosis", "glioma"]
 
 
-def seed_sql(scale: Scale) -> str:
-    return f"""
+# A str.format template: the sizes come from a Scale and DAYS, `{{}}` is a JSON '{}', and
+# `%%` a '%' for psycopg, which fills %(models)s.
+SEED_SQL = """
 INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, is_active,
                            date_joined, email, language)
 SELECT '!', false, '', '', false, true,
-       now() - (random() * {DAYS}) * interval '1 day', 'user' || i || '@bench.example', ''
-FROM generate_series(1, {scale.users}) AS i;
+       now() - (random() * {days}) * interval '1 day', 'user' || i || '@bench.example', ''
+FROM generate_series(1, {users}) AS i;
 
 INSERT INTO billing_account (user_id, balance, held, created_at)
 SELECT id, 0, 0, date_joined FROM accounts_user
@@ -108,12 +109,12 @@ INSERT INTO predictions_prediction (id, user_id, model_version_id, source, statu
 SELECT gen_random_uuid(), u.user_id, v.version_id, 'api', s.status, 1, '{{}}'::jsonb, NULL,
        CASE WHEN s.status = 'succeeded' THEN 10 ELSE 0 END, NULL,
        2 + random() * random() * 200, NULL, '', '',
-       now() - ({scale.predictions} - i)::float / {scale.predictions} * {DAYS} * interval '1 day'
+       now() - ({predictions} - i)::float / {predictions} * {days} * interval '1 day'
 FROM (
-    SELECT i, 1 + (hashint4(i) & 2147483647) %% {scale.users} AS un, 1 + i %% 6 AS vn,
+    SELECT i, 1 + (hashint4(i) & 2147483647) %% {users} AS un, 1 + i %% 6 AS vn,
            CASE WHEN i %% 20 = 0 THEN 'failed' WHEN i %% 20 = 1 THEN 'refused'
                 ELSE 'succeeded' END AS status
-    FROM generate_series(1, {scale.predictions}) AS i
+    FROM generate_series(1, {predictions}) AS i
 ) AS s
 JOIN bench_users u ON u.n = s.un
 JOIN bench_versions v ON v.n = s.vn
@@ -128,12 +129,12 @@ SELECT t.kind, 'bench:' || t.i,
        u.wallet_id,
        CASE t.kind WHEN 'grant' THEN 10000 WHEN 'topup' THEN 5000 ELSE 10 END,
        0, NULL, '', NULL,
-       now() - ({scale.transfers} - t.i)::float / {scale.transfers} * {DAYS} * interval '1 day'
+       now() - ({transfers} - t.i)::float / {transfers} * {days} * interval '1 day'
 FROM (
-    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {scale.users} AS un, 1 + i %% 6 AS vn,
+    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {users} AS un, 1 + i %% 6 AS vn,
            CASE WHEN i %% 40 = 0 THEN 'grant' WHEN i %% 40 = 1 THEN 'topup'
                 WHEN i %% 40 = 2 THEN 'refund' ELSE 'charge' END AS kind
-    FROM generate_series(1, {scale.transfers}) AS i
+    FROM generate_series(1, {transfers}) AS i
 ) AS t
 JOIN bench_users u ON u.n = t.un
 JOIN bench_versions v ON v.n = t.vn
@@ -146,14 +147,14 @@ ORDER BY t.i;
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
     balance_after, refund_of_id, description, created_by_id, created_at)
 SELECT 'grant', 'bench-opening:' || u.n, promo.id, u.wallet_id, u.wallet_id, 1000000, 0, NULL,
-       '', NULL, now() - interval '{DAYS} days' - interval '1 day'
+       '', NULL, now() - interval '{days} days' - interval '1 day'
 FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = 'promotions') AS promo;
 
 INSERT INTO billing_topup (user_id, amount, state, provider, provider_reference, checkout_url,
     expires_at, created_at, updated_at)
 SELECT u.user_id, 5000, 'succeeded', 'sandbox', 'bench-' || i, '', now(),
-       now() - (random() * {DAYS}) * interval '1 day', now()
-FROM generate_series(1, {scale.topups}) AS i JOIN bench_users u ON u.n = 1 + i %% {scale.users};
+       now() - (random() * {days}) * interval '1 day', now()
+FROM generate_series(1, {topups}) AS i JOIN bench_users u ON u.n = 1 + i %% {users};
 
 INSERT INTO billing_hold (wallet_id, amount, reference, status, captured_amount, description,
     expires_at, created_at, settled_at)
@@ -161,9 +162,9 @@ SELECT u.wallet_id, 100, 'bench-hold:' || i,
        CASE WHEN i %% 10 = 0 THEN 'active' WHEN i %% 10 = 1 THEN 'expired' ELSE 'captured' END,
        CASE WHEN i %% 10 > 1 THEN 50 END, '',
        now() + (CASE WHEN i %% 20 = 0 THEN -1 ELSE 1 END) * interval '1 hour',
-       now() - (random() * {DAYS}) * interval '1 day',
-       CASE WHEN i %% 10 > 0 THEN now() - (random() * {DAYS}) * interval '1 day' END
-FROM generate_series(1, {scale.holds}) AS i JOIN bench_users u ON u.n = 1 + i %% {scale.users};
+       now() - (random() * {days}) * interval '1 day',
+       CASE WHEN i %% 10 > 0 THEN now() - (random() * {days}) * interval '1 day' END
+FROM generate_series(1, {holds}) AS i JOIN bench_users u ON u.n = 1 + i %% {users};
 
 INSERT INTO predictions_batchjob (user_id, model_id, model_version_id, status, original_name,
     input_file, input_size, input_sha256, result_file, rows_total, rows_done, rows_failed,
@@ -204,7 +205,8 @@ def seed(scale: Scale) -> None:
     started = time.perf_counter()
     # One statement per execute: psycopg binds parameters server-side, one command at a time.
     with connection.cursor() as cursor:
-        for statement in seed_sql(scale).split(";\n\n"):
+        sql = SEED_SQL.format(days=DAYS, **asdict(scale))
+        for statement in sql.split(";\n\n"):
             cursor.execute(statement, {"models": MODELS})
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s")
