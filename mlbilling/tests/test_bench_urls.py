@@ -4,9 +4,10 @@ mounts them, and no environment variable brings them into the product's URLconf.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.http import HttpResponse
 from django.urls import Resolver404, clear_url_caches, resolve
 
 import mlbilling.urls
@@ -39,6 +40,8 @@ def test_the_product_urlconf_resolves_no_yardstick(path: str) -> None:
 
 
 @pytest.mark.parametrize(("path", "view"), YARDSTICKS.items())
-def test_the_bench_urlconf_mounts_the_yardsticks_beside_the_product(path: str, view) -> None:
+def test_the_bench_urlconf_mounts_the_yardsticks_beside_the_product(
+    path: str, view: Callable[..., HttpResponse]
+) -> None:
     assert resolve(path, urlconf="bench.urls").func is view
     assert resolve("/api/v1/models", urlconf="bench.urls").url_name == "api-models"
