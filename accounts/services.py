@@ -54,10 +54,16 @@ def user_create_verified(*, email: str, password: str, is_staff: bool = False) -
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=password, is_staff=is_staff)
+    email_mark_verified(user=user)
+    return user
+
+
+def email_mark_verified(*, user: User) -> None:
+    """Record `user.email` as verified and primary, for users who did not sign up (demo
+    fixtures, operators' scripts); an address already on record is left as it is."""
     EmailAddress.objects.get_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    return user
 
 
 def api_token_create(

@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_api .venv/bin/python bench/api.py
 
 Sets the database up (migrate, train and promote case 4 `nhanes-age` once, a user with a
-token and plenty of credits), starts gunicorn with the bench-only endpoints mounted
-(MLBILLING_BENCH_ENDPOINTS=1) and drives single-row predictions over loopback HTTP with
-keep-alive connections (`wrk` when installed, else Python threads), then prints:
+token and plenty of credits), starts gunicorn with bench.settings (the product's settings,
+plus the yardsticks of bench/endpoints.py in bench/urls.py) and drives single-row
+predictions over loopback HTTP with keep-alive connections (`wrk` when installed, else
+Python threads), then prints:
 
   bare    the same model with no auth, no billing, no record          (yardstick a)
   billed  + one guarded UPDATE of the wallet + one INSERT, raw SQL     (yardstick b)
@@ -14,6 +15,9 @@ keep-alive connections (`wrk` when installed, else Python threads), then prints:
   in-process case.predict loop, and the in-process prediction_run loop      (c)
 
 Targets (issue 5): full >= 60 % of billed and >= 1/3 of bare; p99 < 3x p50.
+--quick (what CI runs, so the bench cannot rot): one 1 s round per endpoint and a tenth
+of the in-process calls. Model artifacts live in MEDIA_ROOT, by default a folder per
+database under the temporary directory.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SLUG = "nhanes-age"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mlb_bench_api"
 CREDITS = 10**12  # hundredths: no run can exhaust it
+SERVER_START_SECONDS = 120
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,7 +60,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--client", default="auto", choices=["auto", "wrk", "python"])
-    return parser.parse_args()
+    parser.add_argument(
+        "--quick", action="store_true", help="one 1 s round, a tenth of the in-process calls"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.rounds = 1.0, 1
+    return args
 
 
 def server_env(database_url: str, media_root: Path) -> dict[str, str]:
@@ -66,7 +78,8 @@ def server_env(database_url: str, media_root: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "false",
         "MEDIA_ROOT": str(media_root),
-        "MLBILLING_BENCH_ENDPOINTS": "1",
+        # The product's URLconf cannot mount the yardsticks; bench.urls adds them to it.
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         # One user drives everything: throttles must not refuse, and a per-second window
         # keeps DRF's request history (pickled into the cache on every call) short.
         "THROTTLE_USER": "1000000/s",
@@ -80,7 +93,6 @@ def server_env(database_url: str, media_root: Path) -> dict[str, str]:
 def setup_django(env: dict[str, str]) -> dict[str, object]:
     """Migrate, make sure case 4 serves, and return the bench user's token and ids."""
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -124,8 +136,9 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
     if args.worker_class == "gthread":
         command.append(f"--threads={args.threads}")
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # Generous: on a busy CI machine two workers importing Django can take a minute.
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
             conn.request("GET", "/api/v1/models")
@@ -134,7 +147,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    sys.exit("gunicorn did not answer within 30 s")
+    sys.exit(f"gunicorn exited or did not answer within {SERVER_START_SECONDS} s")
 
 
 # --- clients ----------------------------------------------------------------------------
@@ -251,7 +264,8 @@ def run_python(url: str, body: str, auth: str, clients: int, duration: float) ->
 # --- in process -------------------------------------------------------------------------
 
 
-def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float]]:
+def in_process(setup: dict[str, object], row: dict, calls: int) -> dict[str, dict[str, float]]:
+    """`calls` of case.predict, and a sixth as many of prediction_run (each writes rows)."""
     from django.contrib.auth import get_user_model
 
     from predictions.registry.artifacts import load_model
@@ -278,9 +292,9 @@ def in_process(setup: dict[str, object], row: dict) -> dict[str, dict[str, float
         }
 
     return {
-        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), 3000),
+        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), calls),
         "prediction_run": timed(
-            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), 500
+            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), calls // 6
         ),
     }
 
@@ -303,39 +317,32 @@ def full_path_queries(setup: dict[str, object], body: str) -> list[str]:
     return [q["sql"] for q in queries.captured_queries]
 
 
-def main() -> None:
-    args = parse_args()
-    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not database_url.startswith("postgres"):
-        sys.exit("bench/api.py measures PostgreSQL: set DATABASE_URL=postgres://...")
-    client_kind = args.client
-    if client_kind == "auto":
-        client_kind = "wrk" if shutil.which("wrk") else "python"
-    drive = run_wrk if client_kind == "wrk" else run_python
+def choose_client(requested: str) -> tuple[str, Callable[..., dict[str, float]]]:
+    kind = requested
+    if kind == "auto":
+        kind = "wrk" if shutil.which("wrk") else "python"
+    return kind, run_wrk if kind == "wrk" else run_python
 
-    ensure_database(database_url)
-    media_root = Path(tempfile.gettempdir()) / f"{urlsplit(database_url).path.strip('/')}-media"
-    env = server_env(database_url, media_root)
-    setup = setup_django(env)
-    row = setup["case"].example
-    body = json.dumps({"inputs": [row]})
 
-    queries = full_path_queries(setup, body)
+def print_queries(queries: list[str]) -> None:
     print(f"\nSQL of one paid prediction ({len(queries)} statements):")
     for sql in queries:
         print("   ", sql[:150])
 
-    base = f"http://127.0.0.1:{args.port}/api/v1"
-    targets = {
-        "bare": (f"{base}/bench/{SLUG}/bare", ""),
-        "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
-        "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
-    }
+
+def measure_over_http(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    targets: dict[str, tuple[str, str]],
+    drive: Callable[..., dict[str, float]],
+    body: str,
+) -> dict[str, list[dict[str, float]]]:
+    """Every round of every endpoint, on one gunicorn server started for them."""
     server = start_server(args, env)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
     try:
         for url, auth in targets.values():  # warm every worker: model load, connections
-            drive(url, body, auth, args.clients, 2)
+            drive(url, body, auth, args.clients, min(2, args.duration))
         # Interleaved rounds, so that a noisy neighbour hurts every endpoint alike.
         for _ in range(args.rounds):
             for name, (url, auth) in targets.items():
@@ -343,8 +350,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return results
 
-    local = in_process(setup, row)
+
+def print_summary(
+    args: argparse.Namespace,
+    client_kind: str,
+    results: dict[str, list[dict[str, float]]],
+    local: dict[str, dict[str, float]],
+) -> None:
     print(
         f"\n{args.workers} x gunicorn {args.worker_class}"
         f"{f' ({args.threads} threads)' if args.worker_class == 'gthread' else ''}, "
@@ -369,6 +383,34 @@ def main() -> None:
         f"full p99 / p50 = {summary['full']['p99'] / summary['full']['p50']:.1f} (target < 3)"
     )
     print("all rounds (req/s):", {n: [round(r["rps"]) for r in rs] for n, rs in results.items()})
+
+
+def main() -> None:
+    args = parse_args()
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not database_url.startswith("postgres"):
+        sys.exit("bench/api.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+    client_kind, drive = choose_client(args.client)
+
+    ensure_database(database_url)
+    media_root = os.environ.get("MEDIA_ROOT") or (
+        Path(tempfile.gettempdir()) / f"{urlsplit(database_url).path.strip('/')}-media"
+    )
+    env = server_env(database_url, Path(media_root))
+    setup = setup_django(env)
+    row = setup["case"].example
+    body = json.dumps({"inputs": [row]})
+    print_queries(full_path_queries(setup, body))
+
+    base = f"http://127.0.0.1:{args.port}/api/v1"
+    targets = {
+        "bare": (f"{base}/bench/{SLUG}/bare", ""),
+        "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
+        "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
+    }
+    results = measure_over_http(args, env, targets, drive, body)
+    local = in_process(setup, row, calls=300 if args.quick else 3000)
+    print_summary(args, client_kind, results, local)
 
 
 if __name__ == "__main__":

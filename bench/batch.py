@@ -14,7 +14,8 @@ when they have no production model yet. For each file it measures:
 - the worker subprocess's peak memory: VmHWM (its own address space's high-water mark),
   and ru_maxrss, which on Linux also counts what the process inherited at fork.
 
-Options: --quick (10x fewer rows), --keep (leave the CSV files and jobs).
+Options: --quick (100x fewer rows; what CI runs, so the bench cannot rot), --keep (leave
+the CSV files and jobs).
 """
 
 from __future__ import annotations
@@ -178,72 +179,6 @@ def whole_path(case: Case, path: Path, user: Any) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--worker", type=int)
-    parser.add_argument("--bare", nargs=2, metavar=("SLUG", "CSV"))
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--only", help="Run only this case, e.g. nhanes-age.")
-    args = parser.parse_args()
-    if args.worker:
-        worker_main(args.worker)
-        return
-    if args.bare:
-        bare_main(*args.bare)
-        return
-    if connection.vendor != "postgresql":
-        raise SystemExit("Run on PostgreSQL: DATABASE_URL=postgres://...")
-    ensure_database(os.environ["DATABASE_URL"])
-    call_command("migrate", verbosity=0)
-
-    from accounts.models import User
-    from billing.services.wallets import wallet_grant
-
-    user, _ = User.objects.get_or_create(email="batch-bench@example.com")
-    wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")
-    scale = 10 if args.quick else 1
-    table = []
-    with tempfile.TemporaryDirectory() as folder:
-        for slug, full_rows in RUNS:
-            if args.only and slug != args.only:
-                continue
-            rows = full_rows // scale
-            case = CASES[slug]
-            call_command("train_models", "--case", case.slug, "--if-missing")
-            path = Path(folder) / f"{case.slug}-{rows}.csv"
-            write_csv(case, rows, path)
-            bare_run = run_json("--bare", case.slug, str(path))
-            bare = bare_run["seconds"]
-            whole = whole_path(case, path, user)
-            job = whole["job"]
-            assert whole["result_lines"] == rows + 1
-            end_to_end = whole["upload_s"] + whole["worker_s"]
-            table.append(
-                {
-                    "case": case.slug,
-                    "rows": rows,
-                    "MB": path.stat().st_size / 2**20,
-                    "bare s": bare,
-                    "bare rows/s": rows / bare,
-                    "upload s": whole["upload_s"],
-                    "worker s": whole["worker_s"],
-                    "whole rows/s": rows / end_to_end,
-                    "whole/bare": bare / end_to_end,
-                    "failed": job.rows_failed,
-                    "charged": job.charged,
-                    "bare peak MB": bare_run["peak_mb"],
-                    "worker peak MB": whole["peak_mb"],
-                    "worker ru_maxrss MB": whole["ru_maxrss_mb"],
-                }
-            )
-            print(json.dumps(table[-1], default=str), flush=True)
-            if not args.keep:
-                for stored in (job.input_file, job.result_file):
-                    stored.delete(save=False)
-    print_table(table)
-
-
 def print_table(table: list[dict[str, Any]]) -> None:
     columns = list(table[0])
     print("| " + " | ".join(columns) + " |")
@@ -260,6 +195,84 @@ def print_table(table: list[dict[str, Any]]) -> None:
             f"\nworker peak memory, {table[-1]['rows']:,} vs {table[-2]['rows']:,} rows: "
             f"{memory[-1] / memory[-2]:.2f}x"
         )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", type=int)
+    parser.add_argument("--bare", nargs=2, metavar=("SLUG", "CSV"))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", help="Run only this case, e.g. nhanes-age.")
+    return parser.parse_args()
+
+
+def prepare() -> Any:
+    """The database, migrated, and the user whose wallet pays for every job."""
+    if connection.vendor != "postgresql":
+        raise SystemExit("Run on PostgreSQL: DATABASE_URL=postgres://...")
+    ensure_database(os.environ["DATABASE_URL"])
+    call_command("migrate", verbosity=0)
+
+    from accounts.models import User
+    from billing.services.wallets import wallet_grant
+
+    user, _ = User.objects.get_or_create(email="batch-bench@example.com")
+    wallet_grant(user=user, amount=100_000_000, reason="batch benchmark")
+    return user
+
+
+def bench_file(case: Case, rows: int, folder: Path, user: Any, keep: bool) -> dict[str, Any]:
+    """One synthetic file of `rows` rows through both paths: one row of the table."""
+    call_command("train_models", "--case", case.slug, "--if-missing")
+    path = folder / f"{case.slug}-{rows}.csv"
+    write_csv(case, rows, path)
+    bare_run = run_json("--bare", case.slug, str(path))
+    bare = bare_run["seconds"]
+    whole = whole_path(case, path, user)
+    job = whole["job"]
+    assert whole["result_lines"] == rows + 1
+    end_to_end = whole["upload_s"] + whole["worker_s"]
+    if not keep:
+        for stored in (job.input_file, job.result_file):
+            stored.delete(save=False)
+    return {
+        "case": case.slug,
+        "rows": rows,
+        "MB": path.stat().st_size / 2**20,
+        "bare s": bare,
+        "bare rows/s": rows / bare,
+        "upload s": whole["upload_s"],
+        "worker s": whole["worker_s"],
+        "whole rows/s": rows / end_to_end,
+        "whole/bare": bare / end_to_end,
+        "failed": job.rows_failed,
+        "charged": job.charged,
+        "bare peak MB": bare_run["peak_mb"],
+        "worker peak MB": whole["peak_mb"],
+        "worker ru_maxrss MB": whole["ru_maxrss_mb"],
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    # The script runs itself in subprocesses for the two measured paths.
+    if args.worker:
+        worker_main(args.worker)
+        return
+    if args.bare:
+        bare_main(*args.bare)
+        return
+    user = prepare()
+    scale = 100 if args.quick else 1
+    table = []
+    with tempfile.TemporaryDirectory() as folder:
+        for slug, full_rows in RUNS:
+            if args.only and slug != args.only:
+                continue
+            table.append(bench_file(CASES[slug], full_rows // scale, Path(folder), user, args.keep))
+            print(json.dumps(table[-1], default=str), flush=True)
+    print_table(table)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Time every operator report and the user dashboard on a large PostgreSQL database.
 
-    createdb -h 127.0.0.1 -U postgres mlb_analytics
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_analytics \
         .venv/bin/python bench/reports.py --seed            # migrate and seed, then time
     ... bench/reports.py                                     # time again
+    ... bench/reports.py --quick    # what CI runs, so the bench cannot rot: a hundredth
 
-Seeds 10,000 users, 1,000,000 predictions and 2,000,000 transfers spread over 180 days
-with generate_series SQL (a few minutes, not hours), plus holds, top-ups and batch jobs.
+The database is created if missing. Seeds 10,000 users, 1,000,000 predictions and
+2,000,000 transfers spread over 180 days with generate_series SQL (a few minutes, not
+hours), plus holds, top-ups and batch jobs.
 Rows are written in time order (ORDER BY: the joins would shuffle them), as a live
 service appends them: a date range then lies in neighbouring pages, as it does in
 production (shuffled rows would make every report read most of the table).
@@ -22,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +35,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django
+from benchdb import ensure_database
 
 django.setup()
 
@@ -47,19 +50,31 @@ from accounts.models import User  # noqa: E402
 from analytics.admin_views import REPORTS  # noqa: E402
 from billing.system_accounts import PROMOTIONS, REVENUE_PREFIX, clearing_account  # noqa: E402
 
-USERS = 10_000
-PREDICTIONS = 1_000_000
-TRANSFERS = 2_000_000
+
+@dataclass(frozen=True)
+class Scale:
+    users: int
+    predictions: int
+    transfers: int
+    topups: int
+    holds: int
+
+
+FULL = Scale(users=10_000, predictions=1_000_000, transfers=2_000_000, topups=50_000, holds=20_000)
+QUICK = Scale(users=100, predictions=10_000, transfers=20_000, topups=500, holds=200)
 DAYS = 180
 RUNS = 5
 MODELS = ["android-malware", "products", "elderly", "nhanes-age", "cirrhosis", "glioma"]
 
-SEED_SQL = f"""
+
+# A str.format template: the sizes come from a Scale and DAYS, `{{}}` is a JSON '{}', and
+# `%%` a '%' for psycopg, which fills %(models)s.
+SEED_SQL = """
 INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, is_active,
-                           date_joined, email)
+                           date_joined, email, language)
 SELECT '!', false, '', '', false, true,
-       now() - (random() * {DAYS}) * interval '1 day', 'user' || i || '@bench.example'
-FROM generate_series(1, {USERS}) AS i;
+       now() - (random() * {days}) * interval '1 day', 'user' || i || '@bench.example', ''
+FROM generate_series(1, {users}) AS i;
 
 INSERT INTO billing_account (user_id, balance, held, created_at)
 SELECT id, 0, 0, date_joined FROM accounts_user
@@ -95,12 +110,12 @@ INSERT INTO predictions_prediction (id, user_id, model_version_id, source, statu
 SELECT gen_random_uuid(), u.user_id, v.version_id, 'api', s.status, 1, '{{}}'::jsonb, NULL,
        CASE WHEN s.status = 'succeeded' THEN 10 ELSE 0 END, NULL,
        2 + random() * random() * 200, NULL, '', '',
-       now() - ({PREDICTIONS} - i)::float / {PREDICTIONS} * {DAYS} * interval '1 day'
+       now() - ({predictions} - i)::float / {predictions} * {days} * interval '1 day'
 FROM (
-    SELECT i, 1 + (hashint4(i) & 2147483647) %% {USERS} AS un, 1 + i %% 6 AS vn,
+    SELECT i, 1 + (hashint4(i) & 2147483647) %% {users} AS un, 1 + i %% 6 AS vn,
            CASE WHEN i %% 20 = 0 THEN 'failed' WHEN i %% 20 = 1 THEN 'refused'
                 ELSE 'succeeded' END AS status
-    FROM generate_series(1, {PREDICTIONS}) AS i
+    FROM generate_series(1, {predictions}) AS i
 ) AS s
 JOIN bench_users u ON u.n = s.un
 JOIN bench_versions v ON v.n = s.vn
@@ -115,12 +130,12 @@ SELECT t.kind, 'bench:' || t.i,
        u.wallet_id,
        CASE t.kind WHEN 'grant' THEN 10000 WHEN 'topup' THEN 5000 ELSE 10 END,
        0, NULL, '', NULL,
-       now() - ({TRANSFERS} - t.i)::float / {TRANSFERS} * {DAYS} * interval '1 day'
+       now() - ({transfers} - t.i)::float / {transfers} * {days} * interval '1 day'
 FROM (
-    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {USERS} AS un, 1 + i %% 6 AS vn,
+    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {users} AS un, 1 + i %% 6 AS vn,
            CASE WHEN i %% 40 = 0 THEN 'grant' WHEN i %% 40 = 1 THEN 'topup'
                 WHEN i %% 40 = 2 THEN 'refund' ELSE 'charge' END AS kind
-    FROM generate_series(1, {TRANSFERS}) AS i
+    FROM generate_series(1, {transfers}) AS i
 ) AS t
 JOIN bench_users u ON u.n = t.un
 JOIN bench_versions v ON v.n = t.vn
@@ -133,14 +148,14 @@ ORDER BY t.i;
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
     balance_after, refund_of_id, description, created_by_id, created_at)
 SELECT 'grant', 'bench-opening:' || u.n, promo.id, u.wallet_id, u.wallet_id, 1000000, 0, NULL,
-       '', NULL, now() - interval '{DAYS} days' - interval '1 day'
+       '', NULL, now() - interval '{days} days' - interval '1 day'
 FROM bench_users u CROSS JOIN (SELECT id FROM billing_account WHERE code = %(promotions)s) AS promo;
 
 INSERT INTO billing_topup (user_id, amount, state, provider, provider_reference, checkout_url,
     expires_at, created_at, updated_at)
 SELECT u.user_id, 5000, 'succeeded', 'sandbox', 'bench-' || i, '', now(),
-       now() - (random() * {DAYS}) * interval '1 day', now()
-FROM generate_series(1, 50000) AS i JOIN bench_users u ON u.n = 1 + i %% {USERS};
+       now() - (random() * {days}) * interval '1 day', now()
+FROM generate_series(1, {topups}) AS i JOIN bench_users u ON u.n = 1 + i %% {users};
 
 INSERT INTO billing_hold (wallet_id, amount, reference, status, captured_amount, description,
     expires_at, created_at, settled_at)
@@ -148,9 +163,9 @@ SELECT u.wallet_id, 100, 'bench-hold:' || i,
        CASE WHEN i %% 10 = 0 THEN 'active' WHEN i %% 10 = 1 THEN 'expired' ELSE 'captured' END,
        CASE WHEN i %% 10 > 1 THEN 50 END, '',
        now() + (CASE WHEN i %% 20 = 0 THEN -1 ELSE 1 END) * interval '1 hour',
-       now() - (random() * {DAYS}) * interval '1 day',
-       CASE WHEN i %% 10 > 0 THEN now() - (random() * {DAYS}) * interval '1 day' END
-FROM generate_series(1, 20000) AS i JOIN bench_users u ON u.n = 1 + i %% {USERS};
+       now() - (random() * {days}) * interval '1 day',
+       CASE WHEN i %% 10 > 0 THEN now() - (random() * {days}) * interval '1 day' END
+FROM generate_series(1, {holds}) AS i JOIN bench_users u ON u.n = 1 + i %% {users};
 
 INSERT INTO predictions_batchjob (user_id, model_id, model_version_id, status, original_name,
     input_file, input_size, input_sha256, result_file, rows_total, rows_done, rows_failed,
@@ -182,7 +197,8 @@ WHERE a.id = s.wallet_id;
 """
 
 
-def seed() -> None:
+def seed(scale: Scale) -> None:
+    ensure_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
     if User.objects.filter(email__endswith="@bench.example").exists():
         print("already seeded")
@@ -196,7 +212,8 @@ def seed() -> None:
     }
     # One statement per execute: psycopg binds parameters server-side, one command at a time.
     with connection.cursor() as cursor:
-        for statement in SEED_SQL.split(";\n\n"):
+        sql = SEED_SQL.format(days=DAYS, **asdict(scale))
+        for statement in sql.split(";\n\n"):
             cursor.execute(statement, parameters)
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s")
@@ -268,11 +285,14 @@ def timings() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", action="store_true", help="migrate and seed first")
+    parser.add_argument(
+        "--quick", action="store_true", help="migrate and seed a hundredth of the data first"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://...")
-    if args.seed:
-        seed()
+    if args.seed or args.quick:
+        seed(QUICK if args.quick else FULL)
     timings()
 
 

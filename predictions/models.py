@@ -9,6 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class MLModelManager(models.Manager["MLModel"]):
+    def get_by_natural_key(self, slug: str) -> MLModel:
+        return self.get(slug=slug)
+
+
 class MLModel(models.Model):
     """A product customers pay for: one ML case, priced per predicted row."""
 
@@ -20,6 +25,8 @@ class MLModel(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MLModelManager()
+
     class Meta:
         ordering = ["slug"]
         verbose_name = _("ML model")
@@ -27,6 +34,11 @@ class MLModel(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def natural_key(self) -> tuple[str]:
+        # The slug, not the id, names a row in fixtures/: loaddata updates the catalogue
+        # entry a database already has instead of inserting a second one.
+        return (self.slug,)
 
 
 class ModelVersion(models.Model):

@@ -1,5 +1,3 @@
-import os
-
 from django.urls import path
 
 from predictions.api import batch as batch_api
@@ -12,15 +10,6 @@ urlpatterns = [
     path("predictions", views.PredictionListView.as_view(), name="api_predictions"),
     path("predictions/<uuid:pk>", views.PredictionDetailView.as_view(), name="api_prediction"),
 ]
-
-# Yardsticks for bench/api.py only (no auth, no validation): see predictions/bench_endpoints.py.
-if os.environ.get("MLBILLING_BENCH_ENDPOINTS") == "1":
-    from predictions import bench_endpoints
-
-    urlpatterns += [
-        path("bench/<slug:slug>/bare", bench_endpoints.bare),
-        path("bench/<slug:slug>/billed", bench_endpoints.billed),
-    ]
 
 # --- Batch jobs ---------------------------------------------------------------------------
 urlpatterns += [

@@ -1,9 +1,9 @@
-"""Reference endpoints for bench/api.py, mounted only when MLBILLING_BENCH_ENDPOINTS=1.
+"""Reference endpoints for bench/api.py, mounted only by bench/urls.py (bench.settings).
 
 They are yardsticks, not features: `bare` serves the model with nothing around it, and
 `billed` adds the least a paid prediction needs (one guarded UPDATE of a wallet and one
-INSERT of a record, in one transaction, raw SQL). No authentication, no validation: never
-mount them in production.
+INSERT of a record, in one transaction, raw SQL). No authentication, no validation: they
+live outside the product so that no setting can mount them in production.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def billed(request: HttpRequest, slug: str) -> HttpResponse:
     cost = version.model.price_per_row * len(rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Account._meta.db_table} SET balance = balance - %s "  # noqa: S608
+            f"UPDATE {Account._meta.db_table} SET balance = balance - %s "
             "WHERE user_id = %s AND balance - held >= %s RETURNING balance",
             [cost, user_id, cost],
         )
@@ -61,7 +61,7 @@ def billed(request: HttpRequest, slug: str) -> HttpResponse:
         if row is None:
             return JsonResponse({"detail": "Not enough credits."}, status=402)
         cursor.execute(
-            f"INSERT INTO {Prediction._meta.db_table} (id, user_id, model_version_id, source, "  # noqa: S608
+            f"INSERT INTO {Prediction._meta.db_table} (id, user_id, model_version_id, source, "
             "status, rows, inputs, outputs, cost, balance_after, latency_ms, request_hash, "
             "error, created_at) VALUES (%s, %s, %s, 'api', 'succeeded', %s, %s, %s, %s, %s, "
             "0, '', '', %s)",

@@ -8,9 +8,10 @@ For each registered case with a production version, times
 for 1 row and for 1,000 rows (the example row repeated), median and p99, and their ratio.
 The target is a ratio under 2x for 1 row.
 
-    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/models.py [--case SLUG]
+    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/inference.py [--case SLUG]
 
-Needs trained models (`manage.py train_models`).
+Needs trained models (`manage.py train_models`). --quick (what CI runs, so the bench cannot
+rot) times a tenth as many calls.
 """
 
 from __future__ import annotations
@@ -60,16 +61,17 @@ def bare_call(model: Any) -> Callable[[Any], Any]:
     raise TypeError(f"{type(model).__name__} has no prediction method")
 
 
-def bench_case(slug: str, case: Any, model: Any) -> list[str]:
+def bench_case(slug: str, case: Any, model: Any, calls_divisor: int) -> list[str]:
     predict = bare_call(model)
     lines = []
     for rows in (1, 1000):
+        repeats = REPEATS[rows] // calls_divisor
         raw = [dict(case.example) for _ in range(rows)]
         matrix = case.rows_to_matrix(case.schema.validate_rows(raw))
         path_med, path_p99 = timings(
-            lambda raw=raw: case.predict(model, case.schema.validate_rows(raw)), REPEATS[rows]
+            lambda raw=raw: case.predict(model, case.schema.validate_rows(raw)), repeats
         )
-        bare_med, bare_p99 = timings(lambda matrix=matrix: predict(matrix), REPEATS[rows])
+        bare_med, bare_p99 = timings(lambda matrix=matrix: predict(matrix), repeats)
         lines.append(
             f"{slug:<20} {rows:>5} {path_med:>9.3f} / {path_p99:>8.3f} "
             f"{bare_med:>9.3f} / {bare_p99:>8.3f} {path_med / bare_med:>5.2f}x"
@@ -80,6 +82,7 @@ def bench_case(slug: str, case: Any, model: Any) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", help="only this case")
+    parser.add_argument("--quick", action="store_true", help="a tenth as many calls")
     args = parser.parse_args()
     header = f"{'case':<20} {'rows':>5} {'input path ms':>20} {'bare model ms':>20} {'ratio':>6}"
     print(header)
@@ -92,7 +95,7 @@ def main() -> None:
         except NoProductionVersion:
             print(f"{slug:<20} not trained: run manage.py train_models --case {slug}")
             continue
-        for line in bench_case(slug, case, model):
+        for line in bench_case(slug, case, model, calls_divisor=10 if args.quick else 1):
             print(line)
     print("\nms: median / p99; ratio: input path median over bare model median.")
 
