@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from accounts.models import User
 from accounts.tests.factories import UserFactory
 from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
 from billing.selectors import wallet_balance
@@ -113,13 +112,6 @@ def test_billing_reconcile_passes_a_clean_ledger_and_lists_differences(user, cap
     assert (
         f"wallet of {user.email}: balance is 20.00, transfers say 10.00" in capsys.readouterr().out
     )
-
-
-def test_seed_demo_grants_the_welcome_credits_once(db):
-    call_command("seed_demo")
-    call_command("seed_demo")
-    demo = User.objects.get(email="demo@mlbilling.local")
-    assert wallet_balance(user=demo).balance == 10_000
 
 
 def test_the_expiry_jobs_are_scheduled(db):

@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import global_settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from accounts.models import User
 from billing.models import Account, Transfer
@@ -17,6 +18,12 @@ from predictions.ml.cases import CASES
 from predictions.models import MLModel
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    # bin/run's settings: the demo accounts exist only on a developer's own site.
+    settings.DEBUG = True
 
 
 def demo_state() -> dict[str, Any]:
@@ -67,3 +74,12 @@ def test_seed_demo_updates_the_catalogue_entries_a_database_already_has():
     MLModel.objects.create(slug="nhanes-age", title="trained before the demo", price_per_row=99)
     call_command("seed_demo")
     assert MLModel.objects.get(slug="nhanes-age").price_per_row == CASES["nhanes-age"].default_price
+
+
+def test_seed_demo_refuses_to_create_published_logins_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+    assert not User.objects.exists()

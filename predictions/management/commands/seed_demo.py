@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
@@ -27,6 +27,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG:
+            # The operator is a superuser whose password is in this repository: never on a
+            # site that is not a developer's own (bin/run turns DEBUG on).
+            raise CommandError(
+                "seed_demo creates accounts whose passwords are published; it runs only "
+                "with DEBUG on."
+            )
         call_command("loaddata", DEMO_FIXTURE, verbosity=0)
         for email in DEMO_LOGINS:
             user = User.objects.get(email=email)
