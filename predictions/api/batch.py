@@ -18,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.money import format_credits
+from predictions.batch.downloads import result_response, upload_too_large
 from predictions.batch.selectors import batch_job_for_user, batch_jobs_for_user
 from predictions.batch.services import (
     batch_job_cancel,
     batch_job_create,
     batch_upload_check,
 )
-from predictions.batch.views import result_response, upload_too_large
 from predictions.models import BatchJob
 
 

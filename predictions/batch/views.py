@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.errors import InsufficientCredits
 from billing.money import format_credits
+from predictions.batch.downloads import result_response, upload_too_large
 from predictions.batch.forms import BatchUploadForm
 from predictions.batch.selectors import batch_job_for_user, batch_job_progress, batch_jobs_for_user
 from predictions.batch.services import (
@@ -21,30 +22,6 @@ from predictions.batch.services import (
     batch_job_create,
 )
 from predictions.models import BatchJob
-
-
-def upload_too_large(request: HttpRequest) -> bool:
-    """Refuse an oversized body from its Content-Length, before Django stores it."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    # Multipart framing adds a little; the file's own size is checked exactly later.
-    return length > settings.BATCH_MAX_UPLOAD_BYTES + 64 * 1024
-
-
-def result_response(job: BatchJob) -> FileResponse:
-    """The result CSV as a download, never rendered by the browser."""
-    if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED) or not job.result_file:
-        raise Http404(_("The result is not ready."))
-    response = FileResponse(
-        job.result_file.open("rb"),
-        as_attachment=True,
-        filename=f"batch-{job.pk}-result.csv",
-        content_type="text/csv; charset=utf-8",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
