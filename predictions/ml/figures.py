@@ -1,4 +1,5 @@
-"""Small EDA figures shared by the tabular cases (class balance, a feature by class).
+"""Small EDA figures shared by the cases: saving a figure for the card, class balance, a
+feature by class.
 
 matplotlib's object API (a `Figure` renders with Agg) keeps pyplot's global state out of
 the training process.

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from predictions.ml.cases import get_case
-from predictions.ml.cases.base import DatasetMissing
 from predictions.ml.cases.elder_monitoring.data import hours_matrix
 from predictions.ml.cases.elder_monitoring.model import FEATURES, GAS, HomeRoutineModel
 from predictions.tests.ml.case_checks import schema_errors
@@ -79,13 +78,6 @@ def test_training_data_holds_the_hourly_features(data):
     assert len(data.X) == 2318
     assert set(np.unique(data.y)) == {"occupied", "moving_out", "empty"}
     assert data.groups is None
-
-
-def test_the_first_missing_file_it_names_is_the_motion_log(tmp_path):
-    # The case declares no dataset_files for the contract to check the name against.
-    with pytest.raises(DatasetMissing) as caught:
-        CASE.load_training_data(tmp_path)
-    assert caught.value.path.name == "database_pos.csv"
 
 
 def test_the_fitted_model_reads_the_hourly_features(model):
