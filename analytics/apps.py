@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
 
 
 class AnalyticsConfig(AppConfig):
@@ -8,7 +8,9 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics.metrics import prediction_saved
+        from analytics.schedules import ensure_rollup_schedule
 
         post_save.connect(
             prediction_saved, sender="predictions.Prediction", dispatch_uid="analytics-metrics"
         )
+        post_migrate.connect(ensure_rollup_schedule, sender=self)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,10 @@ class Period:
         """ORM filter keywords on a datetime column; a plain range keeps it indexable
         (a `__date` lookup would cast the column and defeat the index)."""
         return {f"{field}__gte": self.start, f"{field}__lt": self.end}
+
+    def day_range(self) -> Q:
+        """A filter on a `day` date column (the daily roll-ups), both ends inclusive."""
+        return Q(day__gte=self.first, day__lte=self.last)
 
     def querystring(self) -> str:
         return f"date_from={self.first.isoformat()}&date_to={self.last.isoformat()}"

@@ -1,58 +1,40 @@
-"""Service-quality reports: latency per model, in the database where it can.
+"""Service-quality reports: error rate and latency per model, from the daily roll-ups.
 
-The rules every report follows are in `analytics/selectors/__init__.py`.
+Latency percentiles are read from histograms with buckets 2 % wide on a log scale (see
+`analytics.selectors.daily`), so they are within 1 % of the exact percentile and a year of
+runs takes the same few thousand rows as a day. The rules every report follows are in
+`analytics/selectors/__init__.py`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    FloatField,
-    Q,
-)
 from django.utils.translation import gettext as _
 
 from analytics.periods import Period
+from analytics.selectors import daily
 from analytics.tables import Column, Table
-from predictions.models import MLModel, Prediction
-
-# SQLite has no percentile aggregate: latency percentiles there are computed in Python
-# from at most this many of the newest rows (SQLite is for development, not for volume).
-LATENCY_SAMPLE_LIMIT = 50_000
+from predictions.models import MLModel
 
 
-# --- Service quality --------------------------------------------------------------------
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(ARRAY[...]) WITHIN GROUP (ORDER BY expression)`: several
-    percentiles from one sort of the group."""
-
-    function = "percentile_cont"
-    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = ArrayField(FloatField())
-
-    def __init__(self, expression: Any, *, fractions: Sequence[float], **extra: Any) -> None:
-        listed = ", ".join(f"{float(fraction)!r}::float8" for fraction in fractions)
-        super().__init__(expression, fractions=listed, **extra)
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks: what `percentile_cont` computes."""
-    if not sorted_values:
+def histogram_percentile(histogram: dict[int, int], fraction: float) -> float | None:
+    """The percentile of the latencies counted in `histogram` (bucket: runs), interpolated
+    between closest ranks as PostgreSQL's `percentile_cont` is, each rank read as the
+    middle of its bucket."""
+    total = sum(histogram.values())
+    if not total:
         return None
-    position = fraction * (len(sorted_values) - 1)
-    lower = int(position)
-    upper = min(lower + 1, len(sorted_values) - 1)
-    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
+    position = fraction * (total - 1)
+    lower_rank = int(position)
+    ranks = (lower_rank, min(lower_rank + 1, total - 1))
+    values = []
+    seen = 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        while len(values) < 2 and ranks[len(values)] < seen:
+            values.append(daily.bucket_latency_ms(bucket))
+    return values[0] + (values[1] - values[0]) * (position - lower_rank)
 
 
 @dataclass(frozen=True)
@@ -70,39 +52,15 @@ class ModelLatency:
 def latency_by_model(*, period: Period) -> dict[int, ModelLatency]:
     """Per model id: predictions that ran the model (succeeded or failed; a refusal for
     credits says nothing of the model), how many failed, latency p50 and p95 in ms."""
-    ran = Prediction.objects.filter(
-        **period.bounds(), status__in=[Prediction.Status.SUCCEEDED, Prediction.Status.FAILED]
-    ).order_by()
-    model = "model_version__model_id"
-    counts = ran.values(model).annotate(
-        requests=Count("pk"), failed=Count("pk", filter=Q(status=Prediction.Status.FAILED))
-    )
-    if connection.vendor == "postgresql":
-        rows = counts.annotate(latency=PercentileCont("latency_ms", fractions=(0.5, 0.95)))
-        return {
-            row[model]: ModelLatency(
-                requests=row["requests"],
-                failed=row["failed"],
-                p50=row["latency"][0],
-                p95=row["latency"][1],
-            )
-            for row in rows
-        }
-    samples: dict[int, list[float]] = defaultdict(list)
-    for model_id, latency in ran.order_by("-created_at").values_list(model, "latency_ms")[
-        :LATENCY_SAMPLE_LIMIT
-    ]:
-        samples[model_id].append(latency)
-    result = {}
-    for row in counts:
-        values = sorted(samples[row[model]])
-        result[row[model]] = ModelLatency(
-            requests=row["requests"],
-            failed=row["failed"],
-            p50=percentile(values, 0.5),
-            p95=percentile(values, 0.95),
+    return {
+        model_id: ModelLatency(
+            requests=runs.runs,
+            failed=runs.failed,
+            p50=histogram_percentile(runs.latency, 0.5),
+            p95=histogram_percentile(runs.latency, 0.95),
         )
-    return result
+        for model_id, runs in daily.model_runs(period).items()
+    }
 
 
 def latency_report(*, period: Period) -> list[Table]:

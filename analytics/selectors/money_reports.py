@@ -9,23 +9,19 @@ from collections import defaultdict
 from datetime import date
 
 from django.db.models import (
-    Case,
     Count,
-    F,
     Q,
     Sum,
-    When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analytics.periods import Period, per_day
+from analytics.selectors import daily
 from analytics.selectors.common import (
     SPENDING_KINDS,
     model_slugs,
-    signed_to_wallet,
     spending_amount,
 )
 from analytics.tables import Column, Table
@@ -47,9 +43,8 @@ def revenue_report(*, period: Period) -> list[Table]:
     """Credits charged per model (revenue net of refunds), and per day with top-ups,
     grants and adjustments (credits an operator took back count negative).
 
-    One pass over the period's transfers grouped by (day, kind, system account): every
-    transfer has a wallet on one side and a system account on the other, and the system
-    account says which model earned a charge or gave a refund.
+    From the transfers grouped by (day, kind, system account), rolled up per day: the
+    system account says which model earned a charge or gave a refund.
     """
     by_day, by_model = _revenue_totals(period)
     idle = {"charged": 0, "refunded": 0}
@@ -96,22 +91,10 @@ def _revenue_totals(
     period: Period,
 ) -> tuple[dict[date, dict[str, int]], dict[str, dict[str, int]]]:
     """Per day: revenue, top-ups, grants, adjustments; per model: charged and refunded."""
-    system_account = Case(
-        When(credit_id=F("wallet_id"), then=F("debit_id")), default=F("credit_id")
-    )
-    groups = (
-        # No filter on kind: these are all the kinds there are, and a filter would cost a
-        # comparison per row; a kind added later is left out below.
-        Transfer.objects.filter(**period.bounds())
-        .order_by()
-        .annotate(day=TruncDate("created_at"), account=system_account)
-        .values_list("day", "kind", "account")
-        .annotate(total=Sum("amount"), signed=Sum(signed_to_wallet()))
-    )
     codes = dict(Account.objects.filter(code__isnull=False).values_list("pk", "code"))
     by_day: dict[date, dict[str, int]] = defaultdict(lambda: dict(IDLE_DAY))
     by_model: dict[str, dict[str, int]] = defaultdict(lambda: {"charged": 0, "refunded": 0})
-    for day, kind, account, amount, signed in groups:
+    for day, kind, account, amount, signed in daily.transfers(period):
         model = codes[account].removeprefix(REVENUE_PREFIX)
         if kind == TransferKind.REFUND:
             by_model[model]["refunded"] += amount

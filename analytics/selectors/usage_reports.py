@@ -16,11 +16,10 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from analytics.periods import Period, per_day
+from analytics.selectors import daily
 from analytics.selectors.common import (
     STATUSES,
     model_slugs,
@@ -28,29 +27,18 @@ from analytics.selectors.common import (
     with_total,
 )
 from analytics.tables import Column, Table
-from predictions.models import BatchJob, ModelVersion, Prediction
+from predictions.models import BatchJob, ModelVersion
 
 # --- Predictions ------------------------------------------------------------------------
 
 
 def predictions_report(*, period: Period) -> list[Table]:
-    """Predictions per day and per model, by outcome.
-
-    One pass over the period's rows, grouped by (day, version, status): a few hundred
-    groups, from which both tables are summed here; grouping by version id rather than
-    by the model's slug spares joining every row.
-    """
-    counts = (
-        Prediction.objects.filter(**period.bounds())
-        .order_by()
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day", "model_version_id", "status")
-        .annotate(Count("pk"))
-    )
+    """Predictions per day and per model, by outcome, from the daily roll-ups (and the raw
+    rows of the days not folded yet): a few hundred groups, summed here both ways."""
     slug_of = dict(ModelVersion.objects.values_list("pk", "model__slug"))
     by_day: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     by_model: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    for day, version_id, status, count in counts:
+    for day, version_id, status, count, _rows, _cost in daily.predictions(period):
         by_day[day][status] += count
         by_model[slug_of[version_id]][status] += count
     empty = dict.fromkeys(STATUSES, 0)
@@ -83,20 +71,7 @@ def predictions_report(*, period: Period) -> list[Table]:
 
 def users_report(*, period: Period) -> list[Table]:
     """Active users (who asked for at least one prediction) and sign-ups per day."""
-    active = (
-        Prediction.objects.filter(**period.bounds())
-        .order_by()
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(Count("user_id", distinct=True))
-    )
-    signups = dict(
-        User.objects.filter(**period.bounds("date_joined"))
-        .order_by()
-        .annotate(day=TruncDate("date_joined"))
-        .values_list("day")
-        .annotate(Count("pk"))
-    )
+    days = daily.activity(period)
     return [
         Table(
             slug="per-day",
@@ -107,8 +82,8 @@ def users_report(*, period: Period) -> list[Table]:
                 Column("signups", _("Sign-ups"), "int"),
             ],
             rows=[
-                {"day": day, "active": count, "signups": signups.get(day, 0)}
-                for day, count in per_day(period, active, 0)
+                {"day": day, "active": active, "signups": signups}
+                for day, (active, signups) in per_day(period, days.items(), (0, 0))
             ],
             chart=("day", "active"),
         )

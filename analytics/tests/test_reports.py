@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period
+from analytics.selectors.daily import latency_bucket_of
 from analytics.tests.fixtures import utc
 from billing.models import Account, Hold, Transfer, TransferKind
 from billing.services.holds import hold_create, holds_expire
@@ -140,9 +142,10 @@ def test_latency_percentiles_and_error_rate_leave_refusals_out(alpha, beta):
     alpha_row, beta_row = _by(table, "model")["alpha"], _by(table, "model")["beta"]
     assert (alpha_row["requests"], alpha_row["failed"]) == (4, 1)
     assert alpha_row["error_rate"] == pytest.approx(25.0)
-    # percentile_cont: p50 halfway between 20 and 30; p95 at rank 0.95 * 3 = 2.85.
-    assert alpha_row["p50"] == pytest.approx(25.0)
-    assert alpha_row["p95"] == pytest.approx(38.5)
+    # As percentile_cont, within the 1 % of the latency buckets: p50 halfway between 20
+    # and 30; p95 at rank 0.95 * 3 = 2.85.
+    assert alpha_row["p50"] == pytest.approx(25.0, rel=0.01)
+    assert alpha_row["p95"] == pytest.approx(38.5, rel=0.01)
     assert (beta_row["requests"], beta_row["p50"], beta_row["error_rate"]) == (0, None, None)
 
 
@@ -264,11 +267,17 @@ def test_ledger_health_shows_a_wallet_whose_cache_disagrees_with_its_transfers()
     ]
 
 
-def test_percentile_interpolates_between_ranks_like_percentile_cont():
-    assert selectors.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.5) == 3.0
-    assert selectors.percentile([10.0, 20.0], 0.95) == pytest.approx(19.5)
-    assert selectors.percentile([7.0], 0.95) == 7.0
-    assert selectors.percentile([], 0.5) is None
+def _histogram(latencies: list[float]) -> dict[int, int]:
+    return Counter(latency_bucket_of(latency) for latency in latencies)
+
+
+def test_percentile_interpolates_between_ranks_like_percentile_cont_within_one_percent():
+    percentile = selectors.histogram_percentile
+    assert percentile(_histogram([1.0, 2.0, 3.0, 4.0, 5.0]), 0.5) == pytest.approx(3.0, rel=0.01)
+    assert percentile(_histogram([10.0, 20.0]), 0.95) == pytest.approx(19.5, rel=0.01)
+    assert percentile(_histogram([7.0]), 0.95) == pytest.approx(7.0, rel=0.01)
+    assert percentile(_histogram([0.0, 0.001, 250_000.0]), 1.0) == pytest.approx(250_000, rel=0.01)
+    assert percentile({}, 0.5) is None
 
 
 def test_the_reconciliation_runs_only_when_asked_for():
