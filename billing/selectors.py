@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
@@ -85,14 +86,23 @@ class Reconciliation:
         return not self.differences and self.total == 0
 
 
+# Every account's net (credits in less debits out) in one read of the transfers: each
+# transfer is joined to two sides, +amount to its credit account and -amount to its debit.
+_NET_PER_ACCOUNT_SQL = (
+    "SELECT CASE WHEN side.sign = 1 THEN t.credit_id ELSE t.debit_id END, "  # noqa: S608
+    # PostgreSQL sums bigints as numeric: cast back, or the sums come back as Decimals.
+    "CAST(SUM(side.sign * t.amount) AS BIGINT) "
+    f"FROM {Transfer._meta.db_table} t "
+    "CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) side GROUP BY 1"
+)
+
+
 def ledger_reconcile() -> Reconciliation:
     """Recompute every wallet from its transfers and active holds and compare with the
     cached columns; also sum every account, which double entry keeps at zero."""
-    net: dict[int, int] = defaultdict(int)
-    for account_id, total in Transfer.objects.values_list("credit").annotate(Sum("amount")):
-        net[account_id] += total
-    for account_id, total in Transfer.objects.values_list("debit").annotate(Sum("amount")):
-        net[account_id] -= total
+    with connection.cursor() as cursor:
+        cursor.execute(_NET_PER_ACCOUNT_SQL)
+        net: dict[int, int] = defaultdict(int, cursor.fetchall())
     held = dict(
         Hold.objects.filter(status=HoldStatus.ACTIVE)
         .values_list("wallet")
