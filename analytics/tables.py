@@ -6,9 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from html import escape
 from typing import Any
 
+from django.utils.safestring import SafeString, mark_safe
+
 from billing.money import format_credits
+
+NUMERIC = ' class="num"'
 
 
 def _number(value: Any) -> str:
@@ -60,6 +65,23 @@ class Table:
             [(column.format(row.get(column.key)), column.numeric) for column in self.columns]
             for row in self.rows
         ]
+
+    def body_html(self) -> SafeString:
+        """The table's rows as HTML, escaped here in one pass: a year per day is 365 rows,
+        which the template language (or format_html, lazy-aware) takes tens of ms over."""
+        return mark_safe(  # noqa: S308 (every cell is escaped just below)
+            "\n".join(
+                "<tr>"
+                + "".join(
+                    f'<td class="num">{escape(text)}</td>'
+                    if numeric
+                    else f"<td>{escape(text)}</td>"
+                    for text, numeric in row
+                )
+                + "</tr>"
+                for row in self.cells
+            )
+        )
 
     def csv_lines(self) -> Iterator[list[str]]:
         """The header and the cells as shown on the page, for `streaming_csv_response`
