@@ -12,7 +12,8 @@ minutes per unit, not hours), plus holds, top-ups and batch jobs; then folds the
 roll-ups (`rollups_fold --rebuild`: the seed writes into closed days).
 Rows are written in time order (ORDER BY: the joins would shuffle them), as a live
 service appends them: a date range then lies in neighbouring pages, as it does in
-production (shuffled rows would make every report read most of the table).
+production (shuffled rows would make every report read most of the table). The seed's
+`work_mem` keeps those sorts in memory (on disk, one took half an hour at --scale 10).
 Each page is fetched through the Django test client (view, queries and template), five
 times; the table shows the median. The seeded ledger is consistent in sums (wallet
 caches equal their transfers) but not in running balances (`balance_after` is 0).
@@ -220,6 +221,7 @@ def seed(scale: Scale) -> None:
     }
     # One statement per execute: psycopg binds parameters server-side, one command at a time.
     with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '2GB'")
         sql = SEED_SQL.format(days=DAYS, **asdict(scale))
         for statement in sql.split(";\n\n"):
             cursor.execute(statement, parameters)
