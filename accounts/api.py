@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.services import LoginRefused, TooManyLoginAttempts, api_token_obtain
+from mlbilling.api_fields import StrictSerializer
 
 DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
 
@@ -31,7 +32,7 @@ class LoginRateLimitedError(LoginRefusedError):
     default_code = "too_many_login_attempts"
 
 
-class AuthTokenInputSerializer(serializers.Serializer):
+class AuthTokenInputSerializer(StrictSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(
