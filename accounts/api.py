@@ -14,8 +14,6 @@ from accounts.models import ApiToken
 from accounts.services import LoginRefused, TooManyLoginAttempts, api_token_obtain
 from mlbilling.api_fields import StrictSerializer
 
-DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
-
 # A refused login carries `detail`; invalid fields are reported per field instead.
 _detail_response = inline_serializer(
     "AuthTokenError", fields={"detail": serializers.CharField(required=False)}
@@ -38,14 +36,14 @@ class AuthTokenInputSerializer(StrictSerializer):
     name = serializers.CharField(
         max_length=ApiToken._meta.get_field("name").max_length,
         required=False,
-        default=DEFAULT_API_TOKEN_NAME,
+        help_text="Defaults to the client's User-Agent and the time.",
     )
 
 
 class AuthTokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="The key: shown only in this response.")
     name = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(help_text="API_TOKEN_TTL_DAYS (90) after now.")
 
 
 class MeOutputSerializer(serializers.Serializer):
@@ -64,7 +62,9 @@ class AuthTokenApi(APIView):
         operation_id="auth_token_create",
         summary="Exchange an email and password for an API token",
         description="Send the key as `Authorization: Token <key>`. A wrong email and a wrong "
-        "password give the same answer. The email address must be verified first.",
+        "password give the same answer. The email address must be verified first. The token "
+        "expires after API_TOKEN_TTL_DAYS (90 days); a user keeps at most API_TOKENS_PER_USER "
+        "(20) active tokens, and a new one revokes the oldest.",
         request=AuthTokenInputSerializer,
         responses={
             201: AuthTokenOutputSerializer,

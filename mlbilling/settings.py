@@ -241,6 +241,11 @@ if DEBUG:
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
 
+# Tokens from POST /api/v1/auth/token expire after this many days; a user keeps at most
+# API_TOKENS_PER_USER active tokens (creating one more revokes the oldest).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
+
 # Rows one prediction request may carry (API and website); bigger jobs go to CSV batches.
 PREDICT_MAX_ROWS = env.int("PREDICT_MAX_ROWS", default=1000)
 # A body (files aside) over this many bytes is refused with 413 before it is read. 16 MiB
