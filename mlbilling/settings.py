@@ -277,6 +277,8 @@ BILLING_TOPUP_MIN = env.int("BILLING_TOPUP_MIN", default=500)
 BILLING_TOPUP_MAX = env.int("BILLING_TOPUP_MAX", default=100_000)
 BILLING_TOPUP_PACKAGES = env.list("BILLING_TOPUP_PACKAGES", cast=int, default=[1000, 2500, 5000])
 BILLING_TOPUP_TTL_MINUTES = env.int("BILLING_TOPUP_TTL_MINUTES", default=60)
+# Unpaid top-ups a user may have open at once (each expires after the TTL above).
+BILLING_TOPUP_MAX_PENDING = env.int("BILLING_TOPUP_MAX_PENDING", default=5)
 # The sandbox pays without money: on only in development unless BILLING_SANDBOX says so
 # (tests and demos). Production lists its real providers here.
 BILLING_PAYMENT_PROVIDERS = (
