@@ -180,3 +180,14 @@ def test_a_chunked_body_without_a_length_is_a_411(live_server):
 
     assert response.status == 411
     assert body["code"] == "length_required"
+
+
+def test_the_refusal_follows_the_request_language(served, token_client):
+    response = token_client.post(
+        URL,
+        '{"inputs": [{"x1": "\\u0000"}]}',
+        content_type="application/json",
+        headers={"Accept-Language": "ru"},
+    )
+
+    assert response.json()["errors"] == {"inputs.0.x1": ["Символы NUL не допускаются."]}
