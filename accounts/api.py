@@ -12,8 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.services import LoginRefused, TooManyLoginAttempts, api_token_obtain
-
-DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
+from mlbilling.api_fields import StrictSerializer
 
 # A refused login carries `detail`; invalid fields are reported per field instead.
 _detail_response = inline_serializer(
@@ -31,20 +30,20 @@ class LoginRateLimitedError(LoginRefusedError):
     default_code = "too_many_login_attempts"
 
 
-class AuthTokenInputSerializer(serializers.Serializer):
+class AuthTokenInputSerializer(StrictSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(
         max_length=ApiToken._meta.get_field("name").max_length,
         required=False,
-        default=DEFAULT_API_TOKEN_NAME,
+        help_text="Defaults to the client's User-Agent and the time.",
     )
 
 
 class AuthTokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="The key: shown only in this response.")
     name = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(help_text="API_TOKEN_TTL_DAYS (90) after now.")
 
 
 class MeOutputSerializer(serializers.Serializer):
@@ -63,7 +62,9 @@ class AuthTokenApi(APIView):
         operation_id="auth_token_create",
         summary="Exchange an email and password for an API token",
         description="Send the key as `Authorization: Token <key>`. A wrong email and a wrong "
-        "password give the same answer. The email address must be verified first.",
+        "password give the same answer. The email address must be verified first. The token "
+        "expires after API_TOKEN_TTL_DAYS (90 days); a user keeps at most API_TOKENS_PER_USER "
+        "(20) active tokens, and a new one revokes the oldest.",
         request=AuthTokenInputSerializer,
         responses={
             201: AuthTokenOutputSerializer,

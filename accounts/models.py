@@ -91,6 +91,14 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The per-user cap counts a user's live tokens on every login.
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_token_user_live",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -66,14 +67,24 @@ def email_mark_verified(*, user: User) -> None:
     )
 
 
+@transaction.atomic
 def api_token_create(
     *, user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a named API token for `user`; return it with its key.
 
-    The key is returned only here: the database keeps its SHA-256, so the caller must show
-    it to the user now or never.
+    A user keeps at most API_TOKENS_PER_USER active tokens: creating one more revokes the
+    oldest (so that a script logging in on every run cannot pile up live keys, and a
+    login never fails for it). The user's row is locked so that concurrent logins count
+    right. The key is returned only here: the database keeps its SHA-256, so the caller
+    must show it to the user now or never.
     """
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    keep = settings.API_TOKENS_PER_USER - 1
+    oldest = ApiToken.objects.active().filter(user=user).order_by("-created_at", "-pk")[keep:]
+    ApiToken.objects.filter(pk__in=list(oldest.values_list("pk", flat=True))).update(
+        revoked_at=timezone.now()
+    )
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user,
@@ -83,6 +94,13 @@ def api_token_create(
         expires_at=expires_at,
     )
     return token, key
+
+
+def api_token_default_name(*, request: HttpRequest, now: datetime) -> str:
+    """The name of a token the client did not name: its User-Agent product and the time,
+    e.g. "python-requests/2.32.3, 2026-11-29 20:31 UTC"."""
+    agent = request.headers.get("User-Agent", "").split(" ")[0][:60] or "API"
+    return f"{agent}, {now:%Y-%m-%d %H:%M} UTC"
 
 
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
@@ -112,9 +130,10 @@ def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> None:
 
 
 def api_token_obtain(
-    *, request: HttpRequest, email: str, password: str, name: str
+    *, request: HttpRequest, email: str, password: str, name: str = ""
 ) -> tuple[ApiToken, str]:
-    """Exchange an email and password for a new API token (the API's login).
+    """Exchange an email and password for a new API token (the API's login), named `name`
+    (or after the client and the time) and expiring after API_TOKEN_TTL_DAYS.
 
     Goes through allauth's authentication so failed attempts count towards the same
     per-account and per-IP limits as the login form. Raises InvalidCredentials (never
@@ -131,7 +150,12 @@ def api_token_obtain(
         raise InvalidCredentials
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         raise EmailNotVerified
-    return api_token_create(user=user, name=name)
+    now = timezone.now()
+    return api_token_create(
+        user=user,
+        name=name or api_token_default_name(request=request, now=now),
+        expires_at=now + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
 
 
 def user_language_remember(*, user: User, language: str) -> None:

@@ -18,6 +18,7 @@ from billing.models import TopUp, Transfer, TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 from billing.selectors import topups_of, wallet_balance, wallet_statement
 from billing.services.topups import topup_create
+from mlbilling.api_fields import StrictSerializer
 
 
 @extend_schema_field({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"})
@@ -90,7 +91,7 @@ class TopUpSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(topup.checkout_url)
 
 
-class TopUpCreateSerializer(serializers.Serializer):
+class TopUpCreateSerializer(StrictSerializer):
     amount = CreditsField()
 
     def __init__(self, *args, **kwargs):

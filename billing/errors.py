@@ -76,3 +76,23 @@ class PaymentsUnavailable(BillingError, DomainError):
 
     code = "payments_unavailable"
     status_code = 503
+
+
+class TooManyPendingTopUps(BillingError, DomainError):
+    """The user already has BILLING_TOPUP_MAX_PENDING unpaid top-ups that have not expired."""
+
+    code = "too_many_pending_topups"
+    status_code = 409
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            _(
+                "You already have %(limit)d unpaid top-ups: pay or cancel one, or wait until "
+                "they expire, before starting another."
+            )
+            % {"limit": limit}
+        )
+
+    def extra(self) -> dict[str, int]:
+        return {"limit": self.limit}

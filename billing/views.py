@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing.errors import BillingError, PaymentsUnavailable, TopUpNotFound
+from billing.errors import BillingError, PaymentsUnavailable, TooManyPendingTopUps, TopUpNotFound
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
 from billing.models import TopUpState, Transfer
 from billing.money import format_credits
@@ -38,7 +38,7 @@ def topup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = topup_create(user=request.user, amount=form.cleaned_data["amount"])
-        except PaymentsUnavailable as exc:
+        except (PaymentsUnavailable, TooManyPendingTopUps) as exc:
             form.add_error(None, str(exc))
         else:
             return redirect(created.checkout_url)

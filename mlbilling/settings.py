@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "mlbilling.request_id.RequestIdMiddleware",
+    "mlbilling.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -215,6 +216,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "mlbilling.json_parser.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -235,8 +241,19 @@ if DEBUG:
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
 
+# Tokens from POST /api/v1/auth/token expire after this many days; a user keeps at most
+# API_TOKENS_PER_USER active tokens (creating one more revokes the oldest).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
+
 # Rows one prediction request may carry (API and website); bigger jobs go to CSV batches.
 PREDICT_MAX_ROWS = env.int("PREDICT_MAX_ROWS", default=1000)
+# A body (files aside) over this many bytes is refused with 413 before it is read. 16 MiB
+# holds PREDICT_MAX_ROWS rows of the widest case (android-malware with every permission
+# both listed and as a 0/1 field: 12.9 MB; docs/api.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024)
+# Arrays and objects may nest this deep in a JSON body (a prediction needs 4).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlbilling API",
@@ -260,6 +277,8 @@ BILLING_TOPUP_MIN = env.int("BILLING_TOPUP_MIN", default=500)
 BILLING_TOPUP_MAX = env.int("BILLING_TOPUP_MAX", default=100_000)
 BILLING_TOPUP_PACKAGES = env.list("BILLING_TOPUP_PACKAGES", cast=int, default=[1000, 2500, 5000])
 BILLING_TOPUP_TTL_MINUTES = env.int("BILLING_TOPUP_TTL_MINUTES", default=60)
+# Unpaid top-ups a user may have open at once (each expires after the TTL above).
+BILLING_TOPUP_MAX_PENDING = env.int("BILLING_TOPUP_MAX_PENDING", default=5)
 # The sandbox pays without money: on only in development unless BILLING_SANDBOX says so
 # (tests and demos). Production lists its real providers here.
 BILLING_PAYMENT_PROVIDERS = (

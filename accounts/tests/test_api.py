@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import ApiToken, hash_token_key
@@ -21,7 +22,7 @@ def test_auth_token_returns_a_working_token(api_client, user):
     body = response.json()
     assert response.status_code == 201
     assert body["name"] == "script"
-    assert body["expires_at"] is None
+    assert parse_datetime(body["expires_at"]) == ApiToken.objects.get(user=user).expires_at
     assert ApiToken.objects.get(user=user).key_hash == hash_token_key(body["token"])
     me = api_client.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert me.json()["id"] == user.id
@@ -31,7 +32,7 @@ def test_auth_token_accepts_the_email_in_any_case(api_client, user):
     response = _obtain(api_client, email=user.email.upper(), password=DEFAULT_PASSWORD)
 
     assert response.status_code == 201
-    assert ApiToken.objects.get(user=user).name == "API"
+    assert ApiToken.objects.get(user=user).name.startswith("API, ")
 
 
 def test_auth_token_gives_the_same_answer_for_a_wrong_password_and_an_unknown_email(

@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from billing.errors import PaymentsUnavailable, TopUpMismatch, TopUpNotFound
+from billing.errors import (
+    PaymentsUnavailable,
+    TooManyPendingTopUps,
+    TopUpMismatch,
+    TopUpNotFound,
+)
 from billing.models import TopUp, TopUpState, TransferKind
 from billing.money import check_credit_bounds
 from billing.providers import get_provider
@@ -23,7 +28,7 @@ from billing.system_accounts import clearing_account
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
     Raises InvalidAmount outside the configured minimum and maximum, PaymentsUnavailable
-    when the provider is not configured."""
+    when the provider is not configured, TooManyPendingTopUps at the pending cap."""
     require_positive(amount)
     check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
     if provider not in settings.BILLING_PAYMENT_PROVIDERS:
@@ -32,6 +37,7 @@ def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp
         )
     payment_provider = get_provider(provider)
     with transaction.atomic():
+        _check_pending_cap(user)
         topup = TopUp.objects.create(
             user=user,
             amount=amount,
@@ -43,6 +49,18 @@ def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp
         topup.checkout_url = checkout.url
         topup.save(update_fields=["provider_reference", "checkout_url", "updated_at"])
     return topup
+
+
+def _check_pending_cap(user: User) -> None:
+    """At most BILLING_TOPUP_MAX_PENDING unexpired pending top-ups per user. The user's
+    row is locked first so that concurrent requests count one after the other."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    limit = settings.BILLING_TOPUP_MAX_PENDING
+    pending = TopUp.objects.filter(
+        user=user, state=TopUpState.PENDING, expires_at__gt=timezone.now()
+    )
+    if pending.count() >= limit:
+        raise TooManyPendingTopUps(limit=limit)
 
 
 def _locked_topup(topup_id: int, *, provider: str, provider_reference: str) -> TopUp:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.models import TopUp, TopUpState
@@ -85,3 +88,23 @@ def test_without_a_payment_provider_a_top_up_is_a_503_and_creates_nothing(api, s
     assert response.status_code == 503
     assert response.json()["code"] == "payments_unavailable"
     assert not TopUp.objects.exists()
+
+
+def test_a_top_up_past_the_pending_cap_is_a_409_and_creates_nothing(api, user, settings):
+    settings.BILLING_TOPUP_MAX_PENDING = 3
+    answers = [api.post("/api/v1/topups", {"amount": "25.00"}, format="json") for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [201, 201, 201, 409]
+    assert answers[-1].json()["code"] == "too_many_pending_topups"
+    assert answers[-1].json()["limit"] == 3
+    assert TopUp.objects.filter(user=user).count() == 3
+
+
+def test_expired_pending_top_ups_do_not_count_towards_the_cap(api, user, settings):
+    settings.BILLING_TOPUP_MAX_PENDING = 1
+    first = topup_create(user=user, amount=2_500)
+    TopUp.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    response = api.post("/api/v1/topups", {"amount": "25.00"}, format="json")
+
+    assert response.status_code == 201

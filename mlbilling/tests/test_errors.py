@@ -14,14 +14,16 @@ def test_an_unmatched_api_path_is_a_json_404_in_the_common_error_body(client):
     assert response.json() == {"detail": "Not found.", "code": "not_found", "errors": {}}
 
 
-def test_an_api_body_over_the_upload_limit_is_a_json_400(client, settings):
+def test_an_api_form_over_the_upload_limit_is_a_413_naming_the_limit(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
     client.force_login(UserFactory())
 
     response = client.post("/api/v1/topups", {"amount": "10.00", "padding": "x" * 100})
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "bad_request"
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert response.json()["limit"] == 10
+    assert response.json()["setting"] == "DATA_UPLOAD_MAX_MEMORY_SIZE"
 
 
 def test_an_unmatched_page_is_an_html_404(client):

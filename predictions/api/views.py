@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from mlbilling.api_fields import refuse_unknown_fields
 from predictions.api import schema as _schema  # noqa: F401 (registers the OpenAPI extension)
 from predictions.api.schema import predict_examples
 from predictions.api.serializers import (
@@ -33,6 +34,7 @@ from predictions.registry.selectors import model_list
 from predictions.serving import selectors
 from predictions.serving.services import prediction_run
 
+PREDICT_REQUEST_FIELDS = frozenset(PredictRequestSerializer().fields)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 
 
@@ -91,6 +93,7 @@ class PredictView(APIView):
         # `prediction_run` checks the rows themselves.
         if not isinstance(request.data, dict) or "inputs" not in request.data:
             raise serializers.ValidationError({"inputs": [_("This field is required.")]})
+        refuse_unknown_fields(request.data, allowed=PREDICT_REQUEST_FIELDS)
         outcome = prediction_run(
             user=request.user,
             slug=slug,

@@ -124,7 +124,10 @@ def _finite_number(value: Any) -> float:
     # bool is an int in Python; true/false as a number is almost always a client bug.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FieldError(_("A number is required."))
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise FieldError(_("The number is too large.")) from None
     if not math.isfinite(number):
         raise FieldError(_("NaN and infinity are not allowed."))
     return number

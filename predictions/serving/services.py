@@ -30,6 +30,7 @@ from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
+from predictions.serving.idempotency import idempotency_key_claimed
 from predictions.serving.selectors import prediction_context
 
 logger = logging.getLogger(__name__)
@@ -128,34 +129,56 @@ def prediction_run(
     case = get_case(slug)
     _check_shape(rows, idempotency_key)
     clean_rows = case.schema.validate_rows(rows)
+    request = _PaidRequest(user, slug, rows, clean_rows, idempotency_key, source, started)
+    if not idempotency_key:
+        return _run_paid(case, request)
+    # Duplicates wait here for the first request with this key, then replay its success.
+    with idempotency_key_claimed(user_id=user.pk, key=idempotency_key):
+        return _run_paid(case, request)
+
+
+@dataclass(frozen=True)
+class _PaidRequest:
+    user: Any
+    slug: str
+    rows: list[Any]
+    clean_rows: list[dict[str, Any]]
+    idempotency_key: str | None
+    source: str
+    started: float
+
+
+def _run_paid(case: Case, request: _PaidRequest) -> PredictionOutcome:
+    user, rows, key, started = request.user, request.rows, request.idempotency_key, request.started
     # One query for the version, the wallet and an earlier use of the key (see there).
-    context = prediction_context(user=user, slug=slug, idempotency_key=idempotency_key)
-    fingerprint = request_fingerprint(slug=slug, rows=rows) if idempotency_key else ""
+    context = prediction_context(user=user, slug=request.slug, idempotency_key=key)
+    fingerprint = request_fingerprint(slug=request.slug, rows=rows) if key else ""
     if context.earlier_id is not None:
         return _replay(_prediction(context.earlier_id), fingerprint)
     prediction = Prediction(
         id=uuid.uuid4(),
         user=user,
         model_version=context.version,
-        source=source,
+        source=request.source,
         status=Prediction.Status.SUCCEEDED,
         rows=len(rows),
         inputs=rows,
         cost=context.version.model.price_per_row * len(rows),
-        idempotency_key=idempotency_key or None,
+        idempotency_key=key or None,
         request_hash=fingerprint,
     )
     # Cheap pre-check without a lock: spares the model run when the wallet clearly
     # cannot pay. The guarded debit in `_charge_and_record` is what actually decides.
     if context.available < prediction.cost:
         _record_refused(prediction, started, balance=context.balance, available=context.available)
-    prediction.outputs = _run_model(case, prediction, clean_rows, started)
+    prediction.outputs = _run_model(case, prediction, request.clean_rows, started)
     try:
         _charge_and_record(prediction, started, balance=context.balance)
     except IntegrityError:
         # A concurrent duplicate with the same key committed first (the partial unique
-        # index decided, and our charge rolled back with the insert): answer with its result.
-        winner = _succeeded_with_key(user=user, key=idempotency_key) if idempotency_key else None
+        # index decided, and our charge rolled back with the insert): answer with its
+        # result. On PostgreSQL the key's lock makes this rare; SQLite relies on it.
+        winner = _succeeded_with_key(user=user, key=key) if key else None
         if winner is None:
             raise
         return _replay(winner, fingerprint)
