@@ -63,7 +63,9 @@ def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(cli
     assert response.status_code == 200
     body = response.content.decode()
     production = trained_tiny.metrics["production"]["roc_auc"]
-    assert f"{production['mean']:.4f} ± {production['std']:.4f}" in body
+    assert production["ci_low"] < production["mean"] < production["ci_high"]
+    interval = f"{production['ci_low']:.4f}, {production['ci_high']:.4f}"
+    assert f"{production['mean']:.4f} [{interval}]" in body
     assert "<code>x1</code>" in body
     assert "&quot;x1&quot;: 7.5" in body
     assert "Stratified 3-fold cross-validation." in body
