@@ -144,3 +144,40 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             }
         rows.append(row)
     return rows
+
+
+# Stored for the figures the card draws from them, not shown as numbers.
+_DRAWN = frozenset({"confusion_matrix", "labels", "calibration", "risk_groups", "curve_years"})
+
+
+def recorded_figures(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every other figure a version stored (thresholds, false-alarm rate, recall per kind,
+    chosen parameters...): one row per name, nested names dotted, values as text."""
+    table = set(_comparable(metrics))
+    flat = {
+        which: _flatten({k: v for k, v in metrics.get(which, {}).items() if k not in table})
+        for which in ("baseline", "production")
+    }
+    names = [*flat["production"], *(n for n in flat["baseline"] if n not in flat["production"])]
+    return [
+        {
+            "metric": name,
+            "baseline": flat["baseline"].get(name, "—"),
+            "production": flat["production"].get(name, "—"),
+        }
+        for name in names
+    ]
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in values.items():
+        if name in _DRAWN:
+            continue
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        elif isinstance(value, float):
+            flat[prefix + name] = f"{value:.4f}"
+        elif value is not None and not isinstance(value, list):
+            flat[prefix + name] = str(value)
+    return flat
