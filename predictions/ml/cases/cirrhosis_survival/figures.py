@@ -60,9 +60,7 @@ def _cohort_survival(target: np.ndarray, out_dir: Path) -> dict[str, str]:
     fig = Figure(figsize=(5, 3.2))
     ax = fig.subplots()
     ax.step(years, kaplan_meier_at(target, years), where="post", color=COLOURS[0])
-    ax.set_xlabel("years since registration")
-    ax.set_ylabel("alive")
-    ax.set_ylim(0, 1.02)
+    _survival_axes(ax)
     return figure_save(
         fig,
         out_dir=out_dir,
@@ -73,6 +71,12 @@ def _cohort_survival(target: np.ndarray, out_dir: Path) -> dict[str, str]:
             "half of the patients are alive 9 years after registration."
         ),
     )
+
+
+def _survival_axes(ax: Any) -> None:
+    ax.set_xlabel("years since registration")
+    ax.set_ylabel("alive")
+    ax.set_ylim(0, 1.02)
 
 
 def evaluation(production: dict[str, Any], out_dir: Path) -> list[dict[str, str]]:
@@ -118,9 +122,7 @@ def _risk_groups(groups: list[dict[str, Any]], out_dir: Path) -> dict[str, str]:
         observed = np.array(group["observed"], dtype=float)
         ax.step(CURVE_YEARS, observed, where="post", color=colour, label=label)
         ax.plot(CURVE_YEARS, group["predicted"], color=colour, linestyle="dashed")
-    ax.set_xlabel("years since registration")
-    ax.set_ylabel("alive")
-    ax.set_ylim(0, 1.02)
+    _survival_axes(ax)
     ax.legend(fontsize=8, title="risk group", title_fontsize=8)
     return figure_save(
         fig,
