@@ -31,8 +31,9 @@ HORIZONS = (1, 2, 5, 10)
 # The curve served per patient: every half year from 0 to 12 (follow-up reaches 13.1).
 CURVE_YEARS = tuple(float(t) for t in np.arange(0.0, 12.01, 0.5))
 RISK_GROUPS = ("low", "medium", "high")
-# Where the baseline hazard is kept: fine enough that interpolating it is exact to the
-# third decimal for the evaluation's Brier scores.
+# Where the baseline hazard is kept: the evaluation's times (every quarter year), the
+# horizons and the curve's points all fall on it, so no value served or scored is
+# interpolated.
 GRID_YEARS = np.arange(0.0, 13.01, 0.05)
 
 
