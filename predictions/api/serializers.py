@@ -51,7 +51,8 @@ class PredictResponseSerializer(serializers.Serializer):
     results = serializers.ListField(
         child=serializers.DictField(),
         help_text='One per input row, in order: {"label", "probabilities": {label: p}, ...} '
-        "plus what the case adds.",
+        "plus what the case adds; cirrhosis-survival answers {label, risk_group, risk_score, "
+        "survival_at: {1y, 2y, 5y, 10y}, survival_curve: [{years, survival}]} instead.",
     )
     cost = serializers.CharField(help_text="Credits charged, decimal string.")
     balance = serializers.CharField(help_text="Wallet balance after the charge.")

@@ -2,7 +2,8 @@
 
 Every fold fits a fresh estimator on the training part only, so any preprocessing inside
 the pipeline (scaling, imputation, TF-IDF vocabularies, tuned thresholds) never sees the
-held-out rows. Metrics keep scikit-learn's names and report mean and spread across folds.
+held-out rows. Metrics keep scikit-learn's names and report mean, spread and a 95 %
+interval across folds.
 """
 
 from __future__ import annotations
@@ -11,12 +12,32 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, roc_auc_score
 
 
-def fold_summary(values: list[float]) -> dict[str, float]:
-    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "folds": len(values)}
+def fold_summary(values: list[float], *, test_to_train: float = 0.25) -> dict[str, float]:
+    """Mean, spread and a 95 % interval of a metric across the folds of repeated k-fold CV.
+
+    The interval uses Nadeau and Bengio's corrected variance (Machine Learning 52, 2003):
+    fold scores share most of their training rows, so their plain variance understates the
+    uncertainty; it is inflated by `test_to_train` (n_test / n_train, 1/4 for 5-fold) and
+    the mean gets a t interval with folds - 1 degrees of freedom.
+    """
+    scores = np.asarray(values, dtype=float)
+    mean = float(np.mean(scores))
+    half = 0.0
+    if len(scores) > 1:
+        corrected = (1 / len(scores) + test_to_train) * np.var(scores, ddof=1)
+        half = float(stats.t.ppf(0.975, len(scores) - 1) * np.sqrt(corrected))
+    return {
+        "mean": mean,
+        "std": float(np.std(scores)),
+        "folds": len(scores),
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+    }
 
 
 def cross_validate_classifier(
@@ -27,15 +48,19 @@ def cross_validate_classifier(
     cv: Any,
     groups: np.ndarray | None = None,
     predict_labels: Callable[[Any, Any], np.ndarray] | None = None,
+    per_distinct_group: bool = False,
 ) -> dict[str, Any]:
     """Cross-validate a probabilistic classifier.
 
     `predict_labels(fitted, X_test)` overrides `fitted.predict` (e.g. a tuned threshold).
     Returns accuracy, f1_macro, roc_auc (binary, or one-vs-rest macro), log_loss, each
-    {"mean", "std", "folds"}, plus the out-of-fold confusion matrix and its labels.
+    {"mean", "std", "folds", "ci_low", "ci_high"}, plus the out-of-fold confusion matrix
+    and its labels. With `per_distinct_group`, f1_macro and roc_auc are also scored on one
+    row per (group, label) of each test fold, as `*_per_distinct` (rows copied many times
+    otherwise weigh as many times).
     """
     labels = np.unique(y)
-    scores: dict[str, list[float]] = {"accuracy": [], "f1_macro": [], "roc_auc": [], "log_loss": []}
+    scores: dict[str, list[float]] = {}
     y_true_all: list[np.ndarray] = []
     y_pred_all: list[np.ndarray] = []
     index = np.arange(len(y))
@@ -50,26 +75,48 @@ def cross_validate_classifier(
             else fitted.classes_[np.argmax(proba, axis=1)]
         )
         y_test = y[test_idx]
-        scores["accuracy"].append(accuracy_score(y_test, pred))
-        scores["f1_macro"].append(f1_score(y_test, pred, average="macro", labels=labels))
-        scores["log_loss"].append(log_loss(y_test, proba, labels=fitted.classes_))
-        if len(np.unique(y_test)) == len(labels):
-            if len(labels) == 2:
-                scores["roc_auc"].append(roc_auc_score(y_test, proba[:, 1]))
-            else:
-                scores["roc_auc"].append(
-                    roc_auc_score(y_test, proba, multi_class="ovr", labels=fitted.classes_)
-                )
+        fold = _fold_scores(y_test, proba, pred, labels, fitted.classes_)
+        if per_distinct_group:
+            _, first = np.unique(
+                np.column_stack([groups[test_idx], y_test]), axis=0, return_index=True
+            )
+            distinct = _fold_scores(
+                y_test[first], proba[first], pred[first], labels, fitted.classes_
+            )
+            fold.update(
+                {
+                    f"{name}_per_distinct": distinct[name]
+                    for name in ("f1_macro", "roc_auc")
+                    if name in distinct
+                }
+            )
+        for name, value in fold.items():
+            scores.setdefault(name, []).append(value)
         y_true_all.append(y_test)
         y_pred_all.append(pred)
-    metrics: dict[str, Any] = {
-        name: fold_summary(values) for name, values in scores.items() if values
-    }
+    metrics: dict[str, Any] = {name: fold_summary(values) for name, values in scores.items()}
     y_true = np.concatenate(y_true_all)
     y_pred = np.concatenate(y_pred_all)
     metrics["labels"] = [str(label) for label in labels]
     metrics["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     return metrics
+
+
+def _fold_scores(
+    y_test: np.ndarray, proba: np.ndarray, pred: np.ndarray, labels: np.ndarray, classes: Any
+) -> dict[str, float]:
+    scores = {
+        "accuracy": accuracy_score(y_test, pred),
+        "f1_macro": f1_score(y_test, pred, average="macro", labels=labels),
+        "log_loss": log_loss(y_test, proba, labels=classes),
+    }
+    # ROC AUC needs every class among the held-out rows.
+    if len(np.unique(y_test)) == len(labels):
+        if len(labels) == 2:
+            scores["roc_auc"] = roc_auc_score(y_test, proba[:, 1])
+        else:
+            scores["roc_auc"] = roc_auc_score(y_test, proba, multi_class="ovr", labels=classes)
+    return {name: float(value) for name, value in scores.items()}
 
 
 def _take(X: Any, idx: np.ndarray) -> Any:

@@ -31,7 +31,7 @@ def evaluation_figures(
         figures.append(_confusion_matrix(production, out_dir))
     if _comparable(metrics):
         figures.append(_metric_bars(case, metrics, out_dir))
-    return figures
+    return figures + case.evaluation_figures(metrics, out_dir)
 
 
 def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, str]:
@@ -88,23 +88,38 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
         (width / 2, "production", "#2450d8"),
     ):
         means = [metrics[which][n]["mean"] for n in names]
-        stds = [metrics[which][n].get("std", 0.0) for n in names]
-        ax.bar(x + offset, means, width, yerr=stds, capsize=3, label=which, color=colour)
+        ax.bar(
+            x + offset,
+            means,
+            width,
+            yerr=np.array([_error_bar(metrics[which][n]) for n in names]).T,
+            capsize=3,
+            label=which,
+            color=colour,
+        )
     for bar in case.bars:
         if bar.metric in names:
             i = names.index(bar.metric)
             ax.hlines(bar.value, i - 0.45, i + 0.45, colors="#b3261e", linestyles="dashed")
     ax.set_xticks(x, names, fontsize=9)
     ax.legend(fontsize=8)
-    ax.set_title("mean ± std across folds; dashed: the bar", fontsize=9)
+    ax.set_title("mean and 95 % interval (± std where none); dashed: the bar", fontsize=9)
     return _save(
         fig,
         out_dir / "metrics.png",
         title=gettext_noop("Baseline vs production"),
         caption=gettext_noop(
-            "Both judged by the same protocol; error bars are the spread across folds."
+            "Both judged by the same protocol; error bars are the 95 % interval of the mean "
+            "(Nadeau-Bengio corrected for repeated cross-validation)."
         ),
     )
+
+
+def _error_bar(value: dict[str, Any]) -> tuple[float, float]:
+    """(below, above) the mean: the 95 % interval, or ± std for a metric without one."""
+    if value.get("ci_low") is None or value.get("ci_high") is None:
+        return value.get("std") or 0.0, value.get("std") or 0.0
+    return value["mean"] - value["ci_low"], value["ci_high"] - value["mean"]
 
 
 def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str]:
@@ -114,12 +129,55 @@ def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of the card's metrics table: each metric with baseline and production mean ± std."""
+    """Rows of the card's metrics table: each metric with baseline and production mean, std
+    and 95 % interval (None where the version recorded none)."""
     rows = []
     for name in _comparable(metrics):
         row: dict[str, Any] = {"metric": name}
         for which in ("baseline", "production"):
             value = metrics[which][name]
-            row[which] = {"mean": value["mean"], "std": value.get("std") or 0.0}
+            row[which] = {
+                "mean": value["mean"],
+                "std": value.get("std") or 0.0,
+                "ci_low": value.get("ci_low"),
+                "ci_high": value.get("ci_high"),
+            }
         rows.append(row)
     return rows
+
+
+# Stored for the figures the card draws from them, not shown as numbers.
+_DRAWN = frozenset({"confusion_matrix", "labels", "calibration", "risk_groups", "curve_years"})
+
+
+def recorded_figures(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every other figure a version stored (thresholds, false-alarm rate, recall per kind,
+    chosen parameters...): one row per name, nested names dotted, values as text."""
+    table = set(_comparable(metrics))
+    flat = {
+        which: _flatten({k: v for k, v in metrics.get(which, {}).items() if k not in table})
+        for which in ("baseline", "production")
+    }
+    names = [*flat["production"], *(n for n in flat["baseline"] if n not in flat["production"])]
+    return [
+        {
+            "metric": name,
+            "baseline": flat["baseline"].get(name, "—"),
+            "production": flat["production"].get(name, "—"),
+        }
+        for name in names
+    ]
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in values.items():
+        if name in _DRAWN:
+            continue
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        elif isinstance(value, float):
+            flat[prefix + name] = f"{value:.4f}"
+        elif value is not None and not isinstance(value, list):
+            flat[prefix + name] = str(value)
+    return flat

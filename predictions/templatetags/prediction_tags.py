@@ -21,9 +21,12 @@ register = template.Library()
 
 @register.filter
 def spread(value: dict[str, Any] | None) -> str:
-    """A metric as "mean ± std" with four decimals."""
+    """A metric as "mean [95 % interval]" with four decimals, or "mean ± std" for a version
+    evaluated before intervals were recorded."""
     if not value:
         return "—"
+    if value.get("ci_low") is not None and value.get("ci_high") is not None:
+        return f"{value['mean']:.4f} [{value['ci_low']:.4f}, {value['ci_high']:.4f}]"
     return f"{value['mean']:.4f} ± {value['std']:.4f}"
 
 

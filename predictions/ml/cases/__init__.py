@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from mlbilling.errors import DomainError
 from predictions.ml.cases.android_malware.case import CASE as ANDROID_MALWARE
 from predictions.ml.cases.base import Case
-from predictions.ml.cases.cirrhosis_survival import CASE as CIRRHOSIS_SURVIVAL
+from predictions.ml.cases.cirrhosis_survival.case import CASE as CIRRHOSIS_SURVIVAL
 from predictions.ml.cases.elder_monitoring.case import CASE as ELDER_MONITORING
 from predictions.ml.cases.glioma_grade import CASE as GLIOMA_GRADE
 from predictions.ml.cases.nhanes_age import CASE as NHANES_AGE

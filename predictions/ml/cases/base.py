@@ -156,6 +156,13 @@ class Case(ABC):
         """Write EDA figures (PNG/SVG) into out_dir; return [{"file", "title", "caption"}]."""
         return []
 
+    def evaluation_figures(
+        self, metrics: dict[str, dict[str, Any]], out_dir: Path
+    ) -> list[dict[str, str]]:
+        """The case's own evaluation figures, drawn from its stored metrics (card entries
+        with "kind": "evaluation"); the generic ones come from `registry.cards`."""
+        return []
+
     # --- serving ------------------------------------------------------------------------
     @abstractmethod
     def rows_to_matrix(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -141,6 +141,16 @@ SCHEMA = Schema(
 )
 
 
+def _threshold_tuned(estimator: Any) -> TunedThresholdClassifierCV:
+    """The Senior threshold tuned for macro F1 on the training part (inner 3-fold)."""
+    return TunedThresholdClassifierCV(
+        estimator,
+        scoring="f1_macro",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        random_state=0,
+    )
+
+
 class NhanesAgeCase(TabularCase):
     slug = "nhanes-age"
     title = gettext_noop("Age group from metabolic health data (NHANES)")
@@ -173,7 +183,7 @@ class NhanesAgeCase(TabularCase):
     leaky_columns = ("RIDAGEYR", "SEQN", "age_group")
     dataset_files = DATASET_FILES
     default_price = 5
-    bars = (Bar("roc_auc", ">=", 0.76), Bar("f1_macro", ">=", 0.62))
+    bars = (Bar("roc_auc", ">=", 0.76), Bar("f1_macro", ">=", 0.63))
     primary_metric = "roc_auc"
     evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated twice (10 fits); in every fold the "
@@ -206,7 +216,8 @@ class NhanesAgeCase(TabularCase):
         )
 
     def build_baseline(self) -> Any:
-        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        # Tuned exactly like production: judged at 0.5 a baseline is a straw man.
+        return _threshold_tuned(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))
 
     def build_production(self) -> Any:
         blend = make_pipeline(
@@ -222,24 +233,24 @@ class NhanesAgeCase(TabularCase):
                 weights=[1, 2],
             ),
         )
-        return TunedThresholdClassifierCV(
-            blend,
-            scoring="f1_macro",
-            cv=StratifiedKFold(3, shuffle=True, random_state=0),
-            random_state=0,
-        )
+        return _threshold_tuned(blend)
 
     def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
-        thresholds: list[float] = []
+        thresholds: dict[str, list[float]] = {"baseline": [], "production": []}
 
-        def tuned_labels(fitted: Any, X_test: np.ndarray) -> np.ndarray:
-            thresholds.append(float(fitted.best_threshold_))
-            return fitted.predict(X_test)
+        def recorder(which: str) -> Any:
+            def tuned_labels(fitted: Any, X_test: np.ndarray) -> np.ndarray:
+                thresholds[which].append(float(fitted.best_threshold_))
+                return fitted.predict(X_test)
 
-        metrics = self.evaluate_both(data, production_labels=tuned_labels)
-        metrics["baseline"]["threshold"] = 0.5
-        metrics["production"]["threshold"] = round(float(np.mean(thresholds)), 4)
-        metrics["production"]["threshold_std"] = round(float(np.std(thresholds)), 4)
+            return tuned_labels
+
+        metrics = self.evaluate_both(
+            data, production_labels=recorder("production"), baseline_labels=recorder("baseline")
+        )
+        for which, values in thresholds.items():
+            metrics[which]["threshold"] = round(float(np.mean(values)), 4)
+            metrics[which]["threshold_std"] = round(float(np.std(values)), 4)
         return metrics
 
     def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:

@@ -33,6 +33,7 @@ import pandas as pd
 from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
@@ -80,6 +81,21 @@ SCHEMA = Schema(
 )
 
 
+def product_groups(clusters: np.ndarray, titles: np.ndarray) -> np.ndarray:
+    """Fold groups: clusters joined when they share an identical title (617 titles occur in
+    more than one cluster), so the same text never sits on both sides of a split."""
+    cluster_codes, cluster_index = np.unique(clusters, return_inverse=True)
+    _, title_index = np.unique(titles, return_inverse=True)
+    # A bipartite graph of clusters and titles, one edge per row: its components.
+    nodes = len(cluster_codes) + title_index.max() + 1
+    edges = sparse.coo_matrix(
+        (np.ones(len(titles)), (cluster_index, len(cluster_codes) + title_index)),
+        shape=(nodes, nodes),
+    )
+    _, component = connected_components(edges, directed=False)
+    return component[cluster_index]
+
+
 class ProductCategoryCase(Case):
     slug = "product-category"
     title = gettext_noop("Product category from its title")
@@ -96,11 +112,13 @@ class ProductCategoryCase(Case):
         "merchant_id": 126,
     }
     leaky_columns = ("Cluster ID", "Cluster Label", "Category ID")
-    bars = (Bar("f1_macro", ">=", 0.985), Bar("log_loss", "<=", 0.07))
+    bars = (Bar("f1_macro", ">=", 0.984), Bar("log_loss", "<=", 0.065))
     primary_metric = "f1_macro"
     evaluation_protocol = gettext_noop(
-        "5-fold cross-validation stratified by category and grouped by product cluster, so "
-        "no offer of a test product is in training; TF-IDF vocabularies are refit per fold."
+        "5-fold cross-validation stratified by category and grouped by product cluster and "
+        "identical title, so neither an offer of a test product nor its exact title is in "
+        "training; TF-IDF vocabularies are refit per fold; 95 % intervals with the "
+        "Nadeau-Bengio correction."
     )
     dataset_files = DATASET_FILES
     default_price = 5
@@ -114,7 +132,7 @@ class ProductCategoryCase(Case):
         return TrainingData(
             X=X,
             y=frame[TARGET].to_numpy(dtype=str),
-            groups=frame[GROUP].to_numpy(),
+            groups=product_groups(frame[GROUP].to_numpy(), frame[TITLE].to_numpy(dtype=str)),
             frame=frame,
             notes={"rows": len(frame), "products": int(frame[GROUP].nunique())},
         )

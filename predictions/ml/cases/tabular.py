@@ -33,12 +33,17 @@ class TabularCase(Case):
         data: TrainingData,
         *,
         production_labels: Callable[[Any, Any], np.ndarray] | None = None,
+        baseline_labels: Callable[[Any, Any], np.ndarray] | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Baseline and production on the same repeated stratified 5-fold splits."""
+        """Baseline and production on the same repeated stratified 5-fold splits
+        (`*_labels(fitted, X_test)`: how each turns probabilities into labels, when not
+        by `predict`)."""
         X = np.asarray(data.X, dtype=float)
         cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=self.cv_repeats, random_state=0)
         return {
-            "baseline": cross_validate_classifier(self.build_baseline(), X, data.y, cv=cv),
+            "baseline": cross_validate_classifier(
+                self.build_baseline(), X, data.y, cv=cv, predict_labels=baseline_labels
+            ),
             "production": cross_validate_classifier(
                 self.build_production(), X, data.y, cv=cv, predict_labels=production_labels
             ),

@@ -57,10 +57,12 @@ def _api_row(record) -> dict:
     }
 
 
-def test_it_reads_the_dataset_without_follow_up_time_or_id(data) -> None:
+def test_it_reads_the_dataset_as_follow_up_without_time_or_id_as_inputs(data) -> None:
     assert data.X.shape == (418, len(FEATURES))
     assert not {"N_Days", "ID", "Status"} & set(data.X.columns)
-    assert sorted(set(data.y)) == ["C", "CL", "D"]
+    # Death is the event; transplanted (CL) and alive (C) patients are censored.
+    assert data.y["died"].sum() == (data.frame["Status"] == "D").sum() == 161
+    np.testing.assert_allclose(data.y["years"], data.frame["N_Days"] / 365.25)
     not_in_trial = data.X[data.frame["ID"] > 312]
     assert len(not_in_trial) == 106
     assert not_in_trial["drug"].isna().all()
@@ -78,11 +80,41 @@ def test_it_encodes_api_rows_as_the_training_rows_trial_and_not(data) -> None:
     assert_serving_matches_training(CASE, data, rows[:20])
 
 
-def test_the_example_gets_three_probabilities(model) -> None:
+def test_the_example_gets_its_survival_at_the_horizons_and_its_curve(model) -> None:
     [result] = CASE.predict(model, CASE.schema.validate_rows([CASE.example]))
-    assert set(result["probabilities"]) == {"C", "CL", "D"}
-    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert result["label"] == max(result["probabilities"], key=result["probabilities"].get)
+
+    assert result["risk_group"] in {"low", "medium", "high"}
+    assert result["label"] == result["risk_group"]
+    assert isinstance(result["risk_score"], float)
+    at = result["survival_at"]
+    assert list(at) == ["1y", "2y", "5y", "10y"]
+    assert 1 > at["1y"] > at["2y"] > at["5y"] > at["10y"] > 0
+    curve = result["survival_curve"]
+    assert 20 <= len(curve) <= 40
+    assert (curve[0]["years"], curve[-1]["years"]) == (0.0, 12.0)
+    assert curve[0]["survival"] == 1.0
+    survival = [point["survival"] for point in curve]
+    assert survival == sorted(survival, reverse=True)
+    assert {point["years"]: point["survival"] for point in curve}[5.0] == at["5y"]
+    assert CASE.result_to_columns(result) == {
+        "risk_group": result["risk_group"],
+        "risk_score": result["risk_score"],
+        "survival_1y": at["1y"],
+        "survival_2y": at["2y"],
+        "survival_5y": at["5y"],
+        "survival_10y": at["10y"],
+    }
+
+
+def test_the_risk_groups_are_thirds_of_the_training_patients(model, data) -> None:
+    rows = np.asarray(data.X, dtype=float)
+    groups = model.risk_group(model.predict(rows))
+
+    assert {group: groups.count(group) for group in ("low", "medium", "high")} == {
+        "low": 140,
+        "medium": 139,
+        "high": 139,
+    }
 
 
 def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(model) -> None:
@@ -90,10 +122,10 @@ def test_a_patient_outside_the_trial_may_leave_out_what_the_data_leaves_out(mode
     [clean] = CASE.schema.validate_rows([row])
     assert all(clean[name] is None for name in NOT_IN_TRIAL)
     [result] = CASE.predict(model, [clean])
-    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert 0 < result["survival_at"]["10y"] < result["survival_at"]["1y"] < 1
 
 
-def test_worse_liver_values_raise_the_risk_of_death(model) -> None:
+def test_worse_liver_values_lower_survival_and_raise_the_risk(model) -> None:
     sicker = {
         **CASE.example,
         "bilirubin": 12.0,
@@ -104,7 +136,9 @@ def test_worse_liver_values_raise_the_risk_of_death(model) -> None:
         "stage": 4,
     }
     mild, severe = CASE.predict(model, CASE.schema.validate_rows([CASE.example, sicker]))
-    assert severe["probabilities"]["D"] > mild["probabilities"]["D"]
+    assert severe["risk_score"] > mild["risk_score"]
+    assert severe["risk_group"] == "high"
+    assert all(severe["survival_at"][h] < mild["survival_at"][h] for h in mild["survival_at"])
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import pytest
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.elder_monitoring.data import hours_matrix
+from predictions.ml.cases.elder_monitoring.evaluation import precision_at_prevalence
 from predictions.ml.cases.elder_monitoring.model import FEATURES, GAS, HomeRoutineModel
 from predictions.tests.ml.case_checks import schema_errors
 
@@ -98,6 +99,10 @@ def test_evaluation_judges_baseline_and_production_with_sklearn_names(data):
             assert set(metrics[name][metric]) >= {"mean", "std"}
         assert metrics[name]["threshold"] > 0
     assert metrics["production"]["roc_auc"]["mean"] > metrics["baseline"]["roc_auc"]["mean"]
+    production = metrics["production"]
+    # Rarer anomalies make an alert less often right; a day's is below the labelled set's.
+    at = production["precision_at_prevalence"]
+    assert production["precision"]["mean"] > at["day"] > at["week"] > at["month"] > 0
 
 
 # --- serving --------------------------------------------------------------------------------
@@ -175,3 +180,11 @@ def test_the_bare_estimator_labels_a_prepared_matrix_like_the_case(model):
     matrix = CASE.rows_to_matrix(rows)
     assert model.predict(matrix).tolist() == [r["label"] for r in CASE.predict(model, rows)]
     assert model.predict(matrix).tolist() == ["normal", "alert"]
+
+
+def test_precision_at_a_prevalence_follows_from_recall_and_false_alarms():
+    # One anomalous hour a week, half of them caught, 0.5 % of normal hours alerting:
+    # 0.5/168 real alerts against 0.005*167/168 false ones.
+    at = precision_at_prevalence(0.5, 0.005)
+    assert at["week"] == pytest.approx(0.5 / (0.5 + 0.005 * 167))
+    assert precision_at_prevalence(0.5, 0.0)["month"] == 1.0

@@ -44,7 +44,12 @@ def test_it_names_the_field_of_invalid_input(row: dict[str, object], field: str)
 def test_load_training_data_keeps_title_and_merchant_only(data) -> None:
     assert data.X.shape == (35311, 2)
     assert len(set(data.y)) == 10
-    assert len(np.unique(data.groups)) == 13233
+    # 13,233 clusters; those sharing an identical title are one group.
+    assert len(np.unique(data.groups)) == 11972
+    for _, rows in data.frame.groupby("Product Title"):
+        assert len(np.unique(data.groups[rows.index])) == 1
+    for _, rows in data.frame.groupby("Cluster ID"):
+        assert len(np.unique(data.groups[rows.index])) == 1
     assert "Category Label" in data.frame.columns  # headers were stripped
 
 

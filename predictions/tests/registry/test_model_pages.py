@@ -63,7 +63,9 @@ def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(cli
     assert response.status_code == 200
     body = response.content.decode()
     production = trained_tiny.metrics["production"]["roc_auc"]
-    assert f"{production['mean']:.4f} ± {production['std']:.4f}" in body
+    assert production["ci_low"] < production["mean"] < production["ci_high"]
+    interval = f"{production['ci_low']:.4f}, {production['ci_high']:.4f}"
+    assert f"{production['mean']:.4f} [{interval}]" in body
     assert "<code>x1</code>" in body
     assert "&quot;x1&quot;: 7.5" in body
     assert "Stratified 3-fold cross-validation." in body
@@ -129,3 +131,23 @@ def test_a_trained_model_card_reads_in_russian_figures_and_bars_included(client,
     assert "Версия 1, обучена" in body
     # What the case itself wrote and the card stored stays as written.
     assert "Stratified 3-fold cross-validation." in body
+
+
+def test_every_other_stored_figure_reaches_the_card_in_english_and_russian(client, trained_tiny):
+    metrics = trained_tiny.metrics
+    metrics["production"].update(
+        {"false_alarm_rate": 0.0053, "recall_by_kind": {"gas": 0.25}, "threshold": 0.26}
+    )
+    metrics["baseline"]["threshold"] = 0.5
+    ModelVersion.objects.filter(pk=trained_tiny.pk).update(metrics=metrics)
+    url = reverse("predictions:model_detail", args=["tiny"])
+
+    english = client.get(url).content.decode()
+    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "Other recorded figures" in english
+    for name, value in (("false_alarm_rate", "0.0053"), ("recall_by_kind.gas", "0.2500")):
+        assert f'<code>{name}</code></td><td class="num">—</td><td class="num">{value}' in english
+    assert '<code>threshold</code></td><td class="num">0.5000</td><td class="num">0.2600' in english
+    assert "<code>confusion_matrix</code>" not in english
+    assert "Другие записанные показатели" in russian

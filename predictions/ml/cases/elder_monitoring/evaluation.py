@@ -25,6 +25,9 @@ from predictions.ml.cases.elder_monitoring.model import (
 from predictions.ml.evaluation import fold_summary
 
 SEEDS = range(5)
+# One anomalous hour a day, a week, a month: the labelled set's own share of anomalies
+# (about a third) says nothing of how often an alert is right in a real home.
+PREVALENCES = {"day": 1 / 24, "week": 1 / (24 * 7), "month": 1 / (24 * 30)}
 PARAM_GRID = tuple(
     {"window": window, "motion_quantile": quantile}
     for window in (0, 1)
@@ -96,11 +99,23 @@ def judge_alerts(model: HomeRoutineModel, labelled: LabelledHours) -> dict[str, 
         )
     metrics: dict[str, Any] = {name: fold_summary(values) for name, values in scores.items()}
     metrics["false_alarm_rate"] = float((normal_score > model.threshold_).mean())
+    metrics["precision_at_prevalence"] = precision_at_prevalence(
+        metrics["recall"]["mean"], metrics["false_alarm_rate"]
+    )
     metrics["recall_by_kind"] = {kind: float(np.mean(v)) for kind, v in by_kind.items()}
     metrics["threshold"] = model.threshold_
     metrics["labels"] = ["alert", "normal"]
     metrics["confusion_matrix"] = confusion.tolist()
     return metrics
+
+
+def precision_at_prevalence(recall: float, false_alarm_rate: float) -> dict[str, float]:
+    """The share of alerts that are real when one hour in a day / week / month is anomalous:
+    recall * p / (recall * p + false-alarm rate * (1 - p))."""
+    return {
+        name: recall * p / max(recall * p + false_alarm_rate * (1 - p), 1e-12)
+        for name, p in PREVALENCES.items()
+    }
 
 
 def select_params(estimator: HomeRoutineModel, train: pd.DataFrame) -> dict[str, Any]:
