@@ -48,7 +48,8 @@ def test_a_paid_prediction_writes_with_one_statement_and_no_transaction(served, 
 
     assert response.status_code == 200
     writes = [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])]
-    assert len(writes) == 1 and writes[0].lstrip().startswith("WITH")
+    assert len(writes) == 1
+    assert writes[0].lstrip().startswith("WITH")
     prediction = Prediction.objects.get(pk=response.json()["id"])
     transfer = Transfer.objects.get(reference=f"prediction:{prediction.id}")
     price = served.model.price_per_row
@@ -71,9 +72,7 @@ def test_the_first_charge_to_a_new_revenue_account_creates_it(served, customer):
     assert ledger_reconcile().clean
 
 
-def test_a_lost_database_at_the_one_statement_writes_nothing_and_can_be_retried(
-    served, customer
-):
+def test_a_lost_database_at_the_one_statement_writes_nothing_and_can_be_retried(served, customer):
     client = _client_of(customer)
     _predict(client, "warm")
 
