@@ -134,17 +134,7 @@ def transfer_insert(
     The system account is looked up inside the INSERT, not before it: one round trip less
     on every paid prediction. The transfer returned is built here, not read back.
     """
-    transfer = Transfer(
-        kind=kind,
-        reference=reference,
-        wallet_id=wallet.id,
-        amount=amount,
-        balance_after=wallet.balance,
-        refund_of_id=refund_of_id,
-        description=description,
-        created_by_id=created_by_id,
-        created_at=timezone.now(),
-    )
+    created_at = timezone.now()
     params = [
         kind,
         reference,
@@ -155,16 +145,40 @@ def transfer_insert(
         refund_of_id,
         description,
         created_by_id,
-        connection.ops.adapt_datetimefield_value(transfer.created_at),
+        connection.ops.adapt_datetimefield_value(created_at),
         system,
     ]
     sql = _INSERT_SQL[outgoing, isinstance(system, str)]
     row = _insert_returning(sql, params, kind=kind, reference=reference, system=system)
     if row is None:
         return None
-    transfer.id, system_id = row
-    transfer.debit_id, transfer.credit_id = (
-        (wallet.id, system_id) if outgoing else (system_id, wallet.id)
+    transfer_id, system_id = row
+    return _transfer_built(
+        transfer_id,
+        system_id,
+        kind=kind,
+        reference=reference,
+        wallet=wallet,
+        outgoing=outgoing,
+        amount=amount,
+        description=description,
+        created_by_id=created_by_id,
+        created_at=created_at,
+        refund_of_id=refund_of_id,
+    )
+
+
+def _transfer_built(
+    transfer_id: int, system_id: int, *, wallet: WalletRow, outgoing: bool, **fields: object
+) -> Transfer:
+    """The transfer an INSERT ... RETURNING has just written, built here, not read back."""
+    transfer = Transfer(
+        id=transfer_id,
+        wallet_id=wallet.id,
+        balance_after=wallet.balance,
+        debit_id=wallet.id if outgoing else system_id,
+        credit_id=system_id if outgoing else wallet.id,
+        **fields,
     )
     transfer._state.adding = False
     transfer._state.db = connection.alias
@@ -243,18 +257,15 @@ def charge_with_row(
         return None
     wallet = WalletRow(*found[:3])
     transfer_id, system_id = found[3:]
-    transfer = Transfer(
-        id=transfer_id,
+    transfer = _transfer_built(
+        transfer_id,
+        system_id,
         kind=kind,
         reference=reference,
-        debit_id=wallet.id,
-        credit_id=system_id,
-        wallet_id=wallet.id,
+        wallet=wallet,
+        outgoing=True,
         amount=amount,
-        balance_after=wallet.balance,
         description=description,
         created_at=created_at,
     )
-    transfer._state.adding = False
-    transfer._state.db = connection.alias
     return wallet, transfer
