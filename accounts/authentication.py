@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, User, hash_token_key
 from accounts.services import api_token_touch
+from accounts.token_cache import token_last_used_update, token_recall, token_remember
 
 
 def check_token_usable(token: ApiToken | None, *, now: datetime | None = None) -> ApiToken:
@@ -31,12 +32,23 @@ def check_token_usable(token: ApiToken | None, *, now: datetime | None = None) -
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>` against hashed, revocable, expiring tokens."""
+    """`Authorization: Token <key>` against hashed, revocable, expiring tokens.
+
+    A token read in the last API_TOKEN_CACHE_SECONDS comes from this process's memory
+    (accounts/token_cache.py) instead of the database; either way `check_token_usable`
+    (revocation, expiry, the user's `is_active`) decides on every request.
+    """
 
     model = ApiToken
 
     def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
-        found = ApiToken.objects.select_related("user").filter(key_hash=hash_token_key(key))
-        token = check_token_usable(found.first())
-        api_token_touch(token=token)
+        key_hash = hash_token_key(key)
+        token = token_recall(key_hash)
+        if token is None:
+            token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
+            if token is not None:
+                token_remember(token)
+        check_token_usable(token)
+        if api_token_touch(token=token):
+            token_last_used_update(token)
         return (token.user, token)

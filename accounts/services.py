@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User, hash_token_key
+from accounts.token_cache import token_forget
 
 # last_used_at is informational; recording it at most once a minute keeps authenticated
 # requests read-only instead of writing the token row on every call.
@@ -112,21 +113,25 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.get(pk=token_id, user=user)
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    token_forget(token.key_hash)
     return token
 
 
-def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> None:
-    """Record that `token` was used, at most once per TOKEN_LAST_USED_RESOLUTION.
+def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> bool:
+    """Record that `token` was used, at most once per TOKEN_LAST_USED_RESOLUTION; True
+    when this call recorded it (and set `token.last_used_at`).
 
     The condition lives in the UPDATE so that concurrent requests never write twice.
     """
     now = now or timezone.now()
     stale_before = now - TOKEN_LAST_USED_RESOLUTION
     if token.last_used_at is not None and token.last_used_at >= stale_before:
-        return
+        return False
     ApiToken.objects.filter(pk=token.pk).filter(
         models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=stale_before)
     ).update(last_used_at=now)
+    token.last_used_at = now
+    return True
 
 
 def api_token_obtain(

@@ -6,18 +6,24 @@ Sets the database up (migrate, train and promote case 4 `nhanes-age` once, a use
 token and plenty of credits), starts gunicorn with bench.settings (the product's settings,
 plus the yardsticks of bench/endpoints.py in bench/urls.py) and drives single-row
 predictions over loopback HTTP with keep-alive connections (`wrk` when installed, else
-Python threads), then prints:
+Python threads), round by round in turn, then prints the median round of:
 
   bare    the same model with no auth, no billing, no record          (yardstick a)
   billed  + one guarded UPDATE of the wallet + one INSERT, raw SQL     (yardstick b)
   full    POST /api/v1/models/nhanes-age/predict: token auth, validation, a fresh
           Idempotency-Key, the ledger transfer and the prediction record
-  in-process case.predict loop, and the in-process prediction_run loop      (c)
+and, in process, in alternating blocks: the floor (case.predict, then the same raw debit
+and record as `billed` in one transaction) and prediction_run.
 
-Targets (issue 5): full >= 60 % of billed and >= 1/3 of bare; p99 < 3x p50.
---quick (what CI runs, so the bench cannot rot): one 1 s round per endpoint and a tenth
-of the in-process calls. Model artifacts live in MEDIA_ROOT, by default a folder per
-database under the temporary directory.
+Beside throughput, CPU milliseconds per request, read from /proc: the server's processes
+("app") and the database's backends ("pg"). On a shared machine throughput moves with
+the neighbours; CPU per request much less.
+
+Targets (issue 15): in process, prediction_run >= 70 % of the floor; over HTTP, full >=
+85 % of billed and >= 60 % of bare, p99 <= 3x p50. --quick (what CI runs, so the bench
+cannot rot): one 1 s round per endpoint and a tenth of the in-process calls, no targets.
+Model artifacts live in MEDIA_ROOT, by default a folder per database under the temporary
+directory.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from urllib.parse import urlsplit
 
 from benchdb import ensure_database
 from load_clients import choose_client
+from proc_cpu import CpuMeter, process_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "nhanes-age"
@@ -49,7 +56,7 @@ SERVER_START_SECONDS = 120
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="measurements per endpoint")
+    parser.add_argument("--rounds", type=int, default=5, help="measurements per endpoint")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2)
     # gthread measured faster here: its threads overlap the database round trips, and
@@ -151,39 +158,76 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
 # --- in process -------------------------------------------------------------------------
 
 
+def latency_stats(times_ms: list[float]) -> dict[str, float]:
+    times = sorted(times_ms)
+    return {
+        "rps": 1000 / statistics.fmean(times),
+        "p50": times[len(times) // 2],
+        "p99": times[int(len(times) * 0.99)],
+        "errors": 0,
+    }
+
+
+def timed_in_turn(calls: dict[str, Callable[[], object]], count: int) -> dict[str, dict]:
+    """Each call `count` times in alternating blocks, so that a busy neighbour slows them
+    alike; per call: wall-clock latency, and CPU of this process ("app") and of its
+    database backend ("pg")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    meter = CpuMeter({"app": lambda: [os.getpid()], "pg": lambda: [backend]})
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    cpu = {name: {"app": 0.0, "pg": 0.0} for name in calls}
+    for call in calls.values():
+        for _ in range(50):
+            call()
+    block = max(1, count // 10)
+    for _ in range(count // block):
+        for name, call in calls.items():
+            before = meter.snapshot()
+            for _ in range(block):
+                started = time.perf_counter()
+                call()
+                times[name].append((time.perf_counter() - started) * 1000)
+            for group, seconds in meter.spent(before, meter.snapshot()).items():
+                cpu[name][group] += seconds
+    return {
+        name: latency_stats(times[name])
+        | {
+            f"{group}_cpu": seconds * 1000 / len(times[name])
+            for group, seconds in cpu[name].items()
+        }
+        for name in calls
+    }
+
+
 def in_process(setup: dict[str, object], row: dict, calls: int) -> dict[str, dict[str, float]]:
-    """`calls` of case.predict, and a sixth as many of prediction_run (each writes rows)."""
+    """The floor (case.predict + the raw debit and record of `billed`) and prediction_run."""
     from django.contrib.auth import get_user_model
 
+    from bench.endpoints import raw_charge_and_record
     from predictions.registry.artifacts import load_model
     from predictions.serving.services import prediction_run
 
-    case = setup["case"]
-    model = load_model(setup["version"])
+    case, version = setup["case"], setup["version"]
+    model = load_model(version)
     user = get_user_model().objects.get(pk=setup["user_id"])
 
-    def timed(call, count: int) -> dict[str, float]:
-        for _ in range(50):
-            call()
-        times = []
-        for _ in range(count):
-            started = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        return {
-            "rps": 1000 / statistics.fmean(times),
-            "p50": times[len(times) // 2],
-            "p99": times[int(len(times) * 0.99)],
-            "errors": 0,
-        }
+    def floor() -> None:
+        results = case.predict(model, case.schema.validate_rows([row]))
+        raw_charge_and_record(user.pk, version, [row], results)
 
-    return {
-        "case.predict": timed(lambda: case.predict(model, case.schema.validate_rows([row])), calls),
-        "prediction_run": timed(
-            lambda: prediction_run(user=user, slug=SLUG, rows=[row], source="api"), calls // 6
-        ),
-    }
+    return timed_in_turn(
+        {
+            "floor": floor,
+            "prediction_run": lambda: prediction_run(
+                user=user, slug=SLUG, rows=[row], source="api"
+            ),
+        },
+        calls,
+    )
 
 
 def full_path_queries(setup: dict[str, object], body: str) -> list[str]:
@@ -210,6 +254,21 @@ def print_queries(queries: list[str]) -> None:
         print("   ", sql[:150])
 
 
+def server_meter(server: subprocess.Popen) -> CpuMeter:
+    """CPU of gunicorn's processes and of this database's backends (theirs and ours)."""
+    from django.db import connection
+
+    def backends() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            return [pid for (pid,) in cursor.fetchall()]
+
+    return CpuMeter({"app": lambda: process_tree(server.pid), "pg": backends})
+
+
 def measure_over_http(
     args: argparse.Namespace,
     env: dict[str, str],
@@ -219,6 +278,7 @@ def measure_over_http(
 ) -> dict[str, list[dict[str, float]]]:
     """Every round of every endpoint, on one gunicorn server started for them."""
     server = start_server(args, env)
+    meter = server_meter(server)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
     try:
         for url, auth in targets.values():  # warm every worker: model load, connections
@@ -226,11 +286,28 @@ def measure_over_http(
         # Interleaved rounds, so that a noisy neighbour hurts every endpoint alike.
         for _ in range(args.rounds):
             for name, (url, auth) in targets.items():
-                results[name].append(drive(url, body, auth, args.clients, args.duration))
+                before = meter.snapshot()
+                result = drive(url, body, auth, args.clients, args.duration)
+                spent = meter.spent(before, meter.snapshot())
+                for group, seconds in spent.items():
+                    result[f"{group}_cpu"] = seconds * 1000 / max(1, result["requests"])
+                results[name].append(result)
     finally:
         server.terminate()
         server.wait(timeout=30)
     return results
+
+
+def print_table(rows: dict[str, dict[str, float]]) -> None:
+    print(
+        f"{'endpoint':<26}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'p99/p50':>8}"
+        f"{'app CPU':>9}{'pg CPU':>8}{'non-2xx':>8}"
+    )
+    for name, r in rows.items():
+        print(
+            f"{name:<26}{r['rps']:>8.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}"
+            f"{r['p99'] / r['p50']:>8.1f}{r['app_cpu']:>9.2f}{r['pg_cpu']:>8.2f}{r['errors']:>8}"
+        )
 
 
 def print_summary(
@@ -243,26 +320,34 @@ def print_summary(
         f"\n{args.workers} x gunicorn {args.worker_class}"
         f"{f' ({args.threads} threads)' if args.worker_class == 'gthread' else ''}, "
         f"{args.clients} keep-alive connections ({client_kind}), {args.rounds} x "
-        f"{args.duration:g} s per endpoint, median round shown\n"
+        f"{args.duration:g} s per endpoint, median round shown; CPU in ms per request\n"
     )
-    print(f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>9}")
     summary: dict[str, dict[str, float]] = {}
     for name, rounds in results.items():
         rounds.sort(key=lambda r: r["rps"])
         summary[name] = rounds[len(rounds) // 2]
-    summary.update({f"in-process {k}": v for k, v in local.items()})
-    for name, r in summary.items():
-        print(
-            f"{name:<22}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
-            f"{r['p99'] / r['p50']:>9.1f}{r['errors']:>9}"
-        )
-    full, billed, bare = summary["full"]["rps"], summary["billed"]["rps"], summary["bare"]["rps"]
+    print_table(summary | {f"in-process {k}": v for k, v in local.items()})
+    full, billed, bare = summary["full"], summary["billed"], summary["bare"]
+    run, floor = local["prediction_run"], local["floor"]
+
+    def cpu(r: dict[str, float]) -> float:
+        return r["app_cpu"] + r["pg_cpu"]
+
     print(
-        f"\nfull / billed = {full / billed:.0%} (target >= 60 %), "
-        f"full / bare = {full / bare:.0%} (target >= 33 %), "
-        f"full p99 / p50 = {summary['full']['p99'] / summary['full']['p50']:.1f} (target < 3)"
+        f"\nin process: prediction_run / floor = {run['rps'] / floor['rps']:.0%} (target >= 70 %)"
+        f", CPU floor / prediction_run = {cpu(floor) / cpu(run):.0%}"
+        f"\nover HTTP: full / billed = {full['rps'] / billed['rps']:.0%} (target >= 85 %), "
+        f"full / bare = {full['rps'] / bare['rps']:.0%} (target >= 60 %), "
+        f"full p99 / p50 = {full['p99'] / full['p50']:.1f} (target <= 3)"
+        f"\n           CPU billed / full = {cpu(billed) / cpu(full):.0%}, "
+        f"bare / full = {cpu(bare) / cpu(full):.0%}"
     )
     print("all rounds (req/s):", {n: [round(r["rps"]) for r in rs] for n, rs in results.items()})
+
+
+def load_average() -> str:
+    """How busy the machine was: the figures above are relative to that."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -288,9 +373,11 @@ def main() -> None:
         "billed": (f"{base}/bench/{SLUG}/billed?user={setup['user_id']}", ""),
         "full": (f"{base}/models/{SLUG}/predict", f"Token {setup['key']}"),
     }
+    load_before = load_average()
     results = measure_over_http(args, env, targets, drive, body)
     local = in_process(setup, row, calls=300 if args.quick else 3000)
     print_summary(args, client_kind, results, local)
+    print(f"load average (1, 5, 15 min) before: {load_before}, after: {load_average()}")
 
 
 if __name__ == "__main__":

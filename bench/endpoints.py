@@ -49,7 +49,18 @@ def bare(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_exempt
 def billed(request: HttpRequest, slug: str) -> HttpResponse:
     version, rows, results = _predict(request, slug)
-    user_id = int(request.GET["user"])
+    balance = raw_charge_and_record(int(request.GET["user"]), version, rows, results)
+    if balance is None:
+        return JsonResponse({"detail": "Not enough credits."}, status=402)
+    return JsonResponse({"results": results, "balance": balance})
+
+
+def raw_charge_and_record(
+    user_id: int, version: ModelVersion, rows: list, results: list
+) -> int | None:
+    """The least a paid prediction needs: one guarded UPDATE of the wallet and one INSERT
+    of the record, in one transaction; the balance after, or None when it cannot pay.
+    bench/api.py's in-process floor calls it too."""
     cost = version.model.price_per_row * len(rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -59,7 +70,7 @@ def billed(request: HttpRequest, slug: str) -> HttpResponse:
         )
         row = cursor.fetchone()
         if row is None:
-            return JsonResponse({"detail": "Not enough credits."}, status=402)
+            return None
         cursor.execute(
             f"INSERT INTO {Prediction._meta.db_table} (id, user_id, model_version_id, source, "
             "status, rows, inputs, outputs, cost, balance_after, latency_ms, request_hash, "
@@ -77,4 +88,4 @@ def billed(request: HttpRequest, slug: str) -> HttpResponse:
                 timezone.now(),
             ],
         )
-    return JsonResponse({"results": results, "balance": row[0]})
+    return row[0]

@@ -8,10 +8,14 @@ For each registered case with a production version, times
 for 1 row and for 1,000 rows (the example row repeated), median and p99, and their ratio.
 The target is a ratio under 2x for 1 row.
 
-    DJANGO_SETTINGS_MODULE=mlbilling.settings .venv/bin/python bench/inference.py [--case SLUG]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlb_bench_inference \
+        .venv/bin/python bench/inference.py [--case SLUG]
 
-Needs trained models (`manage.py train_models`). --quick (what CI runs, so the bench cannot
-rot) times a tenth as many calls.
+Like the other benches, it creates its database when missing (PostgreSQL), migrates it and
+trains the cases it times that have no production version yet (once per database, minutes
+for all six); artifacts go to MEDIA_ROOT, by default a folder per database under the
+temporary directory. --quick (what CI runs, so the bench cannot rot, on the models CI has
+just trained) times a tenth as many calls.
 """
 
 from __future__ import annotations
@@ -20,18 +24,33 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from benchdb import ensure_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+DATABASE_URL = os.environ.setdefault(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mlb_bench_inference"
+)
+os.environ.setdefault(
+    "MEDIA_ROOT",
+    str(Path(tempfile.gettempdir()) / f"{urlsplit(DATABASE_URL).path.strip('/')}-media"),
+)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlbilling.settings")
 os.environ.setdefault("DEBUG", "true")
+if DATABASE_URL.startswith("postgres"):
+    ensure_database(DATABASE_URL)
 
-import django
+import django  # noqa: E402
 
 django.setup()
+
+from django.core.management import call_command  # noqa: E402
 
 from predictions.ml.cases import CASES  # noqa: E402
 from predictions.registry.artifacts import load_model  # noqa: E402
@@ -84,6 +103,9 @@ def main() -> None:
     parser.add_argument("--case", help="only this case")
     parser.add_argument("--quick", action="store_true", help="a tenth as many calls")
     args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    for slug in [args.case] if args.case else CASES:
+        call_command("train_models", "--case", slug, "--if-missing")
     header = f"{'case':<20} {'rows':>5} {'input path ms':>20} {'bare model ms':>20} {'ratio':>6}"
     print(header)
     print("-" * len(header))
@@ -93,7 +115,7 @@ def main() -> None:
         try:
             model = load_model(production_version(slug=slug))
         except NoProductionVersion:
-            print(f"{slug:<20} not trained: run manage.py train_models --case {slug}")
+            print(f"{slug:<20} no production version: its training did not meet the bars")
             continue
         for line in bench_case(slug, case, model, calls_divisor=10 if args.quick else 1):
             print(line)

@@ -72,6 +72,7 @@ def run_wrk(url: str, body: str, auth: str, clients: int, duration: float) -> di
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": ms("50"),
         "p99": ms("99"),
@@ -118,6 +119,7 @@ def run_python(url: str, body: str, auth: str, clients: int, duration: float) ->
     elapsed = time.monotonic() - started
     latencies.sort()
     return {
+        "requests": len(latencies),
         "rps": len(latencies) / elapsed,
         "p50": latencies[len(latencies) // 2],
         "p99": latencies[int(len(latencies) * 0.99)],

@@ -10,6 +10,7 @@ can run them inside `atomic(savepoint=False)` and decide from what they return.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -133,17 +134,7 @@ def transfer_insert(
     The system account is looked up inside the INSERT, not before it: one round trip less
     on every paid prediction. The transfer returned is built here, not read back.
     """
-    transfer = Transfer(
-        kind=kind,
-        reference=reference,
-        wallet_id=wallet.id,
-        amount=amount,
-        balance_after=wallet.balance,
-        refund_of_id=refund_of_id,
-        description=description,
-        created_by_id=created_by_id,
-        created_at=timezone.now(),
-    )
+    created_at = timezone.now()
     params = [
         kind,
         reference,
@@ -154,17 +145,127 @@ def transfer_insert(
         refund_of_id,
         description,
         created_by_id,
-        connection.ops.adapt_datetimefield_value(transfer.created_at),
+        connection.ops.adapt_datetimefield_value(created_at),
         system,
     ]
     sql = _INSERT_SQL[outgoing, isinstance(system, str)]
     row = _insert_returning(sql, params, kind=kind, reference=reference, system=system)
     if row is None:
         return None
-    transfer.id, system_id = row
-    transfer.debit_id, transfer.credit_id = (
-        (wallet.id, system_id) if outgoing else (system_id, wallet.id)
+    transfer_id, system_id = row
+    return _transfer_built(
+        transfer_id,
+        system_id,
+        kind=kind,
+        reference=reference,
+        wallet=wallet,
+        outgoing=outgoing,
+        amount=amount,
+        description=description,
+        created_by_id=created_by_id,
+        created_at=created_at,
+        refund_of_id=refund_of_id,
+    )
+
+
+def _transfer_built(
+    transfer_id: int, system_id: int, *, wallet: WalletRow, outgoing: bool, **fields: object
+) -> Transfer:
+    """The transfer an INSERT ... RETURNING has just written, built here, not read back."""
+    transfer = Transfer(
+        id=transfer_id,
+        wallet_id=wallet.id,
+        balance_after=wallet.balance,
+        debit_id=wallet.id if outgoing else system_id,
+        credit_id=system_id if outgoing else wallet.id,
+        **fields,
     )
     transfer._state.adding = False
     transfer._state.db = connection.alias
     return transfer
+
+
+@dataclass(frozen=True)
+class AttachedRow:
+    """A row of the caller's own (a prediction record) that commits with a charge: its
+    `balance_column` receives the wallet's balance after the debit."""
+
+    table: str
+    columns: tuple[str, ...]  # quoted names, without balance_column
+    values: list[object]  # as the database adapts them (Field.get_db_prep_save)
+    balance_column: str
+
+
+def attached_row_insert(row: AttachedRow, *, balance: int) -> None:
+    """The attached row on its own, inside the caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {row.table} ({', '.join(row.columns)}, {row.balance_column}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * (len(row.columns) + 1))})",
+            [*row.values, balance],
+        )
+
+
+@cache
+def _charge_with_row_sql(table: str, columns: tuple[str, ...], balance_column: str) -> str:
+    return f"""
+WITH w AS (
+  UPDATE {_ACCOUNT} SET balance = balance - %s
+   WHERE user_id = %s AND balance IS NOT NULL AND balance - held >= %s
+  RETURNING id, balance, low_balance_threshold
+), t AS (
+  INSERT INTO {_TRANSFER} (kind, reference, debit_id, credit_id, wallet_id, amount,
+                           balance_after, description, created_at)
+  SELECT %s, %s, w.id, (SELECT sa.id FROM {_ACCOUNT} sa WHERE sa.code = %s), w.id, %s,
+         w.balance, %s, %s FROM w
+  RETURNING id, credit_id
+), r AS (
+  INSERT INTO {table} ({", ".join(columns)}, {balance_column})
+  SELECT {", ".join(["%s"] * len(columns))}, w.balance FROM w
+)
+SELECT w.id, w.balance, w.low_balance_threshold, t.id, t.credit_id FROM w, t
+"""  # noqa: S608 (table and column names are the models'; every value is a parameter)
+
+
+def charge_with_row(
+    *,
+    user_id: int,
+    amount: int,
+    kind: str,
+    reference: str,
+    system_code: str,
+    description: str,
+    row: AttachedRow,
+) -> tuple[WalletRow, Transfer] | None:
+    """The guarded debit, its transfer to the system account `system_code` and `row`, in
+    ONE statement (PostgreSQL): run outside a transaction it is its own, committed when it
+    returns, one round trip instead of five. None when the wallet cannot pay (nothing
+    written). Anything else that stops one part stops all of it with an IntegrityError
+    (the reference already used, a unique key of `row`, the system account not created
+    yet: its id comes out NULL), so a debit never commits without its transfer."""
+    created_at = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(created_at)
+    # In the order of the statement: the debit, the transfer, the row.
+    params = [amount, user_id, amount, kind, reference, system_code, amount, description, at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _charge_with_row_sql(row.table, row.columns, row.balance_column),
+            [*params, *row.values],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    wallet = WalletRow(*found[:3])
+    transfer_id, system_id = found[3:]
+    transfer = _transfer_built(
+        transfer_id,
+        system_id,
+        kind=kind,
+        reference=reference,
+        wallet=wallet,
+        outgoing=True,
+        amount=amount,
+        description=description,
+        created_at=created_at,
+    )
+    return wallet, transfer

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import IntegrityError, connection, transaction
+
 from accounts.models import User
 from billing.errors import BillingError
+from billing.ledger import AttachedRow, attached_row_insert, charge_with_row
 from billing.models import Account, Transfer, TransferKind
 from billing.money import InvalidAmount
-from billing.services.movements import credit_from_system, debit_to_system
+from billing.services.movements import (
+    after_debit,
+    credit_from_system,
+    debit_to_system,
+    insufficient_credits,
+    require_positive,
+)
 from billing.system_accounts import PROMOTIONS
 
 
@@ -49,6 +58,79 @@ def wallet_charge(
         description=description,
         created_by=created_by,
     )
+
+
+def wallet_charge_with_row(
+    *,
+    user: User,
+    amount: int,
+    reference: str,
+    revenue_account: str,
+    description: str,
+    row: AttachedRow,
+) -> Transfer:
+    """`wallet_charge`, committed together with the caller's `row` (a prediction record,
+    whose balance column receives the balance after the debit): both or neither.
+
+    On PostgreSQL outside a transaction: one statement, which is its own transaction and
+    is committed when this returns (`ledger.charge_with_row`). Inside a caller's
+    transaction, on SQLite, or when that statement failed as a whole (IntegrityError:
+    nothing was written), the charge and the row are separate statements in one
+    transaction, which decide as `wallet_charge` does and create a revenue account on its
+    first use. Raises InsufficientCredits.
+    """
+    require_positive(amount)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        transfer = _charged_in_one_statement(
+            user=user,
+            amount=amount,
+            reference=reference,
+            revenue_account=revenue_account,
+            description=description,
+            row=row,
+        )
+        if transfer is not None:
+            return transfer
+    with transaction.atomic():
+        transfer = wallet_charge(
+            user=user,
+            amount=amount,
+            reference=reference,
+            revenue_account=revenue_account,
+            description=description,
+        )
+        attached_row_insert(row, balance=transfer.balance_after)
+    return transfer
+
+
+def _charged_in_one_statement(
+    *,
+    user: User,
+    amount: int,
+    reference: str,
+    revenue_account: str,
+    description: str,
+    row: AttachedRow,
+) -> Transfer | None:
+    """`ledger.charge_with_row`; None when the statement failed as a whole (nothing was
+    written), for separate statements to decide. Raises InsufficientCredits."""
+    try:
+        charged = charge_with_row(
+            user_id=user.pk,
+            amount=amount,
+            kind=TransferKind.CHARGE,
+            reference=reference,
+            system_code=revenue_account,
+            description=description,
+            row=row,
+        )
+    except IntegrityError:
+        return None
+    if charged is None:
+        raise insufficient_credits(user=user, amount=amount)
+    wallet, transfer = charged
+    after_debit(user_id=user.pk, wallet=wallet, amount=amount)
+    return transfer
 
 
 def wallet_grant(

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils.translation import gettext as _
 
 from billing.errors import CreditShortfall, InsufficientCredits
 from billing.money import format_credits
-from billing.services.wallets import wallet_charge
+from billing.services.wallets import AttachedRow, wallet_charge_with_row
 from billing.system_accounts import revenue_account
 from mlbilling.errors import DomainError
 from predictions.ml.cases import get_case
@@ -208,28 +208,30 @@ def _run_model(
 
 
 def _charge_and_record(prediction: Prediction, started: float, *, balance: int) -> None:
-    """The guarded charge and the record in one short transaction: both or neither."""
+    """The guarded charge and the record commit together (on PostgreSQL in one statement,
+    see `wallet_charge_with_row`): both or neither. When this returns, they are committed."""
     version = prediction.model_version
     slug = version.model.slug
+    if not prediction.cost:
+        prediction.balance_after = balance
+        _save(prediction, started)
+        return
     try:
-        with transaction.atomic():
-            if prediction.cost:
-                transfer = wallet_charge(
-                    user=prediction.user,
-                    amount=prediction.cost,
-                    reference=f"prediction:{prediction.id}",
-                    revenue_account=revenue_account(slug),
-                    description=f"{slug} v{version.version}, {prediction.rows} row(s)",
-                )
-                prediction.balance_after = transfer.balance_after
-            else:
-                prediction.balance_after = balance
-            _save(prediction, started)
+        transfer = wallet_charge_with_row(
+            user=prediction.user,
+            amount=prediction.cost,
+            reference=f"prediction:{prediction.id}",
+            revenue_account=revenue_account(slug),
+            description=f"{slug} v{version.version}, {prediction.rows} row(s)",
+            row=_record_row(prediction, started),
+        )
     except InsufficientCredits as exc:
         # A concurrent request spent the credits after the pre-check: the result is
         # dropped, not given away.
         prediction.outputs = None
         _record_refused(prediction, started, balance=exc.balance, available=exc.available)
+    prediction.balance_after = transfer.balance_after
+    _mark_saved(prediction)
 
 
 def _check_shape(rows: Any, idempotency_key: str | None) -> None:
@@ -295,20 +297,34 @@ def _record_refused(prediction: Prediction, started: float, *, balance: int, ava
 
 
 def _save(prediction: Prediction, started: float) -> None:
-    prediction.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     # What Model.save(force_insert=True) sends, without the query compiler and signals
-    # that cost a third of the paid path's own CPU (bench/api.py). Values are prepared by
-    # each field, so JSON, UUIDs and dates adapt to the database exactly as the ORM does.
-    values = [f.get_db_prep_save(f.pre_save(prediction, True), connection) for f in _FIELDS]
+    # that cost a third of the paid path's own CPU (bench/api.py).
+    row = _record_row(prediction, started)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, values)
+        cursor.execute(_INSERT_SQL, [*row.values, prediction.balance_after])
+    _mark_saved(prediction)
+
+
+def _record_row(prediction: Prediction, started: float) -> AttachedRow:
+    """The record as the INSERT sends it, balance after the charge apart. Values are
+    prepared by each field, so JSON, UUIDs and dates adapt exactly as the ORM does."""
+    prediction.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    values = [f.get_db_prep_save(f.pre_save(prediction, True), connection) for f in _FIELDS]
+    return AttachedRow(_TABLE, _COLUMNS, values, _BALANCE_COLUMN)
+
+
+def _mark_saved(prediction: Prediction) -> None:
     prediction._state.adding = False
     prediction._state.db = connection.alias
 
 
-_FIELDS = Prediction._meta.concrete_fields
+_TABLE = Prediction._meta.db_table
+_BALANCE_FIELD = Prediction._meta.get_field("balance_after")
+_BALANCE_COLUMN = connection.ops.quote_name(_BALANCE_FIELD.column)
+# Every column but the balance, which comes last (from the charge, or given).
+_FIELDS = [f for f in Prediction._meta.concrete_fields if f is not _BALANCE_FIELD]
+_COLUMNS = tuple(connection.ops.quote_name(f.column) for f in _FIELDS)
 _INSERT_SQL = (
-    f"INSERT INTO {Prediction._meta.db_table} "  # noqa: S608 (names from the model)
-    f"({', '.join(connection.ops.quote_name(f.column) for f in _FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_FIELDS))})"
+    f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}, {_BALANCE_COLUMN}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * (len(_COLUMNS) + 1))})"
 )
