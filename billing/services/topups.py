@@ -17,7 +17,9 @@ from billing.money import check_credit_bounds
 from billing.providers import get_provider
 from billing.services.movements import credit_from_system, require_positive
 from billing.services.wallets import wallet_id_of
+from billing.signals import topup_settled
 from billing.system_accounts import clearing_account
+from mlbilling.events import send_after_commit
 
 
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
@@ -75,9 +77,7 @@ def topup_complete(
     if topup.state != TopUpState.PENDING:
         return topup
     if topup.expires_at <= (now or timezone.now()):
-        topup.state = TopUpState.EXPIRED
-        topup.save(update_fields=["state", "updated_at"])
-        return topup
+        return _settle(topup, TopUpState.EXPIRED)
     credit_from_system(
         wallet_id=wallet_id_of(topup.user),
         amount=topup.amount,
@@ -87,9 +87,7 @@ def topup_complete(
         description=f"Top-up via {provider}",
         created_by=None,
     )
-    topup.state = TopUpState.SUCCEEDED
-    topup.save(update_fields=["state", "updated_at"])
-    return topup
+    return _settle(topup, TopUpState.SUCCEEDED)
 
 
 @transaction.atomic
@@ -97,8 +95,15 @@ def topup_fail(*, topup_id: int, provider: str, provider_reference: str) -> TopU
     """The buyer declined or the payment failed: a pending top-up becomes failed."""
     topup = _locked_topup(topup_id, provider=provider, provider_reference=provider_reference)
     if topup.state == TopUpState.PENDING:
-        topup.state = TopUpState.FAILED
-        topup.save(update_fields=["state", "updated_at"])
+        _settle(topup, TopUpState.FAILED)
+    return topup
+
+
+def _settle(topup: TopUp, state: str) -> TopUp:
+    """Put a locked pending top-up in its final state; the metrics learn of it on commit."""
+    topup.state = state
+    topup.save(update_fields=["state", "updated_at"])
+    send_after_commit(topup_settled, sender=TopUp, topup=topup)
     return topup
 
 

@@ -26,8 +26,6 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
 from predictions.ml.cases import get_case
-from predictions.registry.services import model_version_promote, model_version_register
-from predictions.registry.training import training_data_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
@@ -101,18 +99,6 @@ def journey(request, live_server, monkeypatch) -> Iterator[Journey]:
         # Under the running loop the ORM keeps its connection per context, not per thread:
         # close it here, or the test database cannot be dropped at the end.
         connections.close_all()
-
-
-@pytest.fixture
-def nhanes_in_production(settings):
-    """Case nhanes-age fitted on 300 rows and promoted (a few seconds; the full training
-    with its figures is train_models' own test)."""
-    case = get_case("nhanes-age")
-    data = training_data_sample(case.load_training_data(settings.DATASETS_DIR), 300)
-    version = model_version_register(
-        case=case, model=case.fit_production(data), metrics={"production": {}}
-    )
-    return model_version_promote(version_id=version.pk)
 
 
 @pytest.fixture

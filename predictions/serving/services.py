@@ -25,12 +25,14 @@ from billing.money import format_credits
 from billing.services.wallets import wallet_charge
 from billing.system_accounts import revenue_account
 from mlbilling.errors import DomainError
+from mlbilling.events import send_after_commit
 from predictions.ml.cases import get_case
 from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
 from predictions.serving.selectors import prediction_context
+from predictions.signals import prediction_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -281,6 +283,8 @@ def _save(prediction: Prediction, started: float) -> None:
         cursor.execute(_INSERT_SQL, values)
     prediction._state.adding = False
     prediction._state.db = connection.alias
+    # The metrics count what commits: a charge rolled back with its record is never seen.
+    send_after_commit(prediction_recorded, sender=Prediction, prediction=prediction)
 
 
 _FIELDS = Prediction._meta.concrete_fields
