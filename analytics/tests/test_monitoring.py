@@ -191,3 +191,23 @@ def test_metrics_include_request_and_database_state_metrics(client, scraper):
     assert "django_http_requests_total_by_method_total" in text
     assert _sample(text, "mlbilling_task_queue_length") == 1.0
     assert _sample(text, 'mlbilling_batch_jobs{status="queued"}') == 0.0
+
+
+def test_a_batch_job_run_by_the_worker_is_counted_when_it_finishes(
+    client, scraper, served, token_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_q.conf import Conf
+
+    # django-q2's sync mode runs the enqueued worker task in this process.
+    monkeypatch.setattr(Conf, "SYNC", True)
+    finished = 'mlbilling_batch_jobs_finished_total{model="tiny",status="done"}'
+    before = _sample(_scrape(client), finished)
+    upload = SimpleUploadedFile("rows.csv", b"x1,x2\n1,2\n3,4\n5,6\n", content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client.post(
+            "/api/v1/batches", {"model": "tiny", "file": upload}, format="multipart"
+        )
+
+    assert response.status_code == 201, response.content
+    assert _sample(_scrape(client), finished) == before + 1
