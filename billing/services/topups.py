@@ -25,7 +25,12 @@ from mlbilling.events import send_after_commit
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
     Raises InvalidAmount outside the configured minimum and maximum, PaymentsUnavailable
-    when the provider is not configured."""
+    when the provider is not configured.
+
+    Three steps, and the provider is called between two transactions, never inside one:
+    a slow provider then holds no connection's transaction or lock open. The pending
+    record is reserved (committed) first; a provider that fails leaves it failed, not
+    pending; its reference is recorded after."""
     require_positive(amount)
     check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
     if provider not in settings.BILLING_PAYMENT_PROVIDERS:
@@ -40,10 +45,15 @@ def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp
             provider=provider,
             expires_at=timezone.now() + timedelta(minutes=settings.BILLING_TOPUP_TTL_MINUTES),
         )
+    try:
         checkout = payment_provider.start_checkout(topup)
-        topup.provider_reference = checkout.reference
-        topup.checkout_url = checkout.url
-        topup.save(update_fields=["provider_reference", "checkout_url", "updated_at"])
+    except Exception:
+        with transaction.atomic():
+            _settle(topup, TopUpState.FAILED)
+        raise
+    topup.provider_reference = checkout.reference
+    topup.checkout_url = checkout.url
+    topup.save(update_fields=["provider_reference", "checkout_url", "updated_at"])
     return topup
 
 
@@ -100,7 +110,7 @@ def topup_fail(*, topup_id: int, provider: str, provider_reference: str) -> TopU
 
 
 def _settle(topup: TopUp, state: str) -> TopUp:
-    """Put a locked pending top-up in its final state; the metrics learn of it on commit."""
+    """Put a pending top-up in its final state; the metrics learn of it on commit."""
     topup.state = state
     topup.save(update_fields=["state", "updated_at"])
     send_after_commit(topup_settled, sender=TopUp, topup=topup)
