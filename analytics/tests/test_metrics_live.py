@@ -5,8 +5,6 @@ from the scrape, whichever worker answers it."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from billing.selectors import ledger_reconcile
 from billing.services.wallets import wallet_grant
+from mlbilling.tests.processes import env_on_the_test_database, stop
 from predictions.ml.cases import get_case
 
 pytestmark = [
@@ -64,21 +62,16 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
     (multiproc / "counter_999999.db").write_bytes(b"left over by an earlier run")
-    db = connection.settings_dict
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DATASETS_DIR": str(settings.DATASETS_DIR),
-        "DEBUG": "false",
-        "SECRET_KEY": "live-metrics-test-" + "k" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "METRICS_TOKEN": TOKEN,
-        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
-        "DJANGO_SETTINGS_MODULE": "mlbilling.settings",
-    }
+    env = env_on_the_test_database(
+        DATASETS_DIR=str(settings.DATASETS_DIR),
+        DEBUG="false",
+        SECRET_KEY="live-metrics-test-" + "k" * 40,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        METRICS_TOKEN=TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(multiproc),
+    )
     log = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [
@@ -99,12 +92,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         _wait_until_up(url, server)
         yield url, multiproc
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=30)
         log.close()
 
 

@@ -95,6 +95,10 @@ def _sample(text: str, name: str) -> float:
     return 0.0
 
 
+def _grew(before: str, after: str, name: str) -> float:
+    return _sample(after, name) - _sample(before, name)
+
+
 def _predict(token_client, rows: int):
     return token_client.post(
         reverse("api_predict", args=["tiny"]),
@@ -113,13 +117,10 @@ def test_a_paid_prediction_over_the_api_is_counted_by_model_status_cost_and_late
 
     after = _scrape(client)
 
-    def grew(name: str) -> float:
-        return _sample(after, name) - _sample(before, name)
-
-    assert grew(f"mlbilling_predictions_total{labels}") == 1
-    assert grew(f"mlbilling_prediction_rows_total{labels}") == 3
-    assert grew('mlbilling_credits_charged_hundredths_total{model="tiny"}') == 21
-    assert grew('mlbilling_prediction_latency_seconds_count{model="tiny"}') == 1
+    assert _grew(before, after, f"mlbilling_predictions_total{labels}") == 1
+    assert _grew(before, after, f"mlbilling_prediction_rows_total{labels}") == 3
+    assert _grew(before, after, 'mlbilling_credits_charged_hundredths_total{model="tiny"}') == 21
+    assert _grew(before, after, 'mlbilling_prediction_latency_seconds_count{model="tiny"}') == 1
 
 
 def test_a_refused_prediction_is_counted_and_charges_nothing(
@@ -155,32 +156,38 @@ def test_a_prediction_rolled_back_is_not_counted(client, scraper, served, custom
     assert _sample(_scrape(client), counted) == before
 
 
-def test_a_settled_top_up_is_counted_by_provider_and_state(
-    client, scraper, customer, django_capture_on_commit_callbacks
-):
-    from billing.services.topups import topup_complete, topup_create, topup_fail
+def _pay_through_the_sandbox(client, topup_id: int, *, paid: bool) -> None:
+    """What the provider does: a signed callback to the site's callback URL."""
+    from billing.models import TopUp
+    from billing.providers.sandbox import SIGNATURE_HEADER, SandboxProvider
 
+    body, headers = SandboxProvider().signed_callback(TopUp.objects.get(pk=topup_id), paid=paid)
+    header = f"HTTP_{SIGNATURE_HEADER.upper().replace('-', '_')}"
+    response = client.post(
+        "/billing/callback/sandbox/",
+        body,
+        content_type="application/json",
+        **{header: headers[SIGNATURE_HEADER]},
+    )
+    assert response.status_code == 200
+
+
+def test_top_ups_settled_by_the_providers_callback_are_counted(
+    client, scraper, token_client, django_capture_on_commit_callbacks
+):
     before = _scrape(client)
     with django_capture_on_commit_callbacks(execute=True):
-        paid = topup_create(user=customer, amount=2500)
-        topup_complete(
-            topup_id=paid.pk,
-            provider="sandbox",
-            provider_reference=paid.provider_reference,
-            amount=2500,
-        )
-        declined = topup_create(user=customer, amount=1000)
-        topup_fail(
-            topup_id=declined.pk, provider="sandbox", provider_reference=declined.provider_reference
-        )
+        for amount, paid in (("25.00", True), ("10.00", False)):
+            created = token_client.post("/api/v1/topups", {"amount": amount}, format="json")
+            assert created.status_code == 201, created.content
+            _pay_through_the_sandbox(client, created.json()["id"], paid=paid)
     after = _scrape(client)
 
-    def grew(name: str) -> float:
-        return _sample(after, name) - _sample(before, name)
-
-    assert grew('mlbilling_topups_total{provider="sandbox",state="succeeded"}') == 1
-    assert grew('mlbilling_topups_total{provider="sandbox",state="failed"}') == 1
-    assert grew('mlbilling_topup_credits_hundredths_total{provider="sandbox"}') == 2500
+    assert _grew(before, after, 'mlbilling_topups_total{provider="sandbox",state="succeeded"}') == 1
+    assert _grew(before, after, 'mlbilling_topups_total{provider="sandbox",state="failed"}') == 1
+    assert (
+        _grew(before, after, 'mlbilling_topup_credits_hundredths_total{provider="sandbox"}') == 2500
+    )
 
 
 def test_metrics_include_request_and_database_state_metrics(client, scraper):

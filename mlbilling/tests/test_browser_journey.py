@@ -9,9 +9,7 @@ each step go to ci-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,11 +18,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
+from mlbilling.tests.processes import env_on_the_test_database, stop
 from predictions.ml.cases import get_case
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,28 +103,15 @@ def journey(request, live_server, monkeypatch) -> Iterator[Journey]:
 @pytest.fixture
 def qcluster(settings) -> Iterator[subprocess.Popen]:
     """A real `manage.py qcluster` on the test database and media folder."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "Q_WORKERS": "1",
-        "DJANGO_SETTINGS_MODULE": "mlbilling.settings",
-    }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=env_on_the_test_database(Q_WORKERS="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     yield worker
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    stop(worker)
 
 
 def _batch_csv(path: Path, rows: int) -> Path:
