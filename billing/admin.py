@@ -35,6 +35,14 @@ class ReadOnlyAdmin(NoAddOrDeleteAdmin):
         return False
 
 
+class ActionsOnlyAdmin(NoAddOrDeleteAdmin):
+    """Changed only by its actions (which call services): a row's page is view-only, since
+    saving it would write the whole row back over what a service committed since."""
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+
 class GrantForm(forms.Form):
     amount = CreditsField(
         label=_("Credits"), help_text=_("Negative takes credits back (never below zero).")
@@ -165,7 +173,7 @@ class TransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(NoAddOrDeleteAdmin):
+class HoldAdmin(ActionsOnlyAdmin):
     list_display = [
         "id",
         "wallet",
@@ -179,7 +187,6 @@ class HoldAdmin(NoAddOrDeleteAdmin):
     list_select_related = ["wallet__user"]
     search_fields = ["reference", "wallet__user__email"]
     actions = ["release"]
-    # Changed only by its services (the release action below).
     fields = readonly_fields = [
         "wallet",
         "amount_credits",

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin import ActionsOnlyAdmin
 from billing.admin_money import credits_display, credits_formfield
 from predictions.batch.services import batch_job_cancel
 from predictions.ml.cases import CASES
@@ -208,7 +209,7 @@ class PredictionAdmin(admin.ModelAdmin):
 
 # --- Batch jobs ---------------------------------------------------------------------------
 @admin.register(BatchJob)
-class BatchJobAdmin(admin.ModelAdmin):
+class BatchJobAdmin(ActionsOnlyAdmin):
     list_display = [
         "id",
         "user",
@@ -235,12 +236,6 @@ class BatchJobAdmin(admin.ModelAdmin):
     price_per_row_credits = credits_display("price_per_row", _("price per row"))
     max_cost_credits = credits_display("max_cost", _("maximum cost"))
     charged_credits = credits_display("charged", _("charged"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Cancel the selected jobs (paying only for rows done)")
     def cancel_jobs(self, request, queryset):

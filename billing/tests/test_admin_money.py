@@ -114,3 +114,22 @@ def test_a_charge_committed_while_an_operator_edits_the_wallet_survives_the_save
     assert wallet_balance(user=user).balance == 7_000
     assert Account.objects.get(pk=wallet.pk).low_balance_threshold == 500
     assert ledger_reconcile().clean
+
+
+@pytest.mark.django_db
+def test_a_holds_page_has_nothing_to_save_so_it_cannot_undo_a_capture(operator_client, user):
+    from billing.models import Hold, HoldStatus
+    from billing.services.holds import hold_capture
+
+    wallet_grant(user=user, amount=1_000, reason="funds")
+    hold = hold_create(user=user, amount=500, reference="job:9", expires_at=timezone.now())
+    change = reverse("admin:billing_hold_change", args=[hold.pk])
+    page = operator_client.get(change)  # read while active
+    hold_capture(hold_id=hold.pk, amount=300, revenue_account=revenue_account("m"))
+
+    response = operator_client.post(change, {"status": "active", "amount": "500"})
+
+    assert page.status_code == 200
+    assert response.status_code == 403
+    assert Hold.objects.get(pk=hold.pk).status == HoldStatus.CAPTURED
+    assert ledger_reconcile().clean

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from predictions.models import MLModel, ModelVersion
+from predictions.models import BatchJob, MLModel, ModelVersion
 from predictions.registry.artifacts import artifact_dumps
 from predictions.registry.selectors import production_version
 from predictions.registry.services import model_version_promote
@@ -140,3 +140,11 @@ def test_a_batch_job_shows_its_price_and_maximum_cost_in_credits(
     assert "0.07 credits" in page.content.decode()  # the price per row
     assert "0.21 credits" in page.content.decode()  # the maximum cost, 3 rows
     assert "0.21 credits" in listing.content.decode()
+    # The page saves nothing (a whole-row write would race the worker); the action cancels.
+    change = reverse("admin:predictions_batchjob_change", args=[job_id])
+    assert staff_client.post(change, {"status": "done"}).status_code == 403
+    staff_client.post(
+        reverse("admin:predictions_batchjob_changelist"),
+        {"action": "cancel_jobs", "_selected_action": [job_id]},
+    )
+    assert BatchJob.objects.get(pk=job_id).status == BatchJob.Status.CANCELLED
