@@ -14,10 +14,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.admin_money import credits_display, credits_formfield, credits_text
+from billing.admin_money import credits_display, credits_formfield
 from billing.errors import BillingError
 from billing.forms import CreditsField
 from billing.models import Account, Hold, HoldStatus, TopUp, Transfer
+from billing.money import credits_text
 from billing.services.holds import hold_release
 from billing.services.wallets import wallet_grant, wallet_settings_save
 

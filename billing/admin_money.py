@@ -12,12 +12,7 @@ from django.db.models import Field, Model
 from django.utils.translation import gettext
 
 from billing.forms import CreditsField
-from billing.money import format_credits
-
-
-def credits_text(units: int | None) -> str:
-    """1250 -> "12.50 credits"; nothing for no amount."""
-    return "" if units is None else f"{format_credits(units)} {gettext('credits')}"
+from billing.money import credits_text
 
 
 def credits_display(field: str, description: Any) -> Callable[[Any, Model], str]:
