@@ -115,7 +115,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
             + "".join(f"&{name}=1" for name, on in switches.items() if on),
             "switches": [name for name, on in switches.items() if not on],
             "tables": [
-                (table, bar_chart(table.chart_points(), title=table.title)) for table in tables
+                (table, bar_chart(table.chart_points(), title=table.chart_title))
+                for table in tables
             ],
         },
     )

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class AnalyticsConfig(AppConfig):
@@ -7,10 +7,13 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
 
     def ready(self) -> None:
-        from analytics.metrics import prediction_saved
+        from analytics import metrics
         from analytics.schedules import ensure_rollup_schedule
+        from billing.signals import topup_settled
+        from predictions.signals import batch_job_finished, prediction_recorded
 
-        post_save.connect(
-            prediction_saved, sender="predictions.Prediction", dispatch_uid="analytics-metrics"
-        )
+        # The services send these once their work commits; analytics only listens.
+        prediction_recorded.connect(metrics.prediction_recorded, dispatch_uid="metrics")
+        batch_job_finished.connect(metrics.batch_job_finished, dispatch_uid="metrics")
+        topup_settled.connect(metrics.topup_settled, dispatch_uid="metrics")
         post_migrate.connect(ensure_rollup_schedule, sender=self)

@@ -2,12 +2,13 @@
 
 Two sources, each where it is cheap and correct:
 
-- Events of the request path (a prediction recorded: its model, outcome, cost, latency)
-  are counted in-process when they happen. Analytics learns of them from Django's
-  `post_save` of `Prediction` (predictions must not import analytics), and counts them
-  only once the transaction commits, so a rolled-back prediction is never counted. With
-  several gunicorn workers each process writes its samples to files in
-  PROMETHEUS_MULTIPROC_DIR and a scrape merges them (`registry_for_scrape`).
+- Events (a prediction recorded: its model, outcome, cost, latency; a batch job finished;
+  a top-up settled) are counted in-process by the service that commits them: it sends a
+  signal of its own once the transaction commits (`predictions.signals`,
+  `billing.signals`; analytics may not be imported by them), so a rolled-back event is
+  never counted. With several gunicorn workers each process writes its samples to files
+  in PROMETHEUS_MULTIPROC_DIR and a scrape merges them (`registries_for_scrape`); a
+  qcluster on the same host given the same directory adds its batch jobs.
 - State that lives in the database (batch jobs queued and their rows, the task queue) is
   read at scrape time by `DatabaseCollector`: one short query each, the same answer in
   every process, and nothing to lose when a worker restarts.
@@ -17,17 +18,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Sum
 from django_q.models import OrmQ
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from billing.models import TopUp, TopUpState
 from predictions.models import BatchJob, ModelVersion, Prediction
 
 PREDICTIONS = Counter(
@@ -44,6 +44,21 @@ CREDITS_CHARGED = Counter(
     "mlbilling_credits_charged_hundredths",
     "Credits charged for predictions, in hundredths of a credit, by model.",
     ["model"],
+)
+BATCH_JOBS_FINISHED = Counter(
+    "mlbilling_batch_jobs_finished",
+    "Batch jobs that reached a final state, by model and status.",
+    ["model", "status"],
+)
+TOPUPS_SETTLED = Counter(
+    "mlbilling_topups",
+    "Top-ups that reached a final state, by provider and state.",
+    ["provider", "state"],
+)
+TOPUP_CREDITS = Counter(
+    "mlbilling_topup_credits_hundredths",
+    "Credits bought through succeeded top-ups, in hundredths of a credit, by provider.",
+    ["provider"],
 )
 PREDICTION_LATENCY = Histogram(
     "mlbilling_prediction_latency_seconds",
@@ -80,20 +95,27 @@ def _model_slug(prediction: Prediction) -> str:
     return _slugs[version_id]
 
 
-def prediction_saved(*, instance: Prediction, created: bool, raw: bool = False, **_: Any) -> None:
-    """Receiver of `post_save` for `Prediction`: counts each new record after commit."""
-    if not created or raw:
-        return
-    transaction.on_commit(
-        partial(
-            observe_prediction,
-            model=_model_slug(instance),
-            status=instance.status,
-            rows=instance.rows,
-            cost=instance.cost,
-            latency_ms=instance.latency_ms,
-        )
+def prediction_recorded(*, prediction: Prediction, **_: Any) -> None:
+    """Receiver of `predictions.signals.prediction_recorded` (sent after commit)."""
+    observe_prediction(
+        model=_model_slug(prediction),
+        status=prediction.status,
+        rows=prediction.rows,
+        cost=prediction.cost,
+        latency_ms=prediction.latency_ms,
     )
+
+
+def batch_job_finished(*, job: BatchJob, **_: Any) -> None:
+    """Receiver of `predictions.signals.batch_job_finished` (sent after commit)."""
+    BATCH_JOBS_FINISHED.labels(model=job.model.slug, status=job.status).inc()
+
+
+def topup_settled(*, topup: TopUp, **_: Any) -> None:
+    """Receiver of `billing.signals.topup_settled` (sent after commit)."""
+    TOPUPS_SETTLED.labels(provider=topup.provider, state=topup.state).inc()
+    if topup.state == TopUpState.SUCCEEDED:
+        TOPUP_CREDITS.labels(provider=topup.provider).inc(topup.amount)
 
 
 class DatabaseCollector(Collector):

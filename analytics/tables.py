@@ -10,6 +10,8 @@ from html import escape
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from billing.money import format_credits
 
@@ -40,6 +42,15 @@ class Column:
     key: str
     label: str
     kind: str = "text"
+
+    @property
+    def heading(self) -> str:
+        """The label, with the unit for money: cells show "12.50", the heading "(credits)"."""
+        return (
+            format_lazy("{} ({})", self.label, _("credits"))
+            if self.kind == "credits"
+            else self.label
+        )
 
     @property
     def numeric(self) -> bool:
@@ -86,9 +97,23 @@ class Table:
     def csv_lines(self) -> Iterator[list[str]]:
         """The header and the cells as shown on the page, for `streaming_csv_response`
         (which makes text a spreadsheet would run inert)."""
-        yield [column.label for column in self.columns]
+        yield [str(column.heading) for column in self.columns]
         for row in self.cells:
             yield [text for text, _numeric in row]
+
+    @property
+    def chart_title(self) -> str:
+        """What the chart draws, and only that: its one series by its label column
+        ("Revenue (credits) by day"), even when the table holds several."""
+        if self.chart is None:
+            return ""
+        by_key = {column.key: column for column in self.columns}
+        label = str(by_key[self.chart[0]].label)
+        return format_lazy(
+            _("{value} by {label}"),
+            value=by_key[self.chart[1]].heading,
+            label=label[:1].lower() + label[1:],
+        )
 
     def chart_points(self) -> list[tuple[str, float, str]]:
         """(label, value, value as shown) per row, for `charts.bar_chart`."""

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +15,7 @@ from analytics import selectors
 from analytics.charts import bar_chart
 from analytics.metrics import registries_for_scrape
 from analytics.periods import Period, period_from_query
+from analytics.scrape_access import scrape_allowed
 from billing.money import format_credits
 from mlbilling.csv_export import streaming_csv_response
 from predictions.models import Prediction
@@ -73,27 +71,11 @@ def _filename(name: str, period: Period) -> str:
 # --- Prometheus ---------------------------------------------------------------------------
 
 
-def _metrics_allowed(request: HttpRequest) -> bool:
-    token = settings.METRICS_TOKEN
-    scheme, _space, supplied = request.headers.get("Authorization", "").partition(" ")
-    if (
-        token
-        and scheme.lower() == "bearer"
-        and hmac.compare_digest(supplied.encode(), token.encode())
-    ):
-        return True
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
-
-
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition, for a bearer token or an allowed address only; anyone else
-    gets the same 404 as for a page that does not exist."""
-    if not _metrics_allowed(request):
-        return HttpResponseNotFound("Not found", content_type="text/plain")
+    """Prometheus exposition, for the bearer token (or an allowed address when an
+    allow-list is configured) only; anyone else is refused."""
+    if not scrape_allowed(request):
+        return HttpResponseForbidden("Forbidden", content_type="text/plain")
     body = b"".join(generate_latest(registry) for registry in registries_for_scrape())
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

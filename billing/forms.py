@@ -8,12 +8,21 @@ from billing.models import TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 
 
+class CreditsInput(forms.TextInput):
+    """Shows a stored amount (hundredths, an int) as credits; typed text is shown as is."""
+
+    def format_value(self, value: object) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_credits(value)
+        return super().format_value(value)
+
+
 class CreditsField(forms.CharField):
     """Credits typed as text ("12.50"), cleaned to hundredths; never a float."""
 
     def __init__(self, *, min_units: int | None = None, max_units: int | None = None, **kwargs):
         self.min_units, self.max_units = min_units, max_units
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        kwargs.setdefault("widget", CreditsInput(attrs={"inputmode": "decimal"}))
         super().__init__(**kwargs)
 
     def to_python(self, value: object) -> int | None:

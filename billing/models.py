@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.money import format_credits
+
 
 class Account(models.Model):
     """A user's wallet (`user` set, cached balance) or a system account (`code` set)."""
@@ -153,7 +155,8 @@ class Transfer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.reference}: {self.amount}"
+        # Shown as the admin page's title and wherever a refund names its charge.
+        return f"{self.kind} {self.reference}: {format_credits(self.amount)} credits"
 
     @property
     def signed_amount(self) -> int:

@@ -29,6 +29,12 @@ def format_credits(units: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def credits_text(units: int | None) -> str:
+    """1250 -> "12.50 credits", for pages where no heading names the unit; nothing for
+    no amount."""
+    return "" if units is None else f"{format_credits(units)} {_('credits')}"
+
+
 def parse_credits(text: str) -> int:
     """ "12.50" -> 1250. Raises InvalidAmount for anything that is not a plain amount with at
     most two decimals and at most MAX_UNITS in size. The sign is the caller's business."""

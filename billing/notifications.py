@@ -1,4 +1,5 @@
-"""Emails about a wallet, sent after the transaction that triggered them commits."""
+"""Emails about a wallet: queued on django-q2 once the transaction that triggered them
+commits, and sent by a worker, so a slow mail server never slows a paid request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ from accounts.models import User
 from billing.money import format_credits
 
 logger = logging.getLogger(__name__)
+
+LOW_BALANCE_TASK = "billing.tasks.send_low_balance_email"
+
+
+def low_balance_email_enqueue(*, user_id: int, balance: int) -> None:
+    """Queue the low-balance email (call after commit: the task must find the debit)."""
+    # Imported here, as the batch worker does, so tests can replace django-q2's enqueue.
+    from django_q.tasks import async_task
+
+    async_task(LOW_BALANCE_TASK, user_id, balance, group="email")
 
 
 def send_low_balance_email(*, user_id: int, balance: int) -> None:

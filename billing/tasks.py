@@ -1,7 +1,9 @@
-"""django-q2 entry points; scheduled by migration 0002."""
+"""django-q2 entry points: the expiry jobs (scheduled by migration 0002) and the emails
+the services queue."""
 
 from __future__ import annotations
 
+from billing import notifications
 from billing.services.holds import holds_expire
 from billing.services.topups import topups_expire
 
@@ -12,3 +14,7 @@ def expire_holds() -> int:
 
 def expire_topups() -> int:
     return topups_expire()
+
+
+def send_low_balance_email(user_id: int, balance: int) -> None:
+    notifications.send_low_balance_email(user_id=user_id, balance=balance)

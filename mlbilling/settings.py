@@ -355,12 +355,16 @@ LOGGING = {
 }
 
 # --- Monitoring -----------------------------------------------------------------------
-# /metrics answers a bearer token (METRICS_TOKEN) or an address in METRICS_ALLOWED_IPS
-# (addresses or networks, e.g. "10.0.0.0/8"); everyone else gets a 404.
+# /metrics answers the bearer token METRICS_TOKEN; an address in METRICS_ALLOWED_IPS
+# (addresses or networks, e.g. "10.0.0.0/8") only when that list is set. X-Forwarded-For
+# counts only from a peer in METRICS_TRUSTED_PROXIES (analytics/scrape_access.py).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(item, strict=False) for item in env.list("METRICS_ALLOWED_IPS", default=[])
+]
+METRICS_TRUSTED_PROXIES = [
     ipaddress.ip_network(item, strict=False)
-    for item in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+    for item in env.list("METRICS_TRUSTED_PROXIES", default=[])
 ]
 # Several gunicorn workers: prometheus_client writes each process's samples to files in
 # this directory (read from the environment by prometheus_client itself; gunicorn.conf.py

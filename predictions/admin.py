@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin import ActionsOnlyAdmin
+from billing.admin_money import credits_display, credits_formfield
 from predictions.batch.services import batch_job_cancel
 from predictions.ml.cases import CASES
 from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
@@ -30,6 +32,12 @@ class MLModelAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     readonly_fields = ["slug", "created_at"]
     fields = ["slug", "title", "description", "price_per_row", "is_active", "created_at"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The price is typed in credits, here and in the list's editable column.
+        if db_field.name == "price_per_row":
+            return credits_formfield(db_field, help_text=_("Credits per predicted row, e.g. 0.05."))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("production version"))
     def production(self, obj: MLModel) -> str:
@@ -154,19 +162,40 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 # --- Prediction records (prediction API helper) ---------------------------------------
 
+# Stored amounts (hundredths) and the admin fields that show them in credits.
+_in_credits = {
+    "cost": "cost_credits",
+    "balance_after": "balance_after_credits",
+    "price_per_row": "price_per_row_credits",
+    "max_cost": "max_cost_credits",
+    "charged": "charged_credits",
+}
+
 
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
     """Read-only: a record is what happened (the charge is in the ledger, by its id)."""
 
-    list_display = ["id", "created_at", "user", "model_version", "status", "rows", "cost", "source"]
+    list_display = [
+        "id",
+        "created_at",
+        "user",
+        "model_version",
+        "status",
+        "rows",
+        "cost_credits",
+        "source",
+    ]
     list_filter = ["status", "source", "model_version__model", "created_at"]
     search_fields = ["=id", "user__email", "idempotency_key"]
     list_select_related = ["user", "model_version__model"]
     # At a million rows the exact total is a second COUNT(*) of the whole table and a date
     # hierarchy a scan for its distinct months (~0.5 s): the created_at filter stays.
     show_full_result_count = False
-    readonly_fields = [f.name for f in Prediction._meta.fields]
+    fields = readonly_fields = [_in_credits.get(f.name, f.name) for f in Prediction._meta.fields]
+
+    cost_credits = credits_display("cost", _("cost"))
+    balance_after_credits = credits_display("balance_after", _("balance after"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -180,7 +209,7 @@ class PredictionAdmin(admin.ModelAdmin):
 
 # --- Batch jobs ---------------------------------------------------------------------------
 @admin.register(BatchJob)
-class BatchJobAdmin(admin.ModelAdmin):
+class BatchJobAdmin(ActionsOnlyAdmin):
     list_display = [
         "id",
         "user",
@@ -189,8 +218,8 @@ class BatchJobAdmin(admin.ModelAdmin):
         "rows_total",
         "rows_done",
         "rows_failed",
-        "max_cost",
-        "charged",
+        "max_cost_credits",
+        "charged_credits",
         "attempt",
         "heartbeat_at",
         "created_at",
@@ -201,14 +230,12 @@ class BatchJobAdmin(admin.ModelAdmin):
     list_select_related = ["user", "model"]
     # Jobs change only through their services (holds and captures move money): the admin
     # shows them; cancelling goes through the action below.
-    readonly_fields = [f.name for f in BatchJob._meta.fields]
+    fields = readonly_fields = [_in_credits.get(f.name, f.name) for f in BatchJob._meta.fields]
     actions = ["cancel_jobs"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    price_per_row_credits = credits_display("price_per_row", _("price per row"))
+    max_cost_credits = credits_display("max_cost", _("maximum cost"))
+    charged_credits = credits_display("charged", _("charged"))
 
     @admin.action(description="Cancel the selected jobs (paying only for rows done)")
     def cancel_jobs(self, request, queryset):

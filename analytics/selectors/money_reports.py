@@ -26,7 +26,7 @@ from analytics.selectors.common import (
 )
 from analytics.tables import Column, Table
 from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
-from billing.money import format_credits
+from billing.money import credits_text
 from billing.selectors import Reconciliation, ledger_reconcile
 from billing.system_accounts import REVENUE_PREFIX
 from predictions.models import Prediction
@@ -220,7 +220,7 @@ def _reconciliation_tables(reconciliation: Reconciliation) -> list[Table]:
                 {"figure": _("Wallets checked"), "value": str(reconciliation.wallets)},
                 {
                     "figure": _("Sum of all accounts (must be 0.00)"),
-                    "value": format_credits(reconciliation.total),
+                    "value": credits_text(reconciliation.total),
                 },
                 {"figure": _("Differences"), "value": str(len(reconciliation.differences))},
             ],

@@ -13,7 +13,7 @@ from billing.errors import InsufficientCredits, ReferenceConflict
 from billing.ledger import WalletRow, transfer_insert, wallet_credit, wallet_debit
 from billing.models import Account, Transfer
 from billing.money import InvalidAmount
-from billing.notifications import send_low_balance_email
+from billing.notifications import low_balance_email_enqueue
 
 
 def existing_transfer(*, kind: str, reference: str) -> Transfer | None:
@@ -47,7 +47,7 @@ def after_debit(*, user_id: int, wallet: WalletRow, amount: int) -> None:
     # dip and the email goes once per crossing without storing any flag.
     if threshold is not None and wallet.balance < threshold <= wallet.balance + amount:
         transaction.on_commit(
-            partial(send_low_balance_email, user_id=user_id, balance=wallet.balance)
+            partial(low_balance_email_enqueue, user_id=user_id, balance=wallet.balance)
         )
 
 

@@ -28,14 +28,16 @@ def transfer_refund(
     refund.
     """
     require_positive(amount)
+    # Lock the original first: it serialises refunds of one charge, so two partial refunds
+    # cannot both pass the "at most its amount" check, and a retry waiting here sees the
+    # first refund once that commits (checked before the lock, it would find none, then
+    # be refused as over the amount).
+    original = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
     existing = existing_transfer(kind=TransferKind.REFUND, reference=reference)
     if existing is not None:
         if existing.refund_of_id != transfer_id or existing.amount != amount:
             raise ReferenceConflict(f"Reference {reference!r} was used for another refund.")
         return existing
-    # Locking the original serialises refunds of one charge, so two partial refunds cannot
-    # both pass the "at most its amount" check.
-    original = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
     if original is None or original.kind not in {TransferKind.CHARGE, TransferKind.HOLD_CAPTURE}:
         raise RefundNotAllowed("Only a charge or a hold capture can be refunded.")
     refunded = original.refunds.aggregate(total=Sum("amount"))["total"] or 0

@@ -22,13 +22,20 @@ from billing.money import check_credit_bounds
 from billing.providers import get_provider
 from billing.services.movements import credit_from_system, require_positive
 from billing.services.wallets import wallet_id_of
+from billing.signals import topup_settled
 from billing.system_accounts import clearing_account
+from mlbilling.events import send_after_commit
 
 
 def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp:
     """Start buying `amount` credits: a pending top-up and the provider's checkout URL.
     Raises InvalidAmount outside the configured minimum and maximum, PaymentsUnavailable
-    when the provider is not configured, TooManyPendingTopUps at the pending cap."""
+    when the provider is not configured, TooManyPendingTopUps at the pending cap.
+
+    Three steps, and the provider is called between two transactions, never inside one:
+    a slow provider then holds no connection's transaction or lock open. The pending
+    record is reserved (committed) first; a provider that fails leaves it failed, not
+    pending; its reference is recorded after."""
     require_positive(amount)
     check_credit_bounds(amount, low=settings.BILLING_TOPUP_MIN, high=settings.BILLING_TOPUP_MAX)
     if provider not in settings.BILLING_PAYMENT_PROVIDERS:
@@ -44,10 +51,15 @@ def topup_create(*, user: User, amount: int, provider: str = "sandbox") -> TopUp
             provider=provider,
             expires_at=timezone.now() + timedelta(minutes=settings.BILLING_TOPUP_TTL_MINUTES),
         )
+    try:
         checkout = payment_provider.start_checkout(topup)
-        topup.provider_reference = checkout.reference
-        topup.checkout_url = checkout.url
-        topup.save(update_fields=["provider_reference", "checkout_url", "updated_at"])
+    except Exception:
+        with transaction.atomic():
+            _settle(topup, TopUpState.FAILED)
+        raise
+    topup.provider_reference = checkout.reference
+    topup.checkout_url = checkout.url
+    topup.save(update_fields=["provider_reference", "checkout_url", "updated_at"])
     return topup
 
 
@@ -93,9 +105,7 @@ def topup_complete(
     if topup.state != TopUpState.PENDING:
         return topup
     if topup.expires_at <= (now or timezone.now()):
-        topup.state = TopUpState.EXPIRED
-        topup.save(update_fields=["state", "updated_at"])
-        return topup
+        return _settle(topup, TopUpState.EXPIRED)
     credit_from_system(
         wallet_id=wallet_id_of(topup.user),
         amount=topup.amount,
@@ -105,9 +115,7 @@ def topup_complete(
         description=f"Top-up via {provider}",
         created_by=None,
     )
-    topup.state = TopUpState.SUCCEEDED
-    topup.save(update_fields=["state", "updated_at"])
-    return topup
+    return _settle(topup, TopUpState.SUCCEEDED)
 
 
 @transaction.atomic
@@ -115,8 +123,15 @@ def topup_fail(*, topup_id: int, provider: str, provider_reference: str) -> TopU
     """The buyer declined or the payment failed: a pending top-up becomes failed."""
     topup = _locked_topup(topup_id, provider=provider, provider_reference=provider_reference)
     if topup.state == TopUpState.PENDING:
-        topup.state = TopUpState.FAILED
-        topup.save(update_fields=["state", "updated_at"])
+        _settle(topup, TopUpState.FAILED)
+    return topup
+
+
+def _settle(topup: TopUp, state: str) -> TopUp:
+    """Put a pending top-up in its final state; the metrics learn of it on commit."""
+    topup.state = state
+    topup.save(update_fields=["state", "updated_at"])
+    send_after_commit(topup_settled, sender=TopUp, topup=topup)
     return topup
 
 

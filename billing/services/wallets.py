@@ -1,4 +1,5 @@
-"""A user's wallet: opening it, charging it, operator grants, the low-balance threshold."""
+"""A user's wallet: opening it, charging it, operator grants, its settings (the low-balance
+threshold)."""
 
 from __future__ import annotations
 
@@ -175,8 +176,19 @@ def wallet_grant(
 
 def wallet_set_low_balance_threshold(*, user: User, threshold: int | None) -> Account:
     """Set (or, with None, turn off) the balance below which the owner gets an email."""
-    if threshold is not None and threshold < 0:
+    return wallet_settings_save(wallet_id=wallet_id_of(user), low_balance_threshold=threshold)
+
+
+def wallet_settings_save(*, wallet_id: int, low_balance_threshold: int | None) -> Account:
+    """Save a wallet's editable settings (the low-balance threshold) and nothing else.
+
+    One UPDATE of those columns only: a form that read the wallet earlier can never write
+    its stale balance back over a charge committed since (balance and held change only
+    through the ledger's guarded statements).
+    """
+    if low_balance_threshold is not None and low_balance_threshold < 0:
         raise InvalidAmount("The threshold cannot be negative.")
-    wallet_id = wallet_id_of(user)
-    Account.objects.filter(pk=wallet_id).update(low_balance_threshold=threshold)
-    return Account.objects.get(pk=wallet_id)
+    wallets = Account.objects.filter(pk=wallet_id, user__isnull=False)
+    if not wallets.update(low_balance_threshold=low_balance_threshold):
+        raise BillingError(f"Account {wallet_id} is not a wallet.")
+    return wallets.get()

@@ -64,12 +64,14 @@ def test_transfers_cannot_be_added_changed_or_deleted_in_the_admin(admin_client,
     assert Transfer.objects.get(pk=transfer.pk).amount == 100
 
 
-def test_wallet_balances_are_read_only_in_the_admin(admin_client, user):
+def test_wallet_balances_are_read_only_in_the_admin_and_the_threshold_is_typed_in_credits(
+    admin_client, user
+):
     wallet = Account.objects.get(user=user)
     change = reverse("admin:billing_account_change", args=[wallet.pk])
-    admin_client.post(change, {"balance": 100_000, "held": 0, "low_balance_threshold": "300"})
+    admin_client.post(change, {"balance": 100_000, "held": 0, "low_balance_threshold": "5"})
     wallet.refresh_from_db()
-    assert (wallet.balance, wallet.low_balance_threshold) == (0, 300)
+    assert (wallet.balance, wallet.low_balance_threshold) == (0, 500)
 
 
 def test_an_operator_releases_a_hold_from_the_admin(admin_client, user):

@@ -24,6 +24,7 @@ from billing.services.refunds import transfer_refund
 from billing.services.topups import topup_complete, topup_create, topup_fail, topups_expire
 from billing.services.wallets import wallet_charge, wallet_grant, wallet_set_low_balance_threshold
 from billing.system_accounts import PROMOTIONS, clearing_account
+from billing.tasks import send_low_balance_email
 
 REVENUE = "revenue:test-model"
 
@@ -343,8 +344,8 @@ def test_pending_top_ups_expire(user):
 # --- low-balance email ------------------------------------------------------------------
 
 
-def test_the_low_balance_email_is_sent_once_per_crossing(
-    funded_user, django_capture_on_commit_callbacks
+def test_the_low_balance_email_is_queued_once_per_crossing_and_the_task_sends_it(
+    funded_user, enqueued, django_capture_on_commit_callbacks
 ):
     wallet_set_low_balance_threshold(user=funded_user, threshold=5_000)
     with django_capture_on_commit_callbacks(execute=True):
@@ -352,17 +353,26 @@ def test_the_low_balance_email_is_sent_once_per_crossing(
             wallet_charge(
                 user=funded_user, amount=amount, reference=f"p:{n}", revenue_account=REVENUE
             )
+    # Queued, not sent: the request thread never talks to the mail server.
+    assert enqueued == [("billing.tasks.send_low_balance_email", funded_user.pk, 4_000)]
+    assert mail.outbox == []
+
+    send_low_balance_email(*enqueued[0][1:])
+
     assert len(mail.outbox) == 1
     assert "40.00" in mail.outbox[0].body
     with django_capture_on_commit_callbacks(execute=True):
         wallet_grant(user=funded_user, amount=5_000, reason="refill")
         wallet_charge(user=funded_user, amount=4_000, reference="p:9", revenue_account=REVENUE)
-    assert len(mail.outbox) == 2
+    assert len(enqueued) == 2
 
 
-def test_no_low_balance_email_without_a_threshold(funded_user, django_capture_on_commit_callbacks):
+def test_no_low_balance_email_without_a_threshold(
+    funded_user, enqueued, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         wallet_charge(user=funded_user, amount=9_999, reference="p:1", revenue_account=REVENUE)
+    assert enqueued == []
     assert mail.outbox == []
 
 

@@ -9,9 +9,7 @@ each step go to ci-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,14 +18,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
+from mlbilling.tests.processes import env_on_the_test_database, stop
 from predictions.ml.cases import get_case
-from predictions.registry.services import model_version_promote, model_version_register
-from predictions.registry.training import training_data_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
@@ -104,42 +101,17 @@ def journey(request, live_server, monkeypatch) -> Iterator[Journey]:
 
 
 @pytest.fixture
-def nhanes_in_production(settings):
-    """Case nhanes-age fitted on 300 rows and promoted (a few seconds; the full training
-    with its figures is train_models' own test)."""
-    case = get_case("nhanes-age")
-    data = training_data_sample(case.load_training_data(settings.DATASETS_DIR), 300)
-    version = model_version_register(
-        case=case, model=case.fit_production(data), metrics={"production": {}}
-    )
-    return model_version_promote(version_id=version.pk)
-
-
-@pytest.fixture
 def qcluster(settings) -> Iterator[subprocess.Popen]:
     """A real `manage.py qcluster` on the test database and media folder."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "Q_WORKERS": "1",
-        "DJANGO_SETTINGS_MODULE": "mlbilling.settings",
-    }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=env_on_the_test_database(Q_WORKERS="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     yield worker
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    stop(worker)
 
 
 def _batch_csv(path: Path, rows: int) -> Path:

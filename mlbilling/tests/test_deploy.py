@@ -59,6 +59,13 @@ def test_the_web_healthcheck_is_python_and_healthz_answers_plain_http(client, se
     assert response.status_code == 200
 
 
+def test_the_web_merges_its_workers_metrics_and_takes_the_scrape_token_from_the_env():
+    environment = SERVICES["web"]["environment"]
+
+    assert environment["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
+    assert environment["METRICS_TOKEN"] == "${METRICS_TOKEN:-}"
+
+
 def test_the_image_runs_gunicorn_as_a_non_root_user():
     dockerfile = (ROOT / "Dockerfile").read_text()
 

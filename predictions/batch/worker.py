@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from billing.models import Hold
 from billing.services.holds import hold_capture, hold_release
 from billing.system_accounts import revenue_account
+from mlbilling.events import send_after_commit
 from predictions.batch.csv_results import ResultWriter
 from predictions.batch.csv_rows import RowConverter
 from predictions.batch.csv_upload import BatchFileError, read_rows
@@ -37,6 +38,7 @@ from predictions.ml.cases.base import Case
 from predictions.models import BatchJob
 from predictions.registry.artifacts import load_model
 from predictions.registry.errors import ArtifactTampered
+from predictions.signals import batch_job_finished
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +258,7 @@ def _finish(job_id: int, attempt: int, progress: _Progress, *, cancelled: bool) 
                 "heartbeat_at",
             ]
         )
+        send_after_commit(batch_job_finished, sender=BatchJob, job=job)
     return job
 
 
@@ -282,4 +285,5 @@ def _fail(job: BatchJob, attempt: int, message: str) -> BatchJob | None:
         locked.error = message
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "error", "finished_at", "result_file"])
+        send_after_commit(batch_job_finished, sender=BatchJob, job=locked)
     return locked

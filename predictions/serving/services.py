@@ -25,6 +25,7 @@ from billing.money import format_credits
 from billing.services.wallets import AttachedRow, wallet_charge_with_row
 from billing.system_accounts import revenue_account
 from mlbilling.errors import DomainError
+from mlbilling.events import send_after_commit
 from predictions.ml.cases import get_case
 from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
@@ -32,6 +33,7 @@ from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
 from predictions.serving.idempotency import idempotency_key_claimed
 from predictions.serving.selectors import prediction_context
+from predictions.signals import prediction_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -316,6 +318,8 @@ def _record_row(prediction: Prediction, started: float) -> AttachedRow:
 def _mark_saved(prediction: Prediction) -> None:
     prediction._state.adding = False
     prediction._state.db = connection.alias
+    # The metrics count what commits: a charge rolled back with its record is never seen.
+    send_after_commit(prediction_recorded, sender=Prediction, prediction=prediction)
 
 
 _TABLE = Prediction._meta.db_table

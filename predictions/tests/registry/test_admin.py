@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from predictions.models import MLModel, ModelVersion
+from predictions.models import BatchJob, MLModel, ModelVersion
 from predictions.registry.artifacts import artifact_dumps
 from predictions.registry.selectors import production_version
 from predictions.registry.services import model_version_promote
@@ -46,15 +46,34 @@ def test_staff_roll_back_from_the_list(staff_client, register_tiny):
     assert production_version(slug="tiny").pk == first.pk
 
 
-def test_staff_change_the_price_of_a_model(staff_client, register_tiny):
+def test_staff_change_the_price_of_a_model_in_credits(staff_client, register_tiny):
     model = register_tiny().model
+    change = reverse("admin:predictions_mlmodel_change", args=[model.pk])
 
     staff_client.post(
-        reverse("admin:predictions_mlmodel_change", args=[model.pk]),
-        {"title": model.title, "description": "", "price_per_row": 25, "is_active": "on"},
+        change,
+        {"title": model.title, "description": "", "price_per_row": "0.25", "is_active": "on"},
     )
 
     assert MLModel.objects.get(pk=model.pk).price_per_row == 25
+    assert 'name="price_per_row" value="0.25"' in staff_client.get(change).content.decode()
+
+
+def test_a_paid_prediction_and_the_price_show_credits_in_the_admin(staff_client, served, customer):
+    from predictions.serving.services import prediction_run
+
+    prediction = prediction_run(user=customer, slug="tiny", rows=[{"x1": 1.0}] * 3).prediction
+    pages = [
+        reverse("admin:predictions_prediction_change", args=[prediction.pk]),
+        reverse("admin:predictions_prediction_changelist"),
+    ]
+    texts = [staff_client.get(url).content.decode() for url in pages]
+
+    assert "0.21 credits" in texts[0]  # the cost: 3 rows at 0.07
+    assert "0.79 credits" in texts[0]  # the balance after, from 1.00
+    assert "0.21 credits" in texts[1]
+    changelist = staff_client.get(reverse("admin:predictions_mlmodel_changelist")).content
+    assert b'value="0.07"' in changelist
 
 
 def test_staff_upload_an_artifact_that_serves_the_case(staff_client, tiny_case):
@@ -103,3 +122,29 @@ def test_staff_see_versions_their_details_and_the_upload_form(staff_client, trai
     assert reverse(UPLOAD) in listing.content.decode()
     assert trained_tiny.sha256 in detail.content.decode()
     assert 'type="file"' in upload.content.decode()
+
+
+def test_a_batch_job_shows_its_price_and_maximum_cost_in_credits(
+    staff_client, served, token_client, enqueued
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = SimpleUploadedFile("rows.csv", b"x1,x2\n1,2\n3,4\n5,6\n", content_type="text/csv")
+    job_id = token_client.post(
+        "/api/v1/batches", {"model": "tiny", "file": rows}, format="multipart"
+    ).json()["id"]
+
+    page = staff_client.get(reverse("admin:predictions_batchjob_change", args=[job_id]))
+    listing = staff_client.get(reverse("admin:predictions_batchjob_changelist"))
+
+    assert "0.07 credits" in page.content.decode()  # the price per row
+    assert "0.21 credits" in page.content.decode()  # the maximum cost, 3 rows
+    assert "0.21 credits" in listing.content.decode()
+    # The page saves nothing (a whole-row write would race the worker); the action cancels.
+    change = reverse("admin:predictions_batchjob_change", args=[job_id])
+    assert staff_client.post(change, {"status": "done"}).status_code == 403
+    staff_client.post(
+        reverse("admin:predictions_batchjob_changelist"),
+        {"action": "cancel_jobs", "_selected_action": [job_id]},
+    )
+    assert BatchJob.objects.get(pk=job_id).status == BatchJob.Status.CANCELLED
