@@ -30,7 +30,7 @@ from typing import Any
 
 COMPOSE = shlex.split(os.environ.get("COMPOSE", "docker compose"))
 BATCH_ROWS = 10_000
-LOAD_SECONDS = 40  # the bounded load around a web replica's restart
+AFTER_RESTART_SECONDS = 10  # the load goes on this long once the replica is back
 LOAD_CLIENTS = 3
 
 
@@ -204,7 +204,19 @@ def load(site: Site, slug: str, row: dict[str, Any], stop: threading.Event, out:
         out.append((status, cost, round(time.monotonic() - started, 2), str(body)[:200]))
 
 
+def wait_healthy(container: str, timeout: float = 300) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        inspect = ["docker", "inspect", "-f", "{{.State.Health.Status}}", container]
+        if subprocess.run(inspect, capture_output=True, text=True).stdout.strip() == "healthy":
+            return time.monotonic() - started
+        time.sleep(1)
+    raise AssertionError(f"web replica {container[:12]} not healthy after {timeout} s")
+
+
 def web_restart_under_load(site: Site, slug: str, row: dict[str, Any]) -> None:
+    """Paid predictions from a few clients (bounded: until the restarted replica is healthy
+    again and a little after) while one web replica restarts: none may fail."""
     before, stop, results = site.balance(), threading.Event(), []
     clients = [
         threading.Thread(target=load, args=(site, slug, row, stop, results))
@@ -214,9 +226,11 @@ def web_restart_under_load(site: Site, slug: str, row: dict[str, Any]) -> None:
         client.start()
     time.sleep(5)
     replica = compose("ps", "-q", "web").split()[0]
-    subprocess.run(["docker", "restart", replica], check=True, capture_output=True)
-    log(f"restarted web replica {replica[:12]} under load")
-    time.sleep(max(0, LOAD_SECONDS - 5))
+    # As `docker compose stop` would: SIGTERM, and time for gunicorn to finish its requests.
+    subprocess.run(["docker", "restart", "-t", "30", replica], check=True, capture_output=True)
+    back = wait_healthy(replica)
+    log(f"restarted web replica {replica[:12]} under load: healthy again after {back:.0f} s")
+    time.sleep(AFTER_RESTART_SECONDS)
     stop.set()
     for client in clients:
         client.join()
