@@ -22,7 +22,7 @@ WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 # Matplotlib's font cache is built here once, not by every process on its first start.
 ENV MPLCONFIGDIR=/opt/matplotlib
-RUN python -c "import matplotlib.font_manager"
+RUN python -c "import matplotlib.font_manager" && chown -R app:app /opt/matplotlib
 COPY . .
 # collectstatic needs settings to load, not real secrets: a throwaway key for this step only.
 RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-runtime-secret \
