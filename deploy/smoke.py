@@ -66,6 +66,8 @@ class Site:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError) as exc:  # nothing answered at all
+            return 0, str(exc)
         try:
             return status, json.loads(raw)
         except ValueError:
