@@ -16,9 +16,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     MEDIA_ROOT=/app/media
-RUN groupadd --system app && useradd --system --gid app --home-dir /app app
+# A home of its own: gunicorn puts its control socket in ~/.gunicorn (/app is root's).
+RUN groupadd --system app && useradd --system --gid app --create-home --home-dir /home/app app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
+# Matplotlib's font cache is built here once, not by every process on its first start.
+ENV MPLCONFIGDIR=/opt/matplotlib
+RUN python -c "import matplotlib.font_manager" && chown -R app:app /opt/matplotlib
 COPY . .
 # collectstatic needs settings to load, not real secrets: a throwaway key for this step only.
 RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-runtime-secret \

@@ -35,7 +35,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Map domain errors and DRF's own exceptions to the common error body."""
     if isinstance(exc, DomainError):
         body = error_body(exc.detail(), exc.code, exc.field_errors(), **exc.extra())
-        return Response(body, status=exc.status_code)
+        return Response(body, status=exc.status_code, headers=exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -29,3 +29,7 @@ class DomainError(Exception):
         """Members beside detail, code and errors that a client needs to act on the error
         (data, never translated)."""
         return {}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers of the answer (Retry-After, say)."""
+        return {}

@@ -28,6 +28,32 @@ class NoProductionVersion(RegistryError, DomainError):
         return _("This model has no production version to serve yet.")
 
 
+class ModelTraining(NoProductionVersion):
+    """No production version yet, but one is training: the client should come back."""
+
+    code = "model_training"
+
+    def __init__(self, slug: str, *, seconds_left: int) -> None:
+        RegistryError.__init__(
+            self,
+            _("Model '%(slug)s' is training: ready in about %(seconds)s s. Nothing was charged.")
+            % {"slug": slug, "seconds": seconds_left},
+        )
+        self.slug = slug
+        self.seconds_left = seconds_left
+
+    def detail(self) -> str:
+        return _("This model is training: ready in about %(seconds)s s. Nothing was charged.") % {
+            "seconds": self.seconds_left
+        }
+
+    def extra(self) -> dict[str, str]:
+        return {"retry_after": str(self.seconds_left)}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.seconds_left)}
+
+
 class NoPreviousVersion(RegistryError):
     def __init__(self, slug: str) -> None:
         super().__init__(f"Model {slug!r} has no earlier archived version to roll back to.")

@@ -7,7 +7,7 @@ import logging
 from mlbilling.health import Check
 from predictions.models import MLModel
 from predictions.registry.artifacts import load_model
-from predictions.registry.errors import RegistryError
+from predictions.registry.errors import ModelTraining, RegistryError
 from predictions.registry.selectors import production_version
 
 logger = logging.getLogger(__name__)
@@ -15,12 +15,16 @@ logger = logging.getLogger(__name__)
 
 def model_checks() -> list[Check]:
     """The production version of each active model can be loaded (and is then cached in
-    this process, so the first prediction after a deploy does not pay for it)."""
+    this process, so the first prediction after a deploy does not pay for it). A model
+    still training in the background does not hold the replica back: it answers 503 with
+    Retry-After, and the other models serve."""
     checks = []
     for slug in MLModel.objects.filter(is_active=True).values_list("slug", flat=True):
         try:
             version = production_version(slug=slug)
             load_model(version)
+        except ModelTraining as exc:
+            checks.append(Check(f"model:{slug}", True, f"training, about {exc.seconds_left} s"))
         except RegistryError as exc:
             checks.append(Check(f"model:{slug}", False, f"{type(exc).__name__}: {exc}"))
         except Exception as exc:  # an unloadable artifact must show here, not crash /readyz

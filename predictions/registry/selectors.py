@@ -10,8 +10,10 @@ from predictions.ml.cases import CASES, UnknownCase, get_case
 from predictions.ml.cases.base import Case
 from predictions.models import MLModel, ModelVersion
 from predictions.registry.artifacts import version_dir
-from predictions.registry.errors import (
-    NoProductionVersion,
+from predictions.registry.training_status import (
+    TrainingStatus,
+    not_ready_error,
+    training_status,
 )
 
 
@@ -26,6 +28,8 @@ class ModelListing:
     case: Case
     model: MLModel
     production: ModelVersion | None
+    # Where its background training stands while it has no production version.
+    training: TrainingStatus | None = None
 
 
 def _listing(case: Case, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
@@ -36,7 +40,8 @@ def _listing(case: Case, model: MLModel | None, production: ModelVersion | None)
             description=case.description,
             price_per_row=case.default_price,
         )
-    return ModelListing(case=case, model=model, production=production)
+    training = None if production is not None else training_status(case.slug)
+    return ModelListing(case=case, model=model, production=production, training=training)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -50,7 +55,7 @@ def production_version(*, slug: str) -> ModelVersion:
         .first()
     )
     if version is None:
-        raise NoProductionVersion(slug)
+        raise not_ready_error(slug)
     return version
 
 

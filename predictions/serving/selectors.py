@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from billing.models import Account
 from predictions.ml.cases import UnknownCase
 from predictions.models import MLModel, ModelVersion, Prediction
-from predictions.registry.errors import NoProductionVersion
 from predictions.registry.selectors import ModelListing, model_list
+from predictions.registry.training_status import not_ready_error
 
 
 def model_catalog_entry(*, slug: str) -> ModelListing:
@@ -99,7 +99,7 @@ def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> 
         )
         row = cursor.fetchone()
     if row is None:
-        raise NoProductionVersion(slug)
+        raise not_ready_error(slug)
     version_values = row[: len(_VERSION_COLUMNS)]
     model_values = row[len(_VERSION_COLUMNS) : len(_VERSION_COLUMNS) + len(_MODEL_COLUMNS)]
     wallet_balance, wallet_held, earlier_id = row[-3:]

@@ -10,6 +10,8 @@ from predictions.ml.cases import CASES, UnknownCase, get_case
 from predictions.ml.cases.base import DatasetMissing
 from predictions.models import ModelVersion
 from predictions.registry.training import case_train, version_meets_ci_floor
+from predictions.registry.training_queue import cases_train_enqueue
+from predictions.registry.training_status import expected_seconds, training_in_progress
 
 
 class Command(BaseCommand):
@@ -32,6 +34,14 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--queue",
+            action="store_true",
+            help=(
+                "Queue one background task per case (fastest first) for the workers "
+                "instead of training here; a case already queued or training is skipped."
+            ),
+        )
+        parser.add_argument(
             "--if-missing",
             action="store_true",
             help="Skip cases that already have a production version.",
@@ -48,14 +58,13 @@ class Command(BaseCommand):
             self.stdout.write("No cases are registered.")
             return
         started = time.perf_counter()
+        if options["if_missing"]:
+            cases = self._missing(cases)
+        if options["queue"]:
+            self._queue(cases)
+            return
         for case in cases:
-            existing = ModelVersion.objects.filter(
-                model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
-            ).first()
-            if options["if_missing"] and existing is not None:
-                self.stdout.write(f"{case.slug}: production v{existing.version} exists, skipped")
-            else:
-                self._train(case, options["sample"])
+            self._train(case, options["sample"])
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         if options["check_bars"]:
             below_bar = [
@@ -68,6 +77,29 @@ class Command(BaseCommand):
             ]
             if below_bar:
                 raise CommandError(f"Production models below their bar: {', '.join(below_bar)}.")
+
+    def _missing(self, cases: list[Any]) -> list[Any]:
+        missing = []
+        for case in cases:
+            existing = ModelVersion.objects.filter(
+                model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
+            ).first()
+            if existing is None:
+                missing.append(case)
+            else:
+                self.stdout.write(f"{case.slug}: production v{existing.version} exists, skipped")
+        return missing
+
+    def _queue(self, cases: list[Any]) -> None:
+        pending = [case for case in cases if not training_in_progress(case.slug)]
+        for case in cases:
+            if case not in pending:
+                self.stdout.write(f"{case.slug}: already queued or training, skipped")
+        for case in cases_train_enqueue(pending):
+            self.stdout.write(
+                f"{case.slug}: queued, ready in about {expected_seconds(case.slug)} s "
+                "after it starts"
+            )
 
     def _train(self, case: Any, sample: int | None) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(f"{case.slug}: {case.title}"))
