@@ -6,27 +6,23 @@ checks them, a whole chunk column by column with NumPy where the fields allow.
 
 from __future__ import annotations
 
-import math
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
 
+from mlbilling.numbers import NumberError, parse_number, parse_number_column
 from predictions.ml.schema import Field, Schema, SchemaError
+
+logger = logging.getLogger(__name__)
 
 # Cells of a multichoice field list the chosen names separated by this character
 # (a comma would clash with the CSV delimiter).
 LIST_SEPARATOR = ";"
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
-
-
-def _to_number(text: str) -> Any:
-    try:
-        return float(text) if not text.lstrip("+-").isdigit() else int(text)
-    except ValueError:
-        return text  # the schema names the problem ("A number is required.")
 
 
 def _to_boolean(text: str) -> Any:
@@ -46,19 +42,31 @@ def _as_is(text: str) -> str:
     return text
 
 
-_CONVERTERS = {
+def _to_number(f: Field) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse_number(text, minimum=f.minimum, maximum=f.maximum)
+        except NumberError as exc:
+            if exc.reason == "syntax":
+                return text  # the schema names the problem ("A number is required.")
+            raise  # past the field's range, or past any float's: the row's error
+
+    return convert
+
+
+_CONVERTERS: dict[str, Callable[[Field], Callable[[str], Any]]] = {
     "number": _to_number,
     "integer": _to_number,
-    "boolean": _to_boolean,
-    "multichoice": _to_list,
-    "choice": _as_is,
-    "text": _as_is,
-    "datetime": _as_is,
+    "boolean": lambda f: _to_boolean,
+    "multichoice": lambda f: _to_list,
+    "choice": lambda f: _as_is,
+    "text": lambda f: _as_is,
+    "datetime": lambda f: _as_is,
 }
 
 
 def _converter(f: Field) -> Any:
-    convert = _CONVERTERS[f.kind]
+    convert = _CONVERTERS[f.kind](f)
     if f.parser is None or convert is _as_is:
         return convert
 
@@ -71,30 +79,15 @@ def _converter(f: Field) -> Any:
     return convert_or_text
 
 
-def _parse_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
 def _numbers_checker(f: Field) -> ColumnCheck:
     def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
-        try:
-            numbers = np.array(column, dtype=np.float64)  # one C loop when every cell parses
-        except ValueError:
-            numbers = np.array([_parse_float(text) for text in column], dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            ok = np.isfinite(numbers)
-            if f.minimum is not None:
-                ok &= numbers >= f.minimum
-            if f.maximum is not None:
-                ok &= numbers <= f.maximum
-            if f.kind == "integer":
+        numbers, ok = parse_number_column(column, minimum=f.minimum, maximum=f.maximum)
+        if f.kind == "integer":
+            with np.errstate(invalid="ignore"):
                 ok &= numbers == np.floor(numbers)
-                return [
-                    int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
-                ], ok
+            return [
+                int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
+            ], ok
         return numbers.tolist(), ok
 
     return check
@@ -166,15 +159,21 @@ class RowConverter:
             empty_ok = f.nullable or not f.required
             self.checks.append((index, name, _COLUMN_CHECKERS[f.kind](f), empty_ok))
 
-    def to_input(self, cells: Sequence[str]) -> dict[str, Any]:
+    def to_input(self, cells: Sequence[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The row's values for the schema, and the cells that cannot be values at all
+        (a number past its field's range or any float's) with their messages."""
         row: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
         for index, name, convert, nullable in self.columns:
             text = cells[index].strip()
             if text:
-                row[name] = convert(text)
+                try:
+                    row[name] = convert(text)
+                except NumberError as exc:
+                    errors[name] = [str(exc)]
             elif nullable:
                 row[name] = None
-        return row
+        return row, errors
 
     def clean(self, cells: Sequence[str]) -> dict[str, Any]:
         """One CSV row -> a clean row, or `RowError` with a message for the result file."""
@@ -183,14 +182,30 @@ class RowConverter:
                 _("Expected %(expected)d cells, found %(found)d.")
                 % {"expected": self.width, "found": len(cells)}
             )
+        row, cell_errors = self.to_input(cells)
         try:
-            return self.schema.validate_row(self.to_input(cells))
+            clean = self.schema.validate_row(row)
         except SchemaError as exc:
-            raise RowError(
-                "; ".join(
-                    f"{name}: {' '.join(messages)}" for name, messages in exc.errors[0].items()
-                )
-            ) from None
+            errors = exc.errors[0]
+        else:
+            if not cell_errors:
+                return clean
+            errors = {}
+        # A cell's own error stands where the schema would say "required" for it.
+        order = [*self.schema.names, *errors]
+        merged = {**errors, **cell_errors}
+        names = [name for name in dict.fromkeys(order) if name in merged]
+        raise RowError("; ".join(f"{name}: {' '.join(merged[name])}" for name in names))
+
+    def clean_or_message(self, cells: Sequence[str]) -> dict[str, Any] | str:
+        """`clean`, with any failure as the row's message: one row never stops a job."""
+        try:
+            return self.clean(cells)
+        except RowError as exc:
+            return str(exc)
+        except Exception:
+            logger.exception("Batch row check failed unexpectedly.")
+            return _("This row could not be checked.")
 
     def clean_chunk(self, rows: Sequence[Sequence[str]]) -> list[dict[str, Any] | str]:
         """Each row's clean values, or the message saying why it cannot be predicted."""
@@ -199,10 +214,7 @@ class RowConverter:
             self._clean_by_column(rows, results)
         for position, result in enumerate(results):
             if result is None:
-                try:
-                    results[position] = self.clean(rows[position])
-                except RowError as exc:
-                    results[position] = str(exc)
+                results[position] = self.clean_or_message(rows[position])
         return results
 
     def _clean_by_column(

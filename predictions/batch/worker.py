@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -157,6 +157,16 @@ def _predict(case: Case, model: Any, rows: Sequence[dict[str, Any]]) -> list[dic
     return results
 
 
+def _columns_or_message(case: Case, result: dict[str, Any] | None) -> dict[str, Any] | str:
+    """A predicted row's output columns, or the message of a row the model failed."""
+    if result is not None:
+        try:
+            return case.result_to_columns(result)
+        except Exception:
+            logger.warning("Batch row result could not be formatted.", exc_info=True)
+    return _("The model could not predict this row.")
+
+
 def _process_chunk(
     chunk: Sequence[list[str]],
     *,
@@ -168,14 +178,10 @@ def _process_chunk(
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
     checked = converter.clean_chunk(chunk)
     predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
-    unpredictable = _("The model could not predict this row.")
-    outcomes: list[dict[str, Any] | str] = []
-    for row in checked:
-        result = row if isinstance(row, str) else next(predictions)
-        if result is None:
-            outcomes.append(unpredictable)
-        else:
-            outcomes.append(result if isinstance(result, str) else case.result_to_columns(result))
+    outcomes = [
+        row if isinstance(row, str) else _columns_or_message(case, next(predictions))
+        for row in checked
+    ]
     writer.write_chunk(chunk, outcomes)
     return sum(isinstance(outcome, str) for outcome in outcomes)
 
@@ -222,6 +228,10 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
     except _LostClaim:
         logger.warning("Batch %s attempt %s lost its claim; stopping.", job_id, attempt)
         return None
+    except DatabaseError:
+        # The database went away: nothing can be recorded now. The job stays running with
+        # a stale heartbeat; the reclaim schedule gives it to a worker again later.
+        raise
     except (
         ArtifactTampered,
         UnknownCase,
@@ -233,6 +243,12 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
     ) as exc:
         logger.exception("Batch %s failed.", job_id)
         return _fail(job, attempt, _("The job could not run: %(error)s") % {"error": exc})
+    except Exception:
+        # Every row's own failure is already its row's error: what is left is not about
+        # one row and would fail every retry alike. Fail now and release the hold, rather
+        # than keep it through BATCH_MAX_ATTEMPTS reclaims.
+        logger.exception("Batch %s failed unexpectedly.", job_id)
+        return _fail(job, attempt, _("The job stopped on an unexpected error."))
     return _finish(job_id, attempt, progress, cancelled=cancelled)
 
 

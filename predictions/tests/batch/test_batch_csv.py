@@ -112,8 +112,18 @@ def test_an_empty_cell_is_a_missing_value() -> None:
         (["", "male"], "age: This field is required."),
         (["abc", "male"], "age: A number is required."),
         (["4.5", "male"], "age: A whole number is required."),
-        (["nan", "male"], "age: NaN and infinity are not allowed."),
+        # One number rule (mlbilling/numbers.py): what float() would take is not enough.
+        (["nan", "male"], "age: A number is required."),
+        (["2_7", "male"], "age: A number is required."),
+        (["\uff12\uff17", "male"], "age: A number is required."),
         (["130", "male"], "age: Must be at most 120."),
+        # Past any float: out of range, never an OverflowError.
+        (["1" + "0" * 400, "male"], "age: Must be at most 120."),
+        (["-1" + "0" * 400, "female"], "age: Must be at least 0."),
+        (
+            ["1" + "0" * 400, "other"],
+            "age: Must be at most 120.; sex: Must be one of: female, male.",
+        ),
         (["40", "other"], "sex: Must be one of: female, male."),
         (["40"], "Expected 2 cells, found 1."),
     ],
