@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
 from mlbilling.numbers import NumberError, parse_number, parse_number_column
@@ -80,7 +82,7 @@ def _converter(f: Field) -> Any:
 
 
 def _numbers_checker(f: Field) -> ColumnCheck:
-    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
         numbers, ok = parse_number_column(column, minimum=f.minimum, maximum=f.maximum)
         if f.kind == "integer":
             with np.errstate(invalid="ignore"):
@@ -93,30 +95,39 @@ def _numbers_checker(f: Field) -> ColumnCheck:
     return check
 
 
+def _mask(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _choice_checker(f: Field) -> ColumnCheck:
-    allowed = frozenset(f.choices)
-    return lambda column: (column, np.array([text in allowed for text in column], dtype=bool))
+    allowed = pa.array(list(f.choices), type=pa.string())
+    return lambda column: (column.to_pylist(), _mask(pc.is_in(column, value_set=allowed)))
+
+
+_TRUE_ARRAY = pa.array(sorted(_TRUE))
+_FALSE_ARRAY = pa.array(sorted(_FALSE))
 
 
 def _boolean_checker(f: Field) -> ColumnCheck:
-    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
-        values = [_to_boolean(text) for text in column]
-        return values, np.array([isinstance(v, bool) for v in values], dtype=bool)
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
+        lowered = pc.utf8_lower(column)
+        true = _mask(pc.is_in(lowered, value_set=_TRUE_ARRAY))
+        return true.tolist(), true | _mask(pc.is_in(lowered, value_set=_FALSE_ARRAY))
 
     return check
 
 
 def _text_checker(f: Field) -> ColumnCheck:
-    limit = f.max_length
-    if limit is None:
-        return lambda column: (column, np.array([bool(text) for text in column], dtype=bool))
-    return lambda column: (
-        column,
-        np.array([bool(text) and len(text) <= limit for text in column], dtype=bool),
-    )
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
+        lengths = pc.utf8_length(column).to_numpy()
+        ok = lengths > 0 if f.max_length is None else (lengths > 0) & (lengths <= f.max_length)
+        return column.to_pylist(), ok
+
+    return check
 
 
-ColumnCheck = Callable[[list[str]], tuple[list[Any], np.ndarray]]
+# A column of a chunk (Arrow text, trimmed) -> its values and which of them the field takes.
+ColumnCheck = Callable[[pa.Array], tuple[list[Any], np.ndarray]]
 _COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
     "number": _numbers_checker,
     "integer": _numbers_checker,
@@ -124,6 +135,13 @@ _COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
     "boolean": _boolean_checker,
     "text": _text_checker,
 }
+
+
+def _rows_at(columns: Sequence[pa.Array], positions: Sequence[int]) -> list[list[str]]:
+    """The cells of the rows at `positions`, as lists of strings."""
+    indices = pa.array(positions, type=pa.int64())
+    taken = [column.take(indices).to_pylist() for column in columns]
+    return [list(cells) for cells in zip(*taken, strict=True)] if taken else []
 
 
 class RowConverter:
@@ -208,42 +226,55 @@ class RowConverter:
             return _("This row could not be checked.")
 
     def clean_chunk(self, rows: Sequence[Sequence[str]]) -> list[dict[str, Any] | str]:
-        """Each row's clean values, or the message saying why it cannot be predicted."""
-        results: list[dict[str, Any] | str | None] = [None] * len(rows)
-        if self.checks is not None:
-            self._clean_by_column(rows, results)
-        for position, result in enumerate(results):
-            if result is None:
-                results[position] = self.clean_or_message(rows[position])
+        """`clean_columns` for rows given as lists of strings (any number of cells)."""
+        results: list[dict[str, Any] | str] = [""] * len(rows)
+        fitting = [p for p, cells in enumerate(rows) if len(cells) == self.width]
+        for position in set(range(len(rows))) - set(fitting):
+            results[position] = self.clean_or_message(rows[position])
+        if fitting:
+            columns = [
+                pa.array([rows[p][index] for p in fitting], type=pa.string())
+                for index in range(self.width)
+            ]
+            for position, result in zip(fitting, self.clean_columns(columns), strict=True):
+                results[position] = result
         return results
 
+    def clean_columns(self, columns: Sequence[pa.Array]) -> list[dict[str, Any] | str]:
+        """Each row's clean values, or the message saying why it cannot be predicted, for
+        rows given column by column (Arrow text, as many columns as the header)."""
+        rows = len(columns[0]) if columns else 0
+        results: list[dict[str, Any] | str | None] = [None] * rows
+        if self.checks is not None and rows:
+            self._clean_by_column(columns, results)
+        left = [position for position, result in enumerate(results) if result is None]
+        for position, cells in zip(left, _rows_at(columns, left), strict=True):
+            results[position] = self.clean_or_message(cells)
+        return results  # type: ignore[return-value]  # no None is left
+
     def _clean_by_column(
-        self, rows: Sequence[Sequence[str]], results: list[dict[str, Any] | str | None]
+        self, columns: Sequence[pa.Array], results: list[dict[str, Any] | str | None]
     ) -> None:
-        positions = [p for p, cells in enumerate(rows) if len(cells) == self.width]
-        if not positions or self.checks is None:
-            return
-        columns = list(zip(*(rows[p] for p in positions), strict=True))
-        accepted = np.ones(len(positions), dtype=bool)
+        accepted = np.ones(len(results), dtype=bool)
         names: list[str] = []
         values: list[list[Any]] = []
-        for index, name, check, empty_ok in self.checks:
-            column = [text.strip() for text in columns[index]]
+        for index, name, check, empty_ok in self.checks or ():
+            column = pc.utf8_trim_whitespace(columns[index])
             column_values, ok = check(column)
-            if "" in column:  # a C-level scan; the mask is built only when needed
-                empty = np.array([not text for text in column], dtype=bool)
+            empty = _mask(pc.equal(column, ""))
+            if empty.any():
                 ok = np.where(empty, empty_ok, ok)
                 column_values = [
-                    None if e else v for v, e in zip(column_values, empty, strict=True)
+                    None if e else v for v, e in zip(column_values, empty.tolist(), strict=True)
                 ]
             accepted &= ok
             names.append(name)
             values.append(column_values)
         names.extend(self.absent)
-        values.extend([None] * len(positions) for _name in self.absent)
+        values.extend([None] * len(results) for _name in self.absent)
         row_checks = self.schema.checks
         for position, row_values, ok in zip(
-            positions, zip(*values, strict=True), accepted.tolist(), strict=True
+            range(len(results)), zip(*values, strict=True), accepted.tolist(), strict=True
         ):
             if ok:
                 row = dict(zip(names, row_values, strict=True))

@@ -31,7 +31,8 @@ from billing.services.holds import hold_capture, hold_release
 from billing.system_accounts import revenue_account
 from predictions.batch.csv_results import ResultWriter
 from predictions.batch.csv_rows import RowConverter
-from predictions.batch.csv_upload import BatchFileError, read_rows
+from predictions.batch.csv_stream import Chunk, read_chunks
+from predictions.batch.csv_upload import BatchFileError
 from predictions.ml.cases import UnknownCase, get_case
 from predictions.ml.cases.base import Case
 from predictions.models import BatchJob
@@ -167,8 +168,20 @@ def _columns_or_message(case: Case, result: dict[str, Any] | None) -> dict[str, 
     return _("The model could not predict this row.")
 
 
+def _outcome_columns(
+    outcomes: Sequence[dict[str, Any] | str], names: Sequence[str]
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """Per-row outcomes (output columns, or a failed row's message) -> columns."""
+    outputs = {
+        name: [None if outcome.__class__ is str else outcome.get(name) for outcome in outcomes]  # type: ignore[union-attr]
+        for name in names
+    }
+    errors = [outcome if outcome.__class__ is str else "" for outcome in outcomes]
+    return outputs, errors  # type: ignore[return-value]
+
+
 def _process_chunk(
-    chunk: Sequence[list[str]],
+    chunk: Chunk,
     *,
     case: Case,
     model: Any,
@@ -176,24 +189,26 @@ def _process_chunk(
     writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    checked = converter.clean_chunk(chunk)
+    checked = converter.clean_columns(chunk.columns)
     predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
     outcomes = [
         row if isinstance(row, str) else _columns_or_message(case, next(predictions))
         for row in checked
     ]
-    writer.write_chunk(chunk, outcomes)
-    return sum(isinstance(outcome, str) for outcome in outcomes)
+    outputs, errors = _outcome_columns(outcomes, writer.output_columns)
+    bad = [(place, cells, converter.clean_or_message(cells)) for place, cells in chunk.bad]
+    writer.write_chunk(chunk.columns, outputs, errors, bad)
+    return len(errors) - errors.count("") + len(bad)
 
 
-def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, bool]:
+def _run(job: BatchJob, attempt: int, result: IO[bytes]) -> tuple[_Progress, bool]:
     case = get_case(job.model.slug)
     model = load_model(job.model_version)
     progress = _Progress(job.pk, attempt)
     with job.input_file.open("rb") as binary:
-        header, chunks = read_rows(binary, chunk_rows=settings.BATCH_CHUNK_ROWS)
+        header, chunks = read_chunks(binary, chunk_rows=settings.BATCH_CHUNK_ROWS)
         converter = RowConverter(case.schema, header)
-        writer = ResultWriter(result_text, header=header, output_columns=case.output_columns())
+        writer = ResultWriter(result, header=header, output_columns=case.output_columns())
         for chunk in chunks:
             if progress.cancel_requested():
                 return progress, True
@@ -223,7 +238,7 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
         return None
     try:
         # Filesystem storage: the result is streamed row by row to its final place.
-        with open(default_storage.path(result_name), "w", encoding="utf-8", newline="") as out:
+        with open(default_storage.path(result_name), "wb") as out:
             progress, cancelled = _run(job, attempt, out)
     except _LostClaim:
         logger.warning("Batch %s attempt %s lost its claim; stopping.", job_id, attempt)
