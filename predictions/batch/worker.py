@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from billing.models import Hold
 from billing.services.holds import hold_capture, hold_release
 from billing.system_accounts import revenue_account
+from predictions.batch.chunks import chunk_outcomes
 from predictions.batch.csv_results import ResultWriter
 from predictions.batch.csv_rows import RowConverter
 from predictions.batch.csv_stream import Chunk, read_chunks
@@ -139,47 +139,6 @@ class _Progress:
         return flag
 
 
-def _predict(case: Case, model: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    """Predict rows in one vectorised call; if it fails, row by row to find the culprits
-    (None marks a row the model could not predict)."""
-    if not rows:
-        return []
-    try:
-        return list(case.predict(model, rows))
-    except Exception:
-        logger.warning("Batch chunk prediction failed; retrying row by row.", exc_info=True)
-    results: list[dict[str, Any] | None] = []
-    for row in rows:
-        try:
-            results.append(case.predict(model, [row])[0])
-        except Exception:
-            logger.warning("Batch row prediction failed.", exc_info=True)
-            results.append(None)
-    return results
-
-
-def _columns_or_message(case: Case, result: dict[str, Any] | None) -> dict[str, Any] | str:
-    """A predicted row's output columns, or the message of a row the model failed."""
-    if result is not None:
-        try:
-            return case.result_to_columns(result)
-        except Exception:
-            logger.warning("Batch row result could not be formatted.", exc_info=True)
-    return _("The model could not predict this row.")
-
-
-def _outcome_columns(
-    outcomes: Sequence[dict[str, Any] | str], names: Sequence[str]
-) -> tuple[dict[str, list[Any]], list[str]]:
-    """Per-row outcomes (output columns, or a failed row's message) -> columns."""
-    outputs = {
-        name: [None if outcome.__class__ is str else outcome.get(name) for outcome in outcomes]  # type: ignore[union-attr]
-        for name in names
-    }
-    errors = [outcome if outcome.__class__ is str else "" for outcome in outcomes]
-    return outputs, errors  # type: ignore[return-value]
-
-
 def _process_chunk(
     chunk: Chunk,
     *,
@@ -189,13 +148,12 @@ def _process_chunk(
     writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    checked = converter.clean_columns(chunk.columns)
-    predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
-    outcomes = [
-        row if isinstance(row, str) else _columns_or_message(case, next(predictions))
-        for row in checked
-    ]
-    outputs, errors = _outcome_columns(outcomes, writer.output_columns)
+    outputs, errors = chunk_outcomes(
+        converter.clean_columns(chunk.columns),
+        case=case,
+        model=model,
+        names=writer.output_columns,
+    )
     bad = [(place, cells, converter.clean_or_message(cells)) for place, cells in chunk.bad]
     writer.write_chunk(chunk.columns, outputs, errors, bad)
     return len(errors) - errors.count("") + len(bad)
