@@ -3,19 +3,15 @@ once with its hold released; a job cancelled before it ran offers no result."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
-from billing.models import Transfer, TransferKind
 from billing.selectors import wallet_balance
 from predictions.batch import csv_results
 from predictions.batch.tasks import batch_job_run_task
 from predictions.models import BatchJob
-from predictions.tests.api.batch_uploads import PRICE, good_rows, upload
+from predictions.tests.api.batch_uploads import PRICE, captures, good_rows, result_rows, upload
 from predictions.tests.batch.test_batch_crash import start_worker
 
 HUGE = "1" + "0" * 400  # 401 digits: past any float
@@ -36,20 +32,6 @@ def api(funded_user) -> APIClient:
     return client
 
 
-def result_rows(client: APIClient, job_id: int) -> list[list[str]]:
-    response = client.get(f"/api/v1/batches/{job_id}/result")
-    assert response.status_code == 200
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-
-
-def captured(job: BatchJob) -> list[int]:
-    return list(
-        Transfer.objects.filter(
-            kind=TransferKind.HOLD_CAPTURE, reference=job.reference
-        ).values_list("amount", flat=True)
-    )
-
-
 @pytest.mark.django_db
 def test_a_cell_past_any_float_fails_its_row_only(api, funded_user, served, enqueued):
     job_id = upload(api, sixteen_rows_one_huge()).json()["id"]
@@ -59,7 +41,7 @@ def test_a_cell_past_any_float_fails_its_row_only(api, funded_user, served, enqu
     job = BatchJob.objects.get(pk=job_id)
     assert (job.status, job.attempt) == (BatchJob.Status.DONE, 1)
     assert (job.rows_done, job.rows_failed, job.charged) == (16, 1, 15 * PRICE)
-    assert captured(job) == [15 * PRICE]
+    assert captures(job) == [15 * PRICE]
     assert wallet_balance(user=funded_user).held == 0
     rows = result_rows(api, job_id)
     assert [row[0] for row in rows[1:]].index(HUGE) == 7
@@ -81,7 +63,7 @@ def test_an_unexpected_error_fails_the_job_at_once_and_releases_its_hold(
     job = BatchJob.objects.get(pk=job_id)
     assert (job.status, job.attempt, job.charged) == (BatchJob.Status.FAILED, 1, 0)
     assert job.error == "The job stopped on an unexpected error."
-    assert captured(job) == []
+    assert captures(job) == []
     assert wallet_balance(user=funded_user).held == 0
     assert wallet_balance(user=funded_user).balance == 10_000
     detail = api.get(f"/api/v1/batches/{job_id}").json()
@@ -122,7 +104,7 @@ def test_workers_racing_over_a_job_with_one_bad_cell_fail_one_row_and_charge_onc
     job = BatchJob.objects.get(pk=job_id)
     assert (job.status, job.attempt) == (BatchJob.Status.DONE, 1)
     assert (job.rows_done, job.rows_failed, job.charged) == (60, 1, 59 * PRICE)
-    assert captured(job) == [59 * PRICE]
+    assert captures(job) == [59 * PRICE]
     assert wallet_balance(user=funded_user).balance == 10_000 - 59 * PRICE
     assert wallet_balance(user=funded_user).held == 0
     errors = [row[-1] for row in result_rows(api, job_id)[1:]]
