@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pyarrow as pa
@@ -52,6 +53,17 @@ def _bytes(lines: pa.StringArray) -> bytes:
     return whole[0].as_py().encode()
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """A chunk's outcomes: each output column's values (None where the row failed) and
+    each row's error ("" where it succeeded), for its rows with the header's number of
+    cells; `bad` rows (the wrong number of cells) as (place in the chunk, cells, message)."""
+
+    outputs: dict[str, list[Any]]
+    errors: list[str]
+    bad: Sequence[tuple[int, Sequence[str], str]] = ()
+
+
 class ResultWriter:
     """Writes result rows: the input cells, the case's output columns, then `error`."""
 
@@ -72,17 +84,10 @@ class ResultWriter:
         fitted = [*cells[: self.width], *[""] * (self.width - len(cells))]
         self.write_rows([[*fitted, *[None] * len(self.output_columns), message]])
 
-    def write_chunk(
-        self,
-        inputs: Sequence[pa.Array],
-        outputs: dict[str, list[Any]],
-        errors: list[str],
-        bad: Sequence[tuple[int, Sequence[str], str]] = (),
-    ) -> None:
-        """One chunk, in its order. Its rows with the header's number of cells come column
-        by column: their input cells (Arrow text), each output column's values (None
-        where the row failed) and each row's error ("" where it succeeded); `bad` rows
-        come as (place in the chunk, cells, message)."""
+    def write_chunk(self, inputs: Sequence[pa.Array], outcomes: Outcomes) -> None:
+        """One chunk, in its order: the input cells of its rows with the header's number
+        of cells (Arrow text, column by column), then their `outcomes`."""
+        outputs, errors, bad = outcomes.outputs, outcomes.errors, outcomes.bad
         lines = pa.array([], type=pa.string())
         if errors:
             columns = [quote_column(escape_column(column)) for column in inputs]

@@ -29,7 +29,7 @@ from billing.models import Hold
 from billing.services.holds import hold_capture, hold_release
 from billing.system_accounts import revenue_account
 from predictions.batch.chunks import chunk_outcomes
-from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_results import Outcomes, ResultWriter
 from predictions.batch.csv_rows import RowConverter
 from predictions.batch.csv_stream import Chunk, read_chunks
 from predictions.batch.csv_upload import BatchFileError
@@ -155,7 +155,7 @@ def _process_chunk(
         names=writer.output_columns,
     )
     bad = [(place, cells, converter.clean_or_message(cells)) for place, cells in chunk.bad]
-    writer.write_chunk(chunk.columns, outputs, errors, bad)
+    writer.write_chunk(chunk.columns, Outcomes(outputs, errors, bad))
     return len(errors) - errors.count("") + len(bad)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlbilling.csv_export import FORMULA_START, escape_cell
-from predictions.batch.csv_results import ResultWriter
+from predictions.batch.csv_results import Outcomes, ResultWriter
 from predictions.batch.csv_rows import RowConverter, RowError
 from predictions.batch.csv_upload import BatchFileError, inspect_upload
 from predictions.ml.schema import Field, Schema
@@ -171,9 +171,11 @@ def test_the_result_has_the_inputs_then_the_outputs_then_the_error_escaped() -> 
 
     writer.write_chunk(
         [pa.array(["=1+1", "1"]), pa.array(["2", "2"])],
-        {"prediction": ["@yes", "no"], "probability": [0.9, None]},
-        ["", ""],
-        bad=[(1, ["short"], "x: This field is required.")],
+        Outcomes(
+            {"prediction": ["@yes", "no"], "probability": [0.9, None]},
+            ["", ""],
+            bad=[(1, ["short"], "x: This field is required.")],
+        ),
     )
 
     rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
@@ -205,8 +207,7 @@ def test_the_column_wise_writer_writes_the_bytes_csv_writer_writes(rows) -> None
 
     writer.write_chunk(
         [pa.array(columns[0]), pa.array(columns[1])],
-        {"out": list(columns[2]), "more": list(columns[3])},
-        list(columns[4]),
+        Outcomes({"out": list(columns[2]), "more": list(columns[3])}, list(columns[4])),
     )
 
     assert out.getvalue() == expected.getvalue().encode()
