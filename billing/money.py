@@ -3,11 +3,12 @@ else, and are only turned into text here."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from mlbilling.errors import DomainError
+from mlbilling.numbers import NumberError, parse_decimal
 
 UNITS_PER_CREDIT = 100
 # Ten million credits: far above any real top-up or grant, far below where a 64-bit column
@@ -36,21 +37,17 @@ def credits_text(units: int | None) -> str:
 
 
 def parse_credits(text: str) -> int:
-    """ "12.50" -> 1250. Raises InvalidAmount for anything that is not a plain amount with at
-    most two decimals and at most MAX_UNITS in size. The sign is the caller's business."""
+    """ "12.50" -> 1250. Raises InvalidAmount for anything that is not a number by the one
+    rule (`mlbilling.numbers`), has more than two decimals or is larger than MAX_UNITS.
+    The sign is the caller's business."""
     cleaned = (text or "").strip() if isinstance(text, str) else ""
     if not cleaned:
         raise InvalidAmount(_("Enter an amount."))
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        # The one rule every typed number follows (mlbilling/numbers.py), read exactly.
+        value = parse_decimal(cleaned)
+    except NumberError:
         raise InvalidAmount(_("Enter a number, like 12.50.")) from None
-    if not value.is_finite():
-        raise InvalidAmount(_("Enter a number, like 12.50."))
-    # Scientific notation ("1e3") and the like are numbers, but nobody types money that way;
-    # refusing them keeps the accepted syntax obvious.
-    if any(ch not in "0123456789.+-" for ch in cleaned):
-        raise InvalidAmount(_("Enter a number, like 12.50."))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise InvalidAmount(_("Use at most two decimal places."))

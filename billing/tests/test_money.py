@@ -15,14 +15,27 @@ def test_it_formats_hundredths_with_two_decimals(units, text):
 
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("12.50", 1250), ("12.5", 1250), ("12", 1200), (" 3.07 ", 307), ("-1.25", -125)],
+    [
+        ("12.50", 1250),
+        ("12.5", 1250),
+        ("12", 1200),
+        (" 3.07 ", 307),
+        ("-1.25", -125),
+        # The one number rule allows an exponent, so long as two decimals are not exceeded.
+        ("1e3", 100_000),
+        ("1.25E1", 1250),
+    ],
 )
 def test_it_parses_plain_amounts(text, units):
     assert parse_credits(text) == units
 
 
 @pytest.mark.parametrize(
-    "text", ["", "  ", "abc", "1.234", "NaN", "inf", "-Infinity", "1e3", "1,50", "12.50.1"]
+    "text",
+    [
+        *["", "  ", "abc", "1.234", "NaN", "inf", "-Infinity", "1e-3", "1,50", "12.50.1"],
+        *["2_7", "\uff12\uff17", "1.", ".5"],
+    ],
 )
 def test_it_refuses_what_is_not_money(text):
     with pytest.raises(InvalidAmount):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 from mlbilling.csv_export import (
     FORMULA_START,
     escape_cell,
-    escape_rows,
-    escape_text_rows,
+    escape_column,
+    quote_column,
     streaming_csv_response,
 )
 
@@ -40,14 +41,19 @@ def test_cells_a_spreadsheet_would_run_are_escaped(cell: object, written: object
 cells = st.text(alphabet=st.sampled_from([*FORMULA_START, "a", "1", ".", "e"]), max_size=4)
 
 
-@given(st.lists(st.lists(cells, min_size=1, max_size=3), min_size=1, max_size=5))
-def test_the_batch_escapers_agree_with_escape_cell(rows: list[list[str]]) -> None:
-    expected = [[escape_cell(cell) for cell in row] for row in rows]
+@given(st.lists(cells, min_size=1, max_size=12))
+def test_the_column_escaper_agrees_with_escape_cell(column: list[str]) -> None:
+    assert escape_column(pa.array(column)).to_pylist() == [escape_cell(c) for c in column]
 
-    assert escape_text_rows(rows) == expected
-    assert escape_rows([[*row, 1.5, None] for row in rows]) == [
-        [*row, 1.5, None] for row in expected
-    ]
+
+@given(st.lists(st.text(alphabet=st.sampled_from(["a", ",", '"', "\r", "\n", " "])), min_size=1))
+def test_quoted_cells_read_back_as_csv_writer_would_write_them(column: list[str]) -> None:
+    expected = io.StringIO()
+    csv.writer(expected).writerows([[cell, "x"] for cell in column])
+
+    lines = [f"{cell},x\r\n" for cell in quote_column(pa.array(column)).to_pylist()]
+
+    assert "".join(lines) == expected.getvalue()
 
 
 def test_a_streamed_csv_is_an_attachment_with_every_cell_escaped() -> None:

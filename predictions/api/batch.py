@@ -19,7 +19,11 @@ from rest_framework.views import APIView
 
 from billing.money import format_credits
 from predictions.batch.downloads import result_response, upload_too_large
-from predictions.batch.selectors import batch_job_for_user, batch_jobs_for_user
+from predictions.batch.selectors import (
+    batch_job_for_user,
+    batch_jobs_for_user,
+    batch_result_ready,
+)
 from predictions.batch.services import (
     batch_job_cancel,
     batch_job_create,
@@ -69,7 +73,7 @@ class BatchOutput(serializers.ModelSerializer):
         return format_credits(job.charged)
 
     def get_result_url(self, job: BatchJob) -> str | None:
-        if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED):
+        if not batch_result_ready(job):
             return None
         url = reverse("api_batch_result", kwargs={"job_id": job.pk})
         request = self.context.get("request")

@@ -6,27 +6,25 @@ checks them, a whole chunk column by column with NumPy where the fields allow.
 
 from __future__ import annotations
 
-import math
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
+from mlbilling.numbers import NumberError, parse_number, parse_number_column
 from predictions.ml.schema import Field, Schema, SchemaError
+
+logger = logging.getLogger(__name__)
 
 # Cells of a multichoice field list the chosen names separated by this character
 # (a comma would clash with the CSV delimiter).
 LIST_SEPARATOR = ";"
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
-
-
-def _to_number(text: str) -> Any:
-    try:
-        return float(text) if not text.lstrip("+-").isdigit() else int(text)
-    except ValueError:
-        return text  # the schema names the problem ("A number is required.")
 
 
 def _to_boolean(text: str) -> Any:
@@ -46,19 +44,31 @@ def _as_is(text: str) -> str:
     return text
 
 
-_CONVERTERS = {
+def _to_number(f: Field) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse_number(text, minimum=f.minimum, maximum=f.maximum)
+        except NumberError as exc:
+            if exc.reason == "syntax":
+                return text  # the schema names the problem ("A number is required.")
+            raise  # past the field's range, or past any float's: the row's error
+
+    return convert
+
+
+_CONVERTERS: dict[str, Callable[[Field], Callable[[str], Any]]] = {
     "number": _to_number,
     "integer": _to_number,
-    "boolean": _to_boolean,
-    "multichoice": _to_list,
-    "choice": _as_is,
-    "text": _as_is,
-    "datetime": _as_is,
+    "boolean": lambda f: _to_boolean,
+    "multichoice": lambda f: _to_list,
+    "choice": lambda f: _as_is,
+    "text": lambda f: _as_is,
+    "datetime": lambda f: _as_is,
 }
 
 
 def _converter(f: Field) -> Any:
-    convert = _CONVERTERS[f.kind]
+    convert = _CONVERTERS[f.kind](f)
     if f.parser is None or convert is _as_is:
         return convert
 
@@ -71,59 +81,53 @@ def _converter(f: Field) -> Any:
     return convert_or_text
 
 
-def _parse_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
 def _numbers_checker(f: Field) -> ColumnCheck:
-    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
-        try:
-            numbers = np.array(column, dtype=np.float64)  # one C loop when every cell parses
-        except ValueError:
-            numbers = np.array([_parse_float(text) for text in column], dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            ok = np.isfinite(numbers)
-            if f.minimum is not None:
-                ok &= numbers >= f.minimum
-            if f.maximum is not None:
-                ok &= numbers <= f.maximum
-            if f.kind == "integer":
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
+        numbers, ok = parse_number_column(column, minimum=f.minimum, maximum=f.maximum)
+        if f.kind == "integer":
+            with np.errstate(invalid="ignore"):
                 ok &= numbers == np.floor(numbers)
-                return [
-                    int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
-                ], ok
+            return [
+                int(n) if good else None for n, good in zip(numbers.tolist(), ok, strict=True)
+            ], ok
         return numbers.tolist(), ok
 
     return check
 
 
+def _mask(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _choice_checker(f: Field) -> ColumnCheck:
-    allowed = frozenset(f.choices)
-    return lambda column: (column, np.array([text in allowed for text in column], dtype=bool))
+    allowed = pa.array(list(f.choices), type=pa.string())
+    return lambda column: (column.to_pylist(), _mask(pc.is_in(column, value_set=allowed)))
+
+
+_TRUE_ARRAY = pa.array(sorted(_TRUE))
+_FALSE_ARRAY = pa.array(sorted(_FALSE))
 
 
 def _boolean_checker(f: Field) -> ColumnCheck:
-    def check(column: list[str]) -> tuple[list[Any], np.ndarray]:
-        values = [_to_boolean(text) for text in column]
-        return values, np.array([isinstance(v, bool) for v in values], dtype=bool)
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
+        lowered = pc.utf8_lower(column)
+        true = _mask(pc.is_in(lowered, value_set=_TRUE_ARRAY))
+        return true.tolist(), true | _mask(pc.is_in(lowered, value_set=_FALSE_ARRAY))
 
     return check
 
 
 def _text_checker(f: Field) -> ColumnCheck:
-    limit = f.max_length
-    if limit is None:
-        return lambda column: (column, np.array([bool(text) for text in column], dtype=bool))
-    return lambda column: (
-        column,
-        np.array([bool(text) and len(text) <= limit for text in column], dtype=bool),
-    )
+    def check(column: pa.Array) -> tuple[list[Any], np.ndarray]:
+        lengths = pc.utf8_length(column).to_numpy()
+        ok = lengths > 0 if f.max_length is None else (lengths > 0) & (lengths <= f.max_length)
+        return column.to_pylist(), ok
+
+    return check
 
 
-ColumnCheck = Callable[[list[str]], tuple[list[Any], np.ndarray]]
+# A column of a chunk (Arrow text, trimmed) -> its values and which of them the field takes.
+ColumnCheck = Callable[[pa.Array], tuple[list[Any], np.ndarray]]
 _COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
     "number": _numbers_checker,
     "integer": _numbers_checker,
@@ -131,6 +135,13 @@ _COLUMN_CHECKERS: dict[str, Callable[[Field], ColumnCheck]] = {
     "boolean": _boolean_checker,
     "text": _text_checker,
 }
+
+
+def _rows_at(columns: Sequence[pa.Array], positions: Sequence[int]) -> list[list[str]]:
+    """The cells of the rows at `positions`, as lists of strings."""
+    indices = pa.array(positions, type=pa.int64())
+    taken = [column.take(indices).to_pylist() for column in columns]
+    return [list(cells) for cells in zip(*taken, strict=True)] if taken else []
 
 
 class RowConverter:
@@ -166,15 +177,21 @@ class RowConverter:
             empty_ok = f.nullable or not f.required
             self.checks.append((index, name, _COLUMN_CHECKERS[f.kind](f), empty_ok))
 
-    def to_input(self, cells: Sequence[str]) -> dict[str, Any]:
+    def to_input(self, cells: Sequence[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The row's values for the schema, and the cells that cannot be values at all
+        (a number past its field's range or any float's) with their messages."""
         row: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
         for index, name, convert, nullable in self.columns:
             text = cells[index].strip()
             if text:
-                row[name] = convert(text)
+                try:
+                    row[name] = convert(text)
+                except NumberError as exc:
+                    errors[name] = [str(exc)]
             elif nullable:
                 row[name] = None
-        return row
+        return row, errors
 
     def clean(self, cells: Sequence[str]) -> dict[str, Any]:
         """One CSV row -> a clean row, or `RowError` with a message for the result file."""
@@ -183,55 +200,81 @@ class RowConverter:
                 _("Expected %(expected)d cells, found %(found)d.")
                 % {"expected": self.width, "found": len(cells)}
             )
+        row, cell_errors = self.to_input(cells)
         try:
-            return self.schema.validate_row(self.to_input(cells))
+            clean = self.schema.validate_row(row)
         except SchemaError as exc:
-            raise RowError(
-                "; ".join(
-                    f"{name}: {' '.join(messages)}" for name, messages in exc.errors[0].items()
-                )
-            ) from None
+            errors = exc.errors[0]
+        else:
+            if not cell_errors:
+                return clean
+            errors = {}
+        # A cell's own error stands where the schema would say "required" for it.
+        order = [*self.schema.names, *errors]
+        merged = {**errors, **cell_errors}
+        names = [name for name in dict.fromkeys(order) if name in merged]
+        raise RowError("; ".join(f"{name}: {' '.join(merged[name])}" for name in names))
+
+    def clean_or_message(self, cells: Sequence[str]) -> dict[str, Any] | str:
+        """`clean`, with any failure as the row's message: one row never stops a job."""
+        try:
+            return self.clean(cells)
+        except RowError as exc:
+            return str(exc)
+        except Exception:
+            logger.exception("Batch row check failed unexpectedly.")
+            return _("This row could not be checked.")
 
     def clean_chunk(self, rows: Sequence[Sequence[str]]) -> list[dict[str, Any] | str]:
-        """Each row's clean values, or the message saying why it cannot be predicted."""
-        results: list[dict[str, Any] | str | None] = [None] * len(rows)
-        if self.checks is not None:
-            self._clean_by_column(rows, results)
-        for position, result in enumerate(results):
-            if result is None:
-                try:
-                    results[position] = self.clean(rows[position])
-                except RowError as exc:
-                    results[position] = str(exc)
+        """`clean_columns` for rows given as lists of strings (any number of cells)."""
+        results: list[dict[str, Any] | str] = [""] * len(rows)
+        fitting = [p for p, cells in enumerate(rows) if len(cells) == self.width]
+        for position in set(range(len(rows))) - set(fitting):
+            results[position] = self.clean_or_message(rows[position])
+        if fitting:
+            columns = [
+                pa.array([rows[p][index] for p in fitting], type=pa.string())
+                for index in range(self.width)
+            ]
+            for position, result in zip(fitting, self.clean_columns(columns), strict=True):
+                results[position] = result
         return results
 
+    def clean_columns(self, columns: Sequence[pa.Array]) -> list[dict[str, Any] | str]:
+        """Each row's clean values, or the message saying why it cannot be predicted, for
+        rows given column by column (Arrow text, as many columns as the header)."""
+        rows = len(columns[0]) if columns else 0
+        results: list[dict[str, Any] | str | None] = [None] * rows
+        if self.checks is not None and rows:
+            self._clean_by_column(columns, results)
+        left = [position for position, result in enumerate(results) if result is None]
+        for position, cells in zip(left, _rows_at(columns, left), strict=True):
+            results[position] = self.clean_or_message(cells)
+        return results  # type: ignore[return-value]  # no None is left
+
     def _clean_by_column(
-        self, rows: Sequence[Sequence[str]], results: list[dict[str, Any] | str | None]
+        self, columns: Sequence[pa.Array], results: list[dict[str, Any] | str | None]
     ) -> None:
-        positions = [p for p, cells in enumerate(rows) if len(cells) == self.width]
-        if not positions or self.checks is None:
-            return
-        columns = list(zip(*(rows[p] for p in positions), strict=True))
-        accepted = np.ones(len(positions), dtype=bool)
+        accepted = np.ones(len(results), dtype=bool)
         names: list[str] = []
         values: list[list[Any]] = []
-        for index, name, check, empty_ok in self.checks:
-            column = [text.strip() for text in columns[index]]
+        for index, name, check, empty_ok in self.checks or ():
+            column = pc.utf8_trim_whitespace(columns[index])
             column_values, ok = check(column)
-            if "" in column:  # a C-level scan; the mask is built only when needed
-                empty = np.array([not text for text in column], dtype=bool)
+            empty = _mask(pc.equal(column, ""))
+            if empty.any():
                 ok = np.where(empty, empty_ok, ok)
                 column_values = [
-                    None if e else v for v, e in zip(column_values, empty, strict=True)
+                    None if e else v for v, e in zip(column_values, empty.tolist(), strict=True)
                 ]
             accepted &= ok
             names.append(name)
             values.append(column_values)
         names.extend(self.absent)
-        values.extend([None] * len(positions) for _name in self.absent)
+        values.extend([None] * len(results) for _name in self.absent)
         row_checks = self.schema.checks
         for position, row_values, ok in zip(
-            positions, zip(*values, strict=True), accepted.tolist(), strict=True
+            range(len(results)), zip(*values, strict=True), accepted.tolist(), strict=True
         ):
             if ok:
                 row = dict(zip(names, row_values, strict=True))

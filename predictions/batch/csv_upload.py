@@ -10,13 +10,15 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from mlbilling.errors import DomainError
+from predictions.batch.csv_stream import BadRows, open_rows, read_header
 from predictions.ml.schema import Schema
 
 _READ_BLOCK = 1 << 20
@@ -126,55 +128,78 @@ def inspect_upload(
     """
     binary.seek(0)
     size, sha256 = _scan_bytes(binary, max_line_bytes=max_line_bytes)
-    binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise BatchFileError([_("The file is empty: the first line must name the columns.")])
-        columns = tuple(cell.strip() for cell in header)
-        problems = header_problems(columns, schema)
-        if problems:
-            raise BatchFileError(problems)
-        rows = 0
-        for row in reader:
-            if row:  # blank lines carry no row
-                rows += 1
-                if rows > max_rows:
-                    raise BatchFileError(
-                        [_("The file has more than %(limit)d rows.") % {"limit": max_rows}]
-                    )
-    except csv.Error as exc:
-        raise BatchFileError(
-            [
-                _("Line %(line)d is not valid CSV (%(error)s).")
-                % {"line": reader.line_num, "error": exc}
-            ]
-        ) from None
-    finally:
-        text.detach()  # the caller keeps the file open (it is stored next)
+    header = read_header(binary)
+    if header is None or not any(header):
+        raise BatchFileError([_("The file is empty: the first line must name the columns.")])
+    columns = tuple(header)
+    problems = header_problems(columns, schema)
+    if problems:
+        raise BatchFileError(problems)
+    rows = _count_rows(binary, width=len(columns), max_rows=max_rows)
     if rows == 0:
         raise BatchFileError([_("The file has a header but no rows.")])
     return Inspection(columns=columns, rows=rows, size=size, sha256=sha256)
 
 
-def read_rows(binary: IO[bytes], *, chunk_rows: int) -> tuple[list[str], Iterator[list[list[str]]]]:
-    """The header and an iterator over chunks of at most `chunk_rows` data rows."""
+class _ThenSentinel(io.RawIOBase):
+    """The file, then one more row of its own: if that row comes out of the CSV reader as a
+    row, every quote was closed; an unterminated quote swallows it into its cell."""
+
+    def __init__(self, binary: IO[bytes], sentinel: bytes) -> None:
+        self.binary, self.tail = binary, sentinel
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.binary.read(len(buffer))
+        if not data:
+            data, self.tail = self.tail[: len(buffer)], self.tail[len(buffer) :]
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _count_rows(binary: IO[bytes], *, width: int, max_rows: int) -> int:
+    """The data rows, counted by the reader the worker uses; refuses an unterminated quote."""
+    marker = "\x1e end of the upload check" + "," * width  # width + 1 cells: a bad row
+    bad_rows = BadRows()
+    rows = 0
+    try:
+        for batch in open_rows(_ThenSentinel(binary, f"\n{marker}\n".encode()), width, bad_rows):
+            rows += batch.num_rows
+            if rows + bad_rows.count > max_rows + 1:
+                break
+    except pa.ArrowInvalid as exc:  # e.g. a row, quoted line breaks included, over 4 MB
+        raise BatchFileError(
+            [
+                _("Line %(line)d is not valid CSV (%(error)s).")
+                % {"line": rows + bad_rows.count + 2, "error": exc}
+            ]
+        ) from None
+    finally:
+        binary.seek(0)
+    closed = bool(bad_rows.rows) and bad_rows.rows[-1][1] == marker
+    rows += bad_rows.count - closed
+    if rows > max_rows:
+        raise BatchFileError([_("The file has more than %(limit)d rows.") % {"limit": max_rows}])
+    if not closed:
+        raise _line_error(
+            _("Line %(line)d opens a quote that is never closed."), _last_row_line(binary)
+        )
+    return rows
+
+
+def _last_row_line(binary: IO[bytes]) -> int:
+    """The line on which the file's last row starts (an error's slow path only)."""
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    header = [cell.strip() for cell in next(reader)]
-
-    def chunks() -> Iterator[list[list[str]]]:
-        chunk: list[list[str]] = []
-        for row in reader:
-            if not row:
-                continue
-            chunk.append(row)
-            if len(chunk) >= chunk_rows:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-    return header, chunks()
+    start = following = 1  # where the last row read starts, and where the next one does
+    try:
+        for _row in reader:
+            start, following = following, reader.line_num + 1
+    except csv.Error:  # the open quote's cell outgrew the csv module's own limit
+        start = following
+    finally:
+        text.detach()
+        binary.seek(0)
+    return start

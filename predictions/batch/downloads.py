@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from predictions.batch.selectors import batch_result_ready
 from predictions.models import BatchJob
 
 
@@ -22,7 +23,7 @@ def upload_too_large(request: HttpRequest) -> bool:
 
 def result_response(job: BatchJob) -> FileResponse:
     """The result CSV as a download, never rendered by the browser."""
-    if job.status not in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED) or not job.result_file:
+    if not batch_result_ready(job):
         raise Http404(_("The result is not ready."))
     response = FileResponse(
         job.result_file.open("rb"),

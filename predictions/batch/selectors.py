@@ -22,6 +22,13 @@ def batch_job_for_user(*, user: Any, job_id: int) -> BatchJob:
     return get_object_or_404(batch_jobs_for_user(user=user), pk=job_id)
 
 
+def batch_result_ready(job: BatchJob) -> bool:
+    """Whether the job has a result file to download: the one rule for the job page, the
+    API's `result_url` and the download itself (a job cancelled before it started has
+    none, so it offers no link that would answer 404)."""
+    return job.status in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED) and bool(job.result_file)
+
+
 @dataclass(frozen=True)
 class BatchProgress:
     """A job's progress as the job page and the API show it."""
@@ -70,8 +77,7 @@ def batch_job_progress(*, job: BatchJob, now: Any = None) -> BatchProgress:
         max_cost=format_credits(job.max_cost),
         charged=format_credits(job.charged),
         finished=job.is_finished,
-        result_ready=job.status in (BatchJob.Status.DONE, BatchJob.Status.CANCELLED)
-        and bool(job.result_file),
+        result_ready=batch_result_ready(job),
         cancel_requested=job.cancel_requested,
         error=job.error,
     )

@@ -14,13 +14,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,9 +29,11 @@ from billing.models import Hold
 from billing.services.holds import hold_capture, hold_release
 from billing.system_accounts import revenue_account
 from mlbilling.events import send_after_commit
-from predictions.batch.csv_results import ResultWriter
+from predictions.batch.chunks import chunk_outcomes
+from predictions.batch.csv_results import Outcomes, ResultWriter
 from predictions.batch.csv_rows import RowConverter
-from predictions.batch.csv_upload import BatchFileError, read_rows
+from predictions.batch.csv_stream import Chunk, read_chunks
+from predictions.batch.csv_upload import BatchFileError
 from predictions.ml.cases import UnknownCase, get_case
 from predictions.ml.cases.base import Case
 from predictions.models import BatchJob
@@ -140,27 +141,8 @@ class _Progress:
         return flag
 
 
-def _predict(case: Case, model: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    """Predict rows in one vectorised call; if it fails, row by row to find the culprits
-    (None marks a row the model could not predict)."""
-    if not rows:
-        return []
-    try:
-        return list(case.predict(model, rows))
-    except Exception:
-        logger.warning("Batch chunk prediction failed; retrying row by row.", exc_info=True)
-    results: list[dict[str, Any] | None] = []
-    for row in rows:
-        try:
-            results.append(case.predict(model, [row])[0])
-        except Exception:
-            logger.warning("Batch row prediction failed.", exc_info=True)
-            results.append(None)
-    return results
-
-
 def _process_chunk(
-    chunk: Sequence[list[str]],
+    chunk: Chunk,
     *,
     case: Case,
     model: Any,
@@ -168,28 +150,25 @@ def _process_chunk(
     writer: ResultWriter,
 ) -> int:
     """Validate, predict and write one chunk, keeping the input order; returns failures."""
-    checked = converter.clean_chunk(chunk)
-    predictions = iter(_predict(case, model, [row for row in checked if not isinstance(row, str)]))
-    unpredictable = _("The model could not predict this row.")
-    outcomes: list[dict[str, Any] | str] = []
-    for row in checked:
-        result = row if isinstance(row, str) else next(predictions)
-        if result is None:
-            outcomes.append(unpredictable)
-        else:
-            outcomes.append(result if isinstance(result, str) else case.result_to_columns(result))
-    writer.write_chunk(chunk, outcomes)
-    return sum(isinstance(outcome, str) for outcome in outcomes)
+    outputs, errors = chunk_outcomes(
+        converter.clean_columns(chunk.columns),
+        case=case,
+        model=model,
+        names=writer.output_columns,
+    )
+    bad = [(place, cells, converter.clean_or_message(cells)) for place, cells in chunk.bad]
+    writer.write_chunk(chunk.columns, Outcomes(outputs, errors, bad))
+    return len(errors) - errors.count("") + len(bad)
 
 
-def _run(job: BatchJob, attempt: int, result_text: IO[str]) -> tuple[_Progress, bool]:
+def _run(job: BatchJob, attempt: int, result: IO[bytes]) -> tuple[_Progress, bool]:
     case = get_case(job.model.slug)
     model = load_model(job.model_version)
     progress = _Progress(job.pk, attempt)
     with job.input_file.open("rb") as binary:
-        header, chunks = read_rows(binary, chunk_rows=settings.BATCH_CHUNK_ROWS)
+        header, chunks = read_chunks(binary, chunk_rows=settings.BATCH_CHUNK_ROWS)
         converter = RowConverter(case.schema, header)
-        writer = ResultWriter(result_text, header=header, output_columns=case.output_columns())
+        writer = ResultWriter(result, header=header, output_columns=case.output_columns())
         for chunk in chunks:
             if progress.cancel_requested():
                 return progress, True
@@ -219,11 +198,15 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
         return None
     try:
         # Filesystem storage: the result is streamed row by row to its final place.
-        with open(default_storage.path(result_name), "w", encoding="utf-8", newline="") as out:
+        with open(default_storage.path(result_name), "wb") as out:
             progress, cancelled = _run(job, attempt, out)
     except _LostClaim:
         logger.warning("Batch %s attempt %s lost its claim; stopping.", job_id, attempt)
         return None
+    except DatabaseError:
+        # The database went away: nothing can be recorded now. The job stays running with
+        # a stale heartbeat; the reclaim schedule gives it to a worker again later.
+        raise
     except (
         ArtifactTampered,
         UnknownCase,
@@ -235,6 +218,12 @@ def batch_job_run(*, job_id: int) -> BatchJob | None:
     ) as exc:
         logger.exception("Batch %s failed.", job_id)
         return _fail(job, attempt, _("The job could not run: %(error)s") % {"error": exc})
+    except Exception:
+        # Every row's own failure is already its row's error: what is left is not about
+        # one row and would fail every retry alike. Fail now and release the hold, rather
+        # than keep it through BATCH_MAX_ATTEMPTS reclaims.
+        logger.exception("Batch %s failed unexpectedly.", job_id)
+        return _fail(job, attempt, _("The job stopped on an unexpected error."))
     return _finish(job_id, attempt, progress, cancelled=cancelled)
 
 

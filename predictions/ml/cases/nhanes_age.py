@@ -315,5 +315,16 @@ class NhanesAgeCase(TabularCase):
             results.append(result)
         return results
 
+    def predict_columns(self, model: Any, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+        # `predict` then `result_to_columns`, without a dict per row: the batch path.
+        proba = model.predict_proba(self.rows_to_matrix(rows))
+        classes = np.array([str(c) for c in model.classes_], dtype=object)
+        senior = proba[:, 1] >= float(model.best_threshold_)
+        chosen = np.where(senior, proba[:, 1], proba[:, 0])
+        return {
+            "prediction": classes[senior.astype(int)].tolist(),
+            "probability": [round(p, 6) for p in chosen.tolist()],
+        }
+
 
 CASE = NhanesAgeCase()

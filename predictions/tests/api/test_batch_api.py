@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from billing.models import Transfer, TransferKind
 from billing.selectors import wallet_balance
 from predictions.batch.tasks import batch_job_run_task
 from predictions.batch.worker import batch_job_run, batch_jobs_reclaim
 from predictions.models import BatchJob
-from predictions.tests.api.batch_uploads import PRICE, good_rows, upload
-
-
-def result_rows(client: APIClient, job_id: int) -> list[list[str]]:
-    response = client.get(f"/api/v1/batches/{job_id}/result")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"].startswith("attachment")
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-
-
-def captures(job: BatchJob) -> list[int]:
-    return list(
-        Transfer.objects.filter(
-            kind=TransferKind.HOLD_CAPTURE, reference=job.reference
-        ).values_list("amount", flat=True)
-    )
+from predictions.tests.api.batch_uploads import PRICE, captures, good_rows, result_rows, upload
 
 
 @pytest.mark.django_db

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.batch.csv_results import ResultWriter
+from mlbilling.csv_export import FORMULA_START, escape_cell
+from predictions.batch.csv_results import Outcomes, ResultWriter
 from predictions.batch.csv_rows import RowConverter, RowError
 from predictions.batch.csv_upload import BatchFileError, inspect_upload
 from predictions.ml.schema import Field, Schema
@@ -79,8 +81,27 @@ def test_it_refuses_a_bad_file_with_a_clear_message(content: bytes, message: str
 def test_it_refuses_a_quoted_cell_that_never_ends() -> None:
     content = b'age,sex\n1,"' + b"x\n" * 70_000
 
-    with pytest.raises(BatchFileError, match="is not valid CSV"):
+    with pytest.raises(BatchFileError, match="Line 2 opens a quote that is never closed"):
         inspect(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (b'age,sex\n1,male\n2,"female\n3,male\n', 3),
+        (b'age,sex\n1,"ma\nle"\n2,female\n"3,male', 5),
+        (b'age,sex\n1,"male', 2),  # the unterminated row has the right number of cells
+    ],
+)
+def test_an_unterminated_quote_is_refused_naming_its_line(content: bytes, line: int) -> None:
+    with pytest.raises(BatchFileError, match=f"Line {line} opens a quote that is never closed"):
+        inspect(content)
+
+
+def test_quoted_cells_may_hold_commas_quotes_and_line_breaks() -> None:
+    content = b'age,sex\n"1",male\n"4""2","fe,\nmale"\n5\n\n6,male,x\n'
+
+    assert inspect(content).rows == 4  # the blank line is no row; ragged rows are
 
 
 def test_it_refuses_more_rows_than_the_limit() -> None:
@@ -112,8 +133,18 @@ def test_an_empty_cell_is_a_missing_value() -> None:
         (["", "male"], "age: This field is required."),
         (["abc", "male"], "age: A number is required."),
         (["4.5", "male"], "age: A whole number is required."),
-        (["nan", "male"], "age: NaN and infinity are not allowed."),
+        # One number rule (mlbilling/numbers.py): what float() would take is not enough.
+        (["nan", "male"], "age: A number is required."),
+        (["2_7", "male"], "age: A number is required."),
+        (["\uff12\uff17", "male"], "age: A number is required."),
         (["130", "male"], "age: Must be at most 120."),
+        # Past any float: out of range, never an OverflowError.
+        (["1" + "0" * 400, "male"], "age: Must be at most 120."),
+        (["-1" + "0" * 400, "female"], "age: Must be at least 0."),
+        (
+            ["1" + "0" * 400, "other"],
+            "age: Must be at most 120.; sex: Must be one of: female, male.",
+        ),
         (["40", "other"], "sex: Must be one of: female, male."),
         (["40"], "Expected 2 cells, found 1."),
     ],
@@ -135,25 +166,51 @@ def test_a_boolean_cell_must_say_yes_or_no() -> None:
 
 
 def test_the_result_has_the_inputs_then_the_outputs_then_the_error_escaped() -> None:
-    out = io.StringIO()
+    out = io.BytesIO()
     writer = ResultWriter(out, header=["name", "x"], output_columns=["prediction", "probability"])
 
     writer.write_chunk(
-        [["=1+1", "2"], ["short"], ["1", "2"]],
-        [
-            {"prediction": "@yes", "probability": 0.9},
-            "x: This field is required.",
-            {"prediction": "no"},
-        ],
+        [pa.array(["=1+1", "1"]), pa.array(["2", "2"])],
+        Outcomes(
+            {"prediction": ["@yes", "no"], "probability": [0.9, None]},
+            ["", ""],
+            bad=[(1, ["short"], "x: This field is required.")],
+        ),
     )
 
-    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
     assert rows == [
         ["name", "x", "prediction", "probability", "error"],
         ["'=1+1", "2", "'@yes", "0.9", ""],
         ["short", "", "", "", "x: This field is required."],
         ["1", "2", "no", "", ""],
     ]
+
+
+CELLS = st.text(alphabet=st.sampled_from([*FORMULA_START, "a", "1", ".", "e", ",", '"', "\n"]))
+VALUES = st.one_of(CELLS, st.none(), st.booleans(), st.integers(), st.floats())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(CELLS, CELLS, VALUES, VALUES, CELLS), min_size=1, max_size=8))
+def test_the_column_wise_writer_writes_the_bytes_csv_writer_writes(rows) -> None:
+    """The result's format is csv.writer's with every cell through escape_cell; written
+    column by column in Arrow it must stay byte for byte the same."""
+    expected = io.StringIO()
+    csv.writer(expected).writerows(
+        [[escape_cell(c) for c in ("a", "b", "out", "more", "error")]]
+        + [[escape_cell("" if c is None else c) for c in row] for row in rows]
+    )
+    out = io.BytesIO()
+    writer = ResultWriter(out, header=["a", "b"], output_columns=["out", "more"])
+    columns = list(zip(*rows, strict=True))
+
+    writer.write_chunk(
+        [pa.array(columns[0]), pa.array(columns[1])],
+        Outcomes({"out": list(columns[2]), "more": list(columns[3])}, list(columns[4])),
+    )
+
+    assert out.getvalue() == expected.getvalue().encode()
 
 
 FAST_SCHEMA = Schema(

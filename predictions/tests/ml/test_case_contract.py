@@ -251,3 +251,16 @@ def test_a_quickly_trained_model_goes_through_the_registry(case, quick_model):
     with pytest.raises(ArtifactTampered):
         load_model(second)
     load_model_cache_clear()
+
+
+def test_the_batch_columns_are_the_rows_results_through_result_to_columns(case, quick_model):
+    """`predict_columns` (the batch path, vectorised where a case overrides it) gives
+    exactly `predict` then `result_to_columns`, column by column, for every output."""
+    model = quick_model(case)
+    rows = case.schema.validate_rows([case.example] * 4)
+
+    results = [case.result_to_columns(result) for result in case.predict(model, rows)]
+
+    assert case.predict_columns(model, rows) == {
+        name: [result[name] for result in results] for name in case.output_columns()
+    }

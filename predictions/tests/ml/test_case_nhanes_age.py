@@ -86,3 +86,13 @@ def test_it_rejects_codes_and_values_outside_the_schema(field: str, value: objec
 def test_it_refuses_the_age_itself_as_an_input() -> None:
     errors = field_errors(CASE, {**CASE.example, "RIDAGEYR": 70})
     assert "RIDAGEYR" in errors["non_field_errors"][0]
+
+
+def test_the_vectorised_batch_columns_match_each_rows_result(model, data) -> None:
+    rows = CASE.schema.validate_rows([_api_row(r) for r in data.frame.head(300).itertuples()])
+    results = [CASE.result_to_columns(result) for result in CASE.predict(model, rows)]
+
+    columns = CASE.predict_columns(model, rows)
+
+    assert {"Adult", "Senior"} <= set(columns["prediction"])  # both sides of the threshold
+    assert columns == {name: [r[name] for r in results] for name in CASE.output_columns()}

@@ -94,3 +94,16 @@ def test_a_batch_row_carries_prediction_probability_and_top3(model) -> None:
     assert list(columns) == CASE.output_columns() == ["prediction", "probability", "top3"]
     assert columns["top3"].startswith("Washing Machines (")
     assert columns["top3"].count(";") == 2
+
+
+def test_the_vectorised_batch_columns_match_each_rows_result(model, data) -> None:
+    titles = data.X[::120, 0]  # every category: the rows come sorted by category
+    rows = CASE.schema.validate_rows(
+        [{"title": str(title)[:300] or "item", "merchant_id": None} for title in titles]
+    )
+    results = [CASE.result_to_columns(result) for result in CASE.predict(model, rows)]
+
+    columns = CASE.predict_columns(model, rows)
+
+    assert len(set(columns["prediction"])) > 3
+    assert columns == {name: [r[name] for r in results] for name in CASE.output_columns()}
