@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -100,6 +101,9 @@ class TopUpCreateSerializer(serializers.Serializer):
 
 
 class TopUpCreateView(APIView):
+    # JSON only: one body type for clients generated from the schema.
+    parser_classes = [JSONParser]
+
     @extend_schema(request=TopUpCreateSerializer, responses={201: TopUpSerializer})
     def post(self, request: Request) -> Response:
         data = TopUpCreateSerializer(data=request.data)

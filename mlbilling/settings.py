@@ -252,6 +252,13 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "predictions.models.BatchJob.Status",
         "PredictionStatusEnum": "predictions.models.Prediction.Status",
     },
+    # Generated clients: request bodies as their own components (files as `binary`).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "predictions.api.schema.publish_predict_per_model",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mlbilling.api_schema.document_error_statuses",
+    ],
 }
 
 # --- Billing --------------------------------------------------------------------------

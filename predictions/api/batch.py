@@ -8,16 +8,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.money import format_credits
+from predictions.api.schema import IDEMPOTENCY_KEY
 from predictions.batch.downloads import result_response, upload_too_large
 from predictions.batch.selectors import batch_job_for_user, batch_jobs_for_user
 from predictions.batch.services import (
@@ -82,7 +83,7 @@ class UploadTooLarge(APIException):
 
 
 class BatchListCreateView(GenericAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     serializer_class = BatchOutput
 
     def get_queryset(self) -> Any:
@@ -96,14 +97,7 @@ class BatchListCreateView(GenericAPIView):
     @extend_schema(
         operation_id="batches_create",
         request={"multipart/form-data": BatchCreateInput},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="A retry with the same key returns the first job (200).",
-            )
-        ],
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: BatchOutput,
             200: OpenApiResponse(BatchOutput, description="The job created by this key."),
@@ -158,7 +152,10 @@ class BatchResultView(APIView):
 
     @extend_schema(
         operation_id="batches_result",
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: OpenApiResponse()},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such job, not yours, or no result yet."),
+        },
     )
     def get(self, request: Request, job_id: int) -> Any:
         return result_response(batch_job_for_user(user=request.user, job_id=job_id))

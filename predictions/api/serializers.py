@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from billing.money import format_credits
+from mlbilling.api_errors import ErrorSerializer
 from predictions.models import Prediction
 from predictions.registry.selectors import ModelListing
 
@@ -35,13 +36,6 @@ class ModelInfoSerializer(serializers.Serializer):
 
     def get_input_schema(self, entry: ModelListing) -> dict[str, Any]:
         return entry.case.schema.to_json_schema()
-
-
-class PredictRequestSerializer(serializers.Serializer):
-    """{"inputs": [row, ...]}: the rows themselves are checked by the case's schema, which
-    names the row and the field in its errors (see `predictions.api.schema`)."""
-
-    inputs = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
 
 
 class PredictResponseSerializer(serializers.Serializer):
@@ -101,14 +95,6 @@ class PredictionSummarySerializer(PredictionSerializer):
 
     class Meta(PredictionSerializer.Meta):
         fields = [f for f in PredictionSerializer.Meta.fields if f not in ("inputs", "results")]
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer (see `mlbilling.api_errors`)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(help_text="Field -> messages; rows under inputs.<index>.")
 
 
 class InsufficientCreditsSerializer(ErrorSerializer):

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from predictions.api import schema as _schema  # noqa: F401 (registers the OpenAPI extension)
-from predictions.api.schema import predict_examples
+from predictions.api.schema import GENERIC_OPERATION_ID, IDEMPOTENCY_KEY
 from predictions.api.serializers import (
     ErrorSerializer,
     InsufficientCreditsSerializer,
@@ -24,7 +24,6 @@ from predictions.api.serializers import (
     PredictionFailedSerializer,
     PredictionSerializer,
     PredictionSummarySerializer,
-    PredictRequestSerializer,
     PredictResponseSerializer,
     predict_response,
 )
@@ -55,25 +54,20 @@ class ModelDetailView(APIView):
 
 
 class PredictView(APIView):
+    # JSON only: one body type for clients generated from the schema.
+    parser_classes = [JSONParser]
     throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
     throttle_scope = "predict"
 
     @extend_schema(
-        operation_id="models_predict",
+        # Published once per model, with that model's rows (predictions.api.schema).
+        operation_id=GENERIC_OPERATION_ID,
         summary="Predict (charged per row, only on success)",
         description="Runs the model on 1 to PREDICT_MAX_ROWS rows. Every row is checked "
         "first; bad input costs nothing. Send an `Idempotency-Key` header to retry safely: "
         "the same key and body return the first answer without a second charge.",
-        request=PredictRequestSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Up to 255 printable characters, unique per request you mean.",
-            )
-        ],
-        examples=predict_examples(),
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             200: PredictResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Invalid input; not charged."),
@@ -86,7 +80,7 @@ class PredictView(APIView):
         tags=["predictions"],
     )
     def post(self, request: Request, slug: str) -> Response:
-        # The shape is checked by hand (PredictRequestSerializer documents it): instantiating
+        # The shape is checked by hand (the schema documents it per model): instantiating
         # a serializer per call cost more than the model on the single-row hot path, and
         # `prediction_run` checks the rows themselves.
         if not isinstance(request.data, dict) or "inputs" not in request.data:
