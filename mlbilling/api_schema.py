@@ -11,6 +11,7 @@ Registered in SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -59,3 +60,43 @@ def document_error_statuses(result: dict[str, Any], **_kwargs: Any) -> dict[str,
                 if int(status) >= 400 and "content" not in response:
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
     return result
+
+
+def _digit_range(low: str, high: str) -> list[str]:
+    """Regex alternatives matching the digit strings from `low` to `high` (equal lengths)."""
+    if not low:
+        return [""]
+    if low[0] == high[0]:
+        return [low[0] + rest for rest in _digit_range(low[1:], high[1:])]
+    tail = len(low) - 1
+    if low[1:] == "0" * tail and high[1:] == "9" * tail:
+        return [f"[{low[0]}-{high[0]}]" + r"\d" * tail]
+    alternatives = [low[0] + rest for rest in _digit_range(low[1:], "9" * tail)]
+    if int(low[0]) + 1 <= int(high[0]) - 1:
+        alternatives.append(f"[{int(low[0]) + 1}-{int(high[0]) - 1}]" + r"\d" * tail)
+    alternatives += [high[0] + rest for rest in _digit_range("0" * tail, high[1:])]
+    return alternatives
+
+
+def amount_pattern(low: int, high: int) -> str:
+    """A pattern for the amounts "I.DD" from `low` to `high` hundredths, both included.
+
+    The amount's digits without the dot are the number of hundredths, written with at
+    least three digits ("0.05" is 005): each length's range becomes digit classes, and
+    the dot goes before the last two.
+    """
+    alternatives = []
+    for length in range(max(3, len(str(low))), max(3, len(str(high))) + 1):
+        first = max(low, 10 ** (length - 1) if length > 3 else 0)
+        last = min(high, 10**length - 1)
+        if first <= last:
+            for digits in _digit_range(str(first).zfill(length), str(last).zfill(length)):
+                alternatives.append(digits)
+    dotted = [_dot_before_cents(alternative) for alternative in alternatives]
+    return "^(" + "|".join(dotted) + ")$"
+
+
+def _dot_before_cents(alternative: str) -> str:
+    # Each alternative is one token per digit: a digit, `\d` or a class `[a-b]`.
+    tokens = re.findall(r"\\d|\[\d-\d\]|\d", alternative)
+    return "".join(tokens[:-2]) + r"\." + "".join(tokens[-2:])

@@ -27,6 +27,7 @@ from predictions.batch.services import (
     batch_upload_check,
 )
 from predictions.models import BatchJob
+from predictions.serving.services import IDEMPOTENCY_KEY_MAX_LENGTH
 
 
 class BatchCreateInput(serializers.Serializer):
@@ -82,6 +83,18 @@ class UploadTooLarge(APIException):
     default_code = "file_too_large"
 
 
+def _idempotency_key(request: Request) -> str | None:
+    """The header as the schema publishes it (the column holds 255 characters, like
+    predictions'): a longer or unprintable key is a 400, not a database error."""
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not (len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH and key.isprintable()):
+        message = _("1 to %(max)d printable characters are required.")
+        raise serializers.ValidationError(
+            {"Idempotency-Key": [message % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}]}
+        )
+    return key
+
+
 class BatchListCreateView(GenericAPIView):
     parser_classes = [MultiPartParser]
     serializer_class = BatchOutput
@@ -113,6 +126,7 @@ class BatchListCreateView(GenericAPIView):
                 _("The file is larger than %(limit)d MB.")
                 % {"limit": settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
+        key = _idempotency_key(request)
         data = BatchCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
@@ -125,7 +139,7 @@ class BatchListCreateView(GenericAPIView):
             upload=upload,
             original_name=upload.name or "upload.csv",
             confirm=True,
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=key,
         )
         body = self.get_serializer(job).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -67,8 +67,10 @@ def _own_enums(slug: str, schema: dict[str, Any]) -> dict[str, Any]:
             digest = hashlib.sha256(f"{slug}:{name}".encode()).hexdigest()
             target["x-spec-enum-id"] = digest[:16]
     if not schema.get("required"):
-        # OpenAPI 3.0 wants a non-empty list or none (case 1 has only optional fields).
+        # OpenAPI 3.0 wants a non-empty list or none. The one case of only optional fields,
+        # android-malware, refuses an empty row: it needs `present` or some 0/1 fields.
         schema.pop("required", None)
+        schema["minProperties"] = 1
     return schema
 
 

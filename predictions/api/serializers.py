@@ -105,4 +105,8 @@ class InsufficientCreditsSerializer(ErrorSerializer):
 
 
 class PredictionFailedSerializer(ErrorSerializer):
-    prediction = serializers.UUIDField(help_text="The failed prediction's record.")
+    prediction = serializers.UUIDField(
+        required=False,
+        help_text="The failed prediction's record (`model_failed`; absent for "
+        "`model_unavailable`, when nothing ran).",
+    )

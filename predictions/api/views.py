@@ -75,7 +75,10 @@ class PredictView(APIView):
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
             429: OpenApiResponse(ErrorSerializer, description="Throttled; see Retry-After."),
-            503: OpenApiResponse(PredictionFailedSerializer, description="Model failed."),
+            503: OpenApiResponse(
+                PredictionFailedSerializer,
+                description="The model failed, or has no production version yet.",
+            ),
         },
         tags=["predictions"],
     )
@@ -109,7 +112,8 @@ class PredictionListView(generics.ListAPIView):
     serializer_class = PredictionSummarySerializer
 
     def get_queryset(self):
-        filters = PredictionFilterSerializer(data=self.request.query_params)
+        # A plain dict: an empty parameter (`?status=`) is then refused, not ignored.
+        filters = PredictionFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return selectors.prediction_list(user=self.request.user, **filters.validated_data)
 

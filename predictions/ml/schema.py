@@ -106,6 +106,10 @@ class Field:
             schema["maximum"] = self.maximum
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
+        if self.kind == "text":
+            # Blank text is refused (see _clean_text).
+            schema["minLength"] = 1
+            schema["pattern"] = r"\S"
         if self.kind == "datetime":
             schema["format"] = "date-time"
         if self.nullable:

@@ -3,9 +3,11 @@ each example its own model's only, JSON bodies only, every error status document
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
@@ -127,3 +129,38 @@ def test_json_bodies_are_the_only_ones_published(document):
     for path in ("/api/v1/auth/token", "/api/v1/topups", "/api/v1/models/nhanes-age/predict"):
         content = document["paths"][path]["post"]["requestBody"]["content"]
         assert list(content) == ["application/json"], path
+
+
+def test_the_constraints_a_fuzzer_meets_are_in_the_schema(document, settings):
+    schemas = document["components"]["schemas"]
+    for path in ("/api/v1/models/nhanes-age/predict", "/api/v1/batches"):
+        (key,) = [p for p in document["paths"][path]["post"]["parameters"] if p["in"] == "header"]
+        assert (key["name"], key["schema"]["maxLength"]) == ("Idempotency-Key", 255)
+        assert re.fullmatch(key["schema"]["pattern"].strip("^$"), "order-42")
+        assert not re.fullmatch(key["schema"]["pattern"].strip("^$"), " padded ")
+    amount = re.compile(schemas["TopUpCreateRequest"]["properties"]["amount"]["pattern"])
+    low, high = settings.BILLING_TOPUP_MIN, settings.BILLING_TOPUP_MAX
+    for units, admitted in [(low - 1, False), (low, True), (high, True), (high + 1, False)]:
+        assert bool(amount.match(f"{units // 100}.{units % 100:02d}")) is admitted, units
+    assert schemas["AndroidMalwareInput"]["minProperties"] == 1
+    assert schemas["ProductCategoryInput"]["properties"]["title"]["minLength"] == 1
+
+
+def test_a_blank_query_parameter_is_refused_as_the_schema_says(client):
+    assert client.get("/api/v1/transactions", {"date_from": ""}).status_code == 400
+    assert client.get("/api/v1/predictions", {"status": ""}).status_code == 400
+    assert client.get("/api/v1/predictions", {"status": "failed"}).status_code == 200
+
+
+def test_a_batch_key_longer_than_the_schema_allows_is_a_400(served, token_client):
+    upload = SimpleUploadedFile("rows.csv", b"x1,x2\n1,2\n", content_type="text/csv")
+
+    answer = token_client.post(
+        "/api/v1/batches",
+        {"model": "tiny", "file": upload},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="k" * 256,
+    )
+
+    assert answer.status_code == 400
+    assert "Idempotency-Key" in answer.json()["errors"]
