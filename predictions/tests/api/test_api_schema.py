@@ -164,3 +164,9 @@ def test_a_batch_key_longer_than_the_schema_allows_is_a_400(served, token_client
 
     assert answer.status_code == 400
     assert "Idempotency-Key" in answer.json()["errors"]
+
+
+def test_a_blank_page_is_a_404_like_any_page_that_is_no_integer(client):
+    assert client.get("/api/v1/predictions", {"page": ""}).status_code == 404
+    assert client.get("/api/v1/predictions", {"page": "x"}).status_code == 404
+    assert client.get("/api/v1/predictions", {"page": "1"}).status_code == 200
