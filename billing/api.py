@@ -5,10 +5,13 @@ Amounts travel as JSON strings in credits with two decimals ("12.50"), never as 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,9 +22,10 @@ from billing.money import InvalidAmount, check_credit_bounds, format_credits, pa
 from billing.selectors import topups_of, wallet_balance, wallet_statement
 from billing.services.topups import topup_create
 from mlbilling.api_fields import StrictSerializer
+from mlbilling.api_schema import amount_pattern
+from mlbilling.json_parser import StrictJSONParser
 
 
-@extend_schema_field({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"})
 class CreditsField(serializers.Field):
     def __init__(self, *, min_units: int | None = None, max_units: int | None = None, **kwargs):
         self.min_units, self.max_units = min_units, max_units
@@ -37,6 +41,23 @@ class CreditsField(serializers.Field):
 
     def to_representation(self, value: int) -> str:
         return format_credits(value)
+
+
+class CreditsFieldSchema(OpenApiSerializerFieldExtension):
+    """A decimal string; with bounds (a top-up's), a pattern that admits exactly them."""
+
+    target_class = CreditsField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        low, high = self.target.min_units, self.target.max_units
+        if low is None or high is None:
+            return {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"}
+        return {
+            "type": "string",
+            "pattern": amount_pattern(low, high),
+            "example": format_credits(low),
+            "description": f"From {format_credits(low)} to {format_credits(high)} credits.",
+        }
 
 
 class BalanceSerializer(serializers.Serializer):
@@ -74,7 +95,8 @@ class TransactionListView(generics.ListAPIView):
     serializer_class = TransactionSerializer
 
     def get_queryset(self):
-        filters = TransactionFilterSerializer(data=self.request.query_params)
+        # A plain dict: an empty parameter (`?date_from=`) is then refused, not ignored.
+        filters = TransactionFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return wallet_statement(user=self.request.user, **filters.validated_data)
 
@@ -101,6 +123,9 @@ class TopUpCreateSerializer(StrictSerializer):
 
 
 class TopUpCreateView(APIView):
+    # JSON only: one body type for clients generated from the schema.
+    parser_classes = [StrictJSONParser]
+
     @extend_schema(request=TopUpCreateSerializer, responses={201: TopUpSerializer})
     def post(self, request: Request) -> Response:
         data = TopUpCreateSerializer(data=request.data)

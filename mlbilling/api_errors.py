@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,6 +25,14 @@ from mlbilling.errors import DomainError
 def is_api_request(request: HttpRequest) -> bool:
     """Answers under /api/ are JSON in the common error body, even those no view made."""
     return request.path.startswith("/api/")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer, as the OpenAPI document publishes it (`Error`)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(help_text="Field -> messages; rows under inputs.<index>.")
 
 
 def error_body(detail: str, code: str, errors: Any = None, **extra: Any) -> dict[str, Any]:

@@ -225,7 +225,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "mlbilling.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -273,6 +273,13 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "predictions.models.BatchJob.Status",
         "PredictionStatusEnum": "predictions.models.Prediction.Status",
     },
+    # Generated clients: request bodies as their own components (files as `binary`).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "predictions.api.schema.publish_predict_per_model",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mlbilling.api_schema.document_error_statuses",
+    ],
 }
 
 # --- Billing --------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_the_openapi_schema_describes_the_accounts_api(client):
     schema = response.json()
     token_post = schema["paths"]["/api/v1/auth/token"]["post"]
     assert response.status_code == 200
-    assert set(token_post["responses"]) == {"201", "400", "429"}
+    assert set(token_post["responses"]) == {"201", "400", "413", "415", "429"}
     assert token_post.get("security", [{}]) == [{}]
     assert "get" in schema["paths"]["/api/v1/me"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]

@@ -39,7 +39,10 @@ def _served_schema() -> dict:
     )
 
 
-schema = schemathesis.openapi.from_dict(_served_schema())
+# The per-model predict operations need trained models, which the test database has not
+# (every call would be a 503 model_unavailable): bin/api-client-check runs schemathesis on
+# them against a live server with the six models trained, in CI.
+schema = schemathesis.openapi.from_dict(_served_schema()).exclude(path_regex=r"/predict$")
 with warnings.catch_warnings():
     # Tests serve static files from the finders (root conftest), not a collected STATIC_ROOT.
     warnings.filterwarnings("ignore", "No directory at", UserWarning)

@@ -18,7 +18,11 @@ def test_an_api_form_over_the_upload_limit_is_a_413_naming_the_limit(client, set
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
     client.force_login(UserFactory())
 
-    response = client.post("/api/v1/topups", {"amount": "10.00", "padding": "x" * 100})
+    response = client.post(
+        "/api/v1/topups",
+        {"amount": "10.00", "padding": "x" * 100},
+        content_type="application/json",
+    )
 
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"

@@ -8,16 +8,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.money import format_credits
+from predictions.api.schema import IDEMPOTENCY_KEY
 from predictions.batch.downloads import result_response, upload_too_large
 from predictions.batch.selectors import (
     batch_job_for_user,
@@ -30,6 +31,7 @@ from predictions.batch.services import (
     batch_upload_check,
 )
 from predictions.models import BatchJob
+from predictions.serving.services import IDEMPOTENCY_KEY_MAX_LENGTH
 
 
 class BatchCreateInput(serializers.Serializer):
@@ -85,8 +87,20 @@ class UploadTooLarge(APIException):
     default_code = "file_too_large"
 
 
+def _idempotency_key(request: Request) -> str | None:
+    """The header as the schema publishes it (the column holds 255 characters, like
+    predictions'): a longer or unprintable key is a 400, not a database error."""
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not (len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH and key.isprintable()):
+        message = _("1 to %(max)d printable characters are required.")
+        raise serializers.ValidationError(
+            {"Idempotency-Key": [message % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}]}
+        )
+    return key
+
+
 class BatchListCreateView(GenericAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     serializer_class = BatchOutput
 
     def get_queryset(self) -> Any:
@@ -100,14 +114,7 @@ class BatchListCreateView(GenericAPIView):
     @extend_schema(
         operation_id="batches_create",
         request={"multipart/form-data": BatchCreateInput},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="A retry with the same key returns the first job (200).",
-            )
-        ],
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: BatchOutput,
             200: OpenApiResponse(BatchOutput, description="The job created by this key."),
@@ -123,6 +130,7 @@ class BatchListCreateView(GenericAPIView):
                 _("The file is larger than %(limit)d MB.")
                 % {"limit": settings.BATCH_MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
+        key = _idempotency_key(request)
         data = BatchCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
@@ -135,7 +143,7 @@ class BatchListCreateView(GenericAPIView):
             upload=upload,
             original_name=upload.name or "upload.csv",
             confirm=True,
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=key,
         )
         body = self.get_serializer(job).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -162,7 +170,10 @@ class BatchResultView(APIView):
 
     @extend_schema(
         operation_id="batches_result",
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: OpenApiResponse()},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such job, not yours, or no result yet."),
+        },
     )
     def get(self, request: Request, job_id: int) -> Any:
         return result_response(batch_job_for_user(user=request.user, job_id=job_id))

@@ -1,39 +1,53 @@
-"""OpenAPI for the per-case inputs: one component per case, built from its schema.
+"""OpenAPI for the per-case inputs: one predict operation per model, built from its schema.
 
-DRF cannot describe a request whose rows depend on the `{slug}` in the path, so the
-predict request body is documented as `{"inputs": [oneOf <CaseInput>...]}` with one
-component per case (`NhanesAgeInput`, ...), generated from `case.schema.to_json_schema()`
-by this serializer extension (drf-spectacular loads it when the views module imports it).
+One URL, `POST /api/v1/models/{slug}/predict`, serves every model, but each model takes
+its own rows. A single operation would need a `oneOf` of six row shapes, and a generated
+client cannot tell them apart (a row of optional fields matches any object). So the
+document publishes the operation once per model, at the model's own path
+(`/api/v1/models/nhanes-age/predict`, operation `models_nhanes_age_predict`), with a
+request component of that model only (`NhanesAgePredictRequest` of `NhanesAgeInput` rows)
+and that model's example. The URL and the view stay one; this postprocessing hook only
+rewrites the document.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiParameter
 
 from predictions.ml.cases import CASES
+from predictions.ml.cases.base import Case
+from predictions.serving.services import IDEMPOTENCY_KEY_MAX_LENGTH
+
+GENERIC_OPERATION_ID = "models_predict"
+
+# What `prediction_run` and the batch API accept, as ASCII: printable, no space at either
+# end (servers strip it from a header).
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
+    OpenApiParameter.HEADER,
+    description=f"Up to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters, unique per "
+    "request you mean: a retry with the same key answers the first request's answer.",
+)
 
 
 def case_component_name(slug: str) -> str:
-    return "".join(part.capitalize() for part in slug.replace("_", "-").split("-")) + "Input"
+    return "".join(part.capitalize() for part in slug.replace("_", "-").split("-"))
 
 
-def predict_examples() -> list[OpenApiExample]:
-    """One request example per case: its declared example row."""
-    return [
-        OpenApiExample(
-            f"{case.title} ({slug})",
-            value={"inputs": [case.example]},
-            request_only=True,
-            description=f"POST /api/v1/models/{slug}/predict",
-        )
-        for slug, case in sorted(CASES.items())
-    ]
+def case_operation_id(slug: str) -> str:
+    return f"models_{slug.replace('-', '_')}_predict"
 
 
 def _own_enums(slug: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -44,48 +58,99 @@ def _own_enums(slug: str, schema: dict[str, Any]) -> dict[str, Any]:
     another); an id per case and field keeps every enum a component of its own case.
     """
     for name, prop in schema["properties"].items():
+        # Field labels are for people; as a `title` they would name generated classes.
+        label = prop.pop("title", None)
+        if label and "description" not in prop:
+            prop["description"] = label
         target = prop.get("items", prop)
         if "enum" in target:
             digest = hashlib.sha256(f"{slug}:{name}".encode()).hexdigest()
             target["x-spec-enum-id"] = digest[:16]
     if not schema.get("required"):
-        # OpenAPI 3.0 wants a non-empty list or none (case 1 has only optional fields).
+        # OpenAPI 3.0 wants a non-empty list or none. The one case of only optional fields,
+        # android-malware, refuses an empty row: it needs `present` or some 0/1 fields.
         schema.pop("required", None)
+        schema["minProperties"] = 1
     return schema
 
 
-class PredictRequestExtension(OpenApiSerializerExtension):
-    target_class = "predictions.api.serializers.PredictRequestSerializer"
+def case_input_schema(slug: str, case: Case) -> dict[str, Any]:
+    """One input row of the case, with no `title`: generated clients name it by its key."""
+    return {
+        **_own_enums(slug, case.schema.to_json_schema()),
+        "description": f"One input row of `{slug}` ({case.title}).",
+        "example": case.example,
+    }
 
-    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        refs = []
-        for slug, case in sorted(CASES.items()):
-            row_schema = {
-                **_own_enums(slug, case.schema.to_json_schema()),
-                "title": case.title,
-                "description": f"One input row of `{slug}`.",
-                "example": case.example,
+
+def _request_schema(slug: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["inputs"],
+        "additionalProperties": False,
+        "description": f"The rows to predict with `{slug}`.",
+        "properties": {
+            "inputs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": settings.PREDICT_MAX_ROWS,
+                "items": {"$ref": f"#/components/schemas/{case_component_name(slug)}Input"},
             }
-            component = ResolvedComponent(
-                name=case_component_name(slug),
-                type=ResolvedComponent.SCHEMA,
-                object=f"case-input:{slug}",
-                schema=row_schema,
+        },
+    }
+
+
+def _model_operation(generic: dict[str, Any], slug: str, case: Case) -> dict[str, Any]:
+    operation = copy.deepcopy(generic)
+    operation["operationId"] = case_operation_id(slug)
+    operation["summary"] = f"{case.title}: {generic.get('summary', '')}"
+    operation["parameters"] = [p for p in generic.get("parameters", []) if p["in"] != "path"]
+    ref = f"#/components/schemas/{case_component_name(slug)}PredictRequest"
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": ref},
+                "examples": {slug: {"value": {"inputs": [case.example]}}},
+            }
+        },
+    }
+    return operation
+
+
+def publish_predict_per_model(
+    result: dict[str, Any], generator: Any, **_kwargs: Any
+) -> dict[str, Any]:
+    """SPECTACULAR_SETTINGS hook: the generic predict operation becomes one per model.
+
+    Runs before drf-spectacular's enum hook, which then names the cases' choice sets.
+    """
+    paths = result.get("paths", {})
+    generic_path = next(
+        (
+            path
+            for path, item in paths.items()
+            if item.get("post", {}).get("operationId") == GENERIC_OPERATION_ID
+        ),
+        None,
+    )
+    if generic_path is None:
+        return result
+    generic = paths.pop(generic_path)["post"]
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for slug, case in sorted(CASES.items()):
+        name = case_component_name(slug)
+        for component_name, schema in (
+            (f"{name}Input", case_input_schema(slug, case)),
+            (f"{name}PredictRequest", _request_schema(slug)),
+        ):
+            # In the registry too: the enum hook rebuilds the components from it.
+            schemas[component_name] = schema
+            generator.registry.register_on_missing(
+                ResolvedComponent(
+                    name=component_name, type=ResolvedComponent.SCHEMA, schema=schema, object=schema
+                )
             )
-            auto_schema.registry.register_on_missing(component)
-            refs.append(component.ref)
-        return {
-            "type": "object",
-            "required": ["inputs"],
-            "additionalProperties": False,
-            "properties": {
-                "inputs": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": settings.PREDICT_MAX_ROWS,
-                    "description": "Rows of the model named in the path; each must match "
-                    "that model's input component.",
-                    "items": {"oneOf": refs} if refs else {"type": "object"},
-                }
-            },
-        }
+        path = generic_path.replace("{slug}", slug)
+        paths[path] = {"post": _model_operation(generic, slug, case)}
+    return result

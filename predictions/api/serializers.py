@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from billing.money import format_credits
+from mlbilling.api_errors import ErrorSerializer
 from predictions.models import Prediction
 from predictions.registry.selectors import ModelListing
 
@@ -35,13 +36,6 @@ class ModelInfoSerializer(serializers.Serializer):
 
     def get_input_schema(self, entry: ModelListing) -> dict[str, Any]:
         return entry.case.schema.to_json_schema()
-
-
-class PredictRequestSerializer(serializers.Serializer):
-    """{"inputs": [row, ...]}: the rows themselves are checked by the case's schema, which
-    names the row and the field in its errors (see `predictions.api.schema`)."""
-
-    inputs = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
 
 
 class PredictResponseSerializer(serializers.Serializer):
@@ -104,14 +98,6 @@ class PredictionSummarySerializer(PredictionSerializer):
         fields = [f for f in PredictionSerializer.Meta.fields if f not in ("inputs", "results")]
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer (see `mlbilling.api_errors`)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(help_text="Field -> messages; rows under inputs.<index>.")
-
-
 class InsufficientCreditsSerializer(ErrorSerializer):
     needed = serializers.CharField()
     balance = serializers.CharField()
@@ -120,4 +106,8 @@ class InsufficientCreditsSerializer(ErrorSerializer):
 
 
 class PredictionFailedSerializer(ErrorSerializer):
-    prediction = serializers.UUIDField(help_text="The failed prediction's record.")
+    prediction = serializers.UUIDField(
+        required=False,
+        help_text="The failed prediction's record (`model_failed`; absent for "
+        "`model_unavailable`, when nothing ran).",
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,8 +16,8 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 from rest_framework.views import APIView
 
 from mlbilling.api_fields import refuse_unknown_fields
-from predictions.api import schema as _schema  # noqa: F401 (registers the OpenAPI extension)
-from predictions.api.schema import predict_examples
+from mlbilling.json_parser import StrictJSONParser
+from predictions.api.schema import GENERIC_OPERATION_ID, IDEMPOTENCY_KEY
 from predictions.api.serializers import (
     ErrorSerializer,
     InsufficientCreditsSerializer,
@@ -25,7 +25,6 @@ from predictions.api.serializers import (
     PredictionFailedSerializer,
     PredictionSerializer,
     PredictionSummarySerializer,
-    PredictRequestSerializer,
     PredictResponseSerializer,
     predict_response,
 )
@@ -34,7 +33,8 @@ from predictions.registry.selectors import model_list
 from predictions.serving import selectors
 from predictions.serving.services import prediction_run
 
-PREDICT_REQUEST_FIELDS = frozenset(PredictRequestSerializer().fields)
+# The one top-level key of a predict body (its schema is published per model).
+PREDICT_REQUEST_FIELDS = frozenset({"inputs"})
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such model (or not yours).")
 
 
@@ -57,25 +57,20 @@ class ModelDetailView(APIView):
 
 
 class PredictView(APIView):
+    # JSON only: one body type for clients generated from the schema.
+    parser_classes = [StrictJSONParser]
     throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
     throttle_scope = "predict"
 
     @extend_schema(
-        operation_id="models_predict",
+        # Published once per model, with that model's rows (predictions.api.schema).
+        operation_id=GENERIC_OPERATION_ID,
         summary="Predict (charged per row, only on success)",
         description="Runs the model on 1 to PREDICT_MAX_ROWS rows. Every row is checked "
         "first; bad input costs nothing. Send an `Idempotency-Key` header to retry safely: "
         "the same key and body return the first answer without a second charge.",
-        request=PredictRequestSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Up to 255 printable characters, unique per request you mean.",
-            )
-        ],
-        examples=predict_examples(),
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             200: PredictResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Invalid input; not charged."),
@@ -83,12 +78,15 @@ class PredictView(APIView):
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
             429: OpenApiResponse(ErrorSerializer, description="Throttled; see Retry-After."),
-            503: OpenApiResponse(PredictionFailedSerializer, description="Model failed."),
+            503: OpenApiResponse(
+                PredictionFailedSerializer,
+                description="The model failed, or has no production version yet.",
+            ),
         },
         tags=["predictions"],
     )
     def post(self, request: Request, slug: str) -> Response:
-        # The shape is checked by hand (PredictRequestSerializer documents it): instantiating
+        # The shape is checked by hand (the schema documents it per model): instantiating
         # a serializer per call cost more than the model on the single-row hot path, and
         # `prediction_run` checks the rows themselves.
         if not isinstance(request.data, dict) or "inputs" not in request.data:
@@ -118,7 +116,8 @@ class PredictionListView(generics.ListAPIView):
     serializer_class = PredictionSummarySerializer
 
     def get_queryset(self):
-        filters = PredictionFilterSerializer(data=self.request.query_params)
+        # A plain dict: an empty parameter (`?status=`) is then refused, not ignored.
+        filters = PredictionFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return selectors.prediction_list(user=self.request.user, **filters.validated_data)
 

@@ -106,6 +106,10 @@ class Field:
             schema["maximum"] = self.maximum
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
+        if self.kind == "text":
+            # Blank text and NUL characters are refused (see _clean_text).
+            schema["minLength"] = 1
+            schema["pattern"] = r"^[^\u0000]*\S[^\u0000]*$"
         if self.kind == "datetime":
             schema["format"] = "date-time"
         if self.nullable:
@@ -179,9 +183,23 @@ def _clean_multichoice(f: Field, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _storable(text: str) -> bool:
+    """No NUL and no unpaired surrogate: what the database's UTF-8 text can store, checked
+    before the model runs (the record written after it would be refused)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_text(f: Field, value: Any) -> str:
     if not isinstance(value, str):
         raise FieldError(_("A string is required."))
+    if not _storable(value):
+        raise FieldError(_("Text must not contain NUL characters or unpaired surrogates."))
     text = value.strip()
     if not text:
         raise FieldError(_("This field may not be blank."))

@@ -188,9 +188,11 @@ class GliomaGradeCase(TabularCase):
     )
     source_url = "https://archive.ics.uci.edu/dataset/759/glioma+grading+clinical+and+mutation+features+dataset"
     schema = SCHEMA
+    # The example is what the OpenAPI schema publishes: the age as the number it declares
+    # (the dataset's text form is accepted too, but a generated client would refuse it).
     example = {
         "gender": "male",
-        "age_at_diagnosis": "51 years 108 days",
+        "age_at_diagnosis": 51.3,
         "race": "white",
         **dict.fromkeys(GENES, False),
         "IDH1": True,

@@ -30,3 +30,16 @@ def test_row_checks_wait_until_every_field_is_clean() -> None:
         schema.validate_rows([{"low": "x", "high": 2}])
 
     assert caught.value.errors == {0: {"low": ["A number is required."]}}
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\ud800", "ok \udfff"])
+def test_text_the_database_cannot_store_is_refused_before_anything_runs(value) -> None:
+    text = Schema(fields=(Field(name="title", kind="text"),))
+
+    with pytest.raises(SchemaError) as caught:
+        text.validate_rows([{"title": value}])
+
+    assert caught.value.errors == {
+        0: {"title": ["Text must not contain NUL characters or unpaired surrogates."]}
+    }
+    assert text.validate_rows([{"title": "a\U0001f600b"}]) == [{"title": "a\U0001f600b"}]
