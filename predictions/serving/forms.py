@@ -16,10 +16,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mlbilling.widgets import IsoDateInput
 from predictions.ml.cases.base import Case
 from predictions.ml.schema import Field, SchemaError
 from predictions.models import Prediction
 from predictions.registry.selectors import model_list
+from predictions.serving.words import word
 
 # A multi-select with more options than this becomes a scrolling checkbox grid.
 CHECKBOX_GRID_MIN = 8
@@ -112,7 +114,7 @@ def _form_field(field: Field) -> forms.Field:
             return forms.NullBooleanField(**common)
         return forms.BooleanField(**common)
     if field.kind == "choice":
-        choices = [("", "—"), *((c, c) for c in field.choices)]
+        choices = [("", "—"), *((c, word(c)) for c in field.choices)]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == "multichoice":
         widget = (
@@ -162,12 +164,8 @@ class HistoryFilterForm(forms.Form):
         required=False,
         choices=[("", _("any")), *Prediction.Status.choices],
     )
-    created_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    created_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -6,10 +6,13 @@ Credits are formatted by billing's `credits` filter (`{% load billing_tags %}`).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import template
 from django.template.context import Context
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from predictions.ml.cases import UnknownCase
@@ -36,6 +39,13 @@ def translated(text: str) -> str:
     "1 % of" would never be found in the catalogue.
     """
     return gettext(text) if text else text
+
+
+@register.filter(needs_autoescape=True)
+def inline_code(text: str, autoescape: bool = True) -> SafeString:
+    """`name` in a case's text (a field the API takes or returns) as code, not backticks."""
+    escaped = conditional_escape(text) if autoescape else text
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S308 (escaped above)
 
 
 @register.filter
