@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mlbilling.widgets import IsoDateInput
@@ -21,6 +20,7 @@ from predictions.ml.cases.base import Case
 from predictions.ml.schema import Field, SchemaError
 from predictions.models import Prediction
 from predictions.registry.selectors import model_list
+from predictions.serving.pattern_texts import pattern_translated
 from predictions.serving.words import word
 
 # A multi-select with more options than this becomes a scrolling checkbox grid.
@@ -80,9 +80,9 @@ def _shown_fields(case: Case) -> list[Field]:
 
 def _help(field: Field) -> str:
     # Case texts are marked with gettext_noop where they are written: translated here.
-    parts = [gettext(field.description) if field.description else ""]
+    parts = [pattern_translated(field.description) if field.description else ""]
     if field.unit:
-        parts.append(str(_("Unit: %(unit)s.") % {"unit": field.unit}))
+        parts.append(str(_("Unit: %(unit)s.") % {"unit": pattern_translated(field.unit)}))
     if field.minimum is not None and field.maximum is not None:
         parts.append(
             str(_("From %(min)g to %(max)g.") % {"min": field.minimum, "max": field.maximum})
@@ -92,7 +92,7 @@ def _help(field: Field) -> str:
 
 def _form_field(field: Field) -> forms.Field:
     common: dict[str, Any] = {
-        "label": gettext(field.label) if field.label else field.name,
+        "label": pattern_translated(field.label) if field.label else field.name,
         "help_text": _help(field),
         "required": False,
     }

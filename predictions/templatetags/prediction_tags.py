@@ -13,11 +13,11 @@ from django import template
 from django.template.context import Context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 
 from predictions.ml.cases import UnknownCase
 from predictions.registry.selectors import ModelListing, model_list
 from predictions.serving import selectors
+from predictions.serving.pattern_texts import pattern_translated
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def translated(text: str) -> str:
     Not {% translate variable %}: that doubles every percent sign before the lookup, so
     "1 % of" would never be found in the catalogue.
     """
-    return gettext(text) if text else text
+    return pattern_translated(text) if text else text
 
 
 @register.filter(needs_autoescape=True)

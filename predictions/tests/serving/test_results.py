@@ -32,7 +32,8 @@ SURVIVAL = {
 
 
 def test_a_thresholded_label_says_why_in_words():
-    shown = result_view(0, NHANES)
+    with translation.override("en"):
+        shown = result_view(0, NHANES)
 
     assert shown["label"] == "Adult (under 65)"
     assert shown["decision"] == (
@@ -53,7 +54,8 @@ def test_numbers_and_reasons_follow_the_language():
 
 
 def test_a_survival_result_becomes_a_curve_and_its_horizons():
-    shown = result_view(0, SURVIVAL)["survival"]
+    with translation.override("en"):
+        shown = result_view(0, SURVIVAL)["survival"]
 
     assert shown["points"] == "0.0,0.0 320.0,128.0"
     assert shown["at"] == [("1", "90.0 %"), ("2", "80.0 %"), ("5", "50.0 %"), ("10", "20.0 %")]
