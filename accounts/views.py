@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from accounts.forms import ApiTokenCreateForm
@@ -55,9 +55,15 @@ def api_token_create_view(request: HttpRequest) -> HttpResponse:
     return _render_my_account(request, ApiTokenCreateForm(), new_token_key=key)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET asks "revoke it?"; POST revokes: a revoked key cannot be brought back."""
+    if request.method == "GET":
+        token = api_token_list(user=request.user).filter(pk=token_id, revoked_at=None).first()
+        if token is None:
+            raise Http404
+        return render(request, "accounts/token_revoke.html", {"token": token})
     try:
         token = api_token_revoke(user=request.user, token_id=token_id)
     except ApiToken.DoesNotExist as error:

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mlbilling.widgets import IsoDateInput
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
@@ -62,8 +64,8 @@ def per_day(period: Period, rows: Iterable[tuple[date, T]], empty: T) -> list[tu
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), widget=IsoDateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
+from mlbilling.widgets import IsoDateInput
 
 
 class CreditsInput(forms.TextInput):
@@ -52,12 +53,8 @@ class StatementFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *TransferKind.choices]
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def clean(self) -> dict:
         data = super().clean()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -13,11 +15,19 @@ api_v1 = [
     path("", include("predictions.api.urls")),
 ]
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin, the API docs);
+    resolved per request, as the static files' manifest may not exist at import."""
+    return HttpResponsePermanentRedirect(static_url("img/favicon.svg"))
+
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
     path("", include("predictions.urls")),
     path("", include("analytics.urls")),
+    path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("auth/", include("allauth.urls")),

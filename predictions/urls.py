@@ -18,6 +18,7 @@ urlpatterns = [
 urlpatterns += [
     path("batches/", batch_views.batch_list, name="batch_list"),
     path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/template/<slug:slug>.csv", batch_views.batch_template, name="batch_template"),
     path("batches/<int:job_id>/", batch_views.batch_detail, name="batch_detail"),
     path("batches/<int:job_id>/status/", batch_views.batch_status, name="batch_status"),
     path("batches/<int:job_id>/confirm/", batch_views.batch_confirm, name="batch_confirm"),

@@ -30,3 +30,20 @@ def test_the_navigation_links_a_logged_in_user_to_their_account(logged_in_client
 def test_postgres_marked_tests_run_only_on_postgresql():
     # Proves the root conftest hook: on SQLite this test is skipped, never failed.
     assert connection.vendor == "postgresql"
+
+
+def test_a_page_that_needs_an_account_sends_to_log_in_and_says_why(client):
+    page = client.get("/dashboard/", follow=True)
+
+    html = page.content.decode()
+    assert page.redirect_chain[-1][0].startswith("/auth/login/?next=")
+    assert "log in first, and you will be taken there" in html
+    assert "<h1>Log in</h1>" in html
+    assert "Sign In" not in html
+
+
+def test_the_login_page_opened_directly_gives_no_reason(client):
+    html = client.get("/auth/login/").content.decode()
+
+    assert "<h1>Log in</h1>" in html
+    assert "you will be taken there" not in html

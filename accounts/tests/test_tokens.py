@@ -121,6 +121,17 @@ def test_the_account_page_needs_a_login(client):
     assert response.url.startswith(reverse("account_login"))
 
 
+def test_revoking_asks_first_and_the_question_changes_nothing(logged_in_client, user):
+    token, _key = api_token_create(user=user, name="laptop")
+
+    question = logged_in_client.get(reverse("api_token_revoke", args=[token.pk]))
+
+    assert question.status_code == 200
+    assert "Revoke token laptop" in question.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
 def test_the_account_page_revokes_a_token(logged_in_client, user):
     token, _key = api_token_create(user=user, name="laptop")
 
@@ -137,16 +148,6 @@ def test_the_account_page_answers_404_for_another_users_token(logged_in_client):
     response = logged_in_client.post(reverse("api_token_revoke", args=[token.pk]))
 
     assert response.status_code == 404
-    token.refresh_from_db()
-    assert token.revoked_at is None
-
-
-def test_revoking_needs_a_post(logged_in_client, user):
-    token, _key = api_token_create(user=user, name="laptop")
-
-    response = logged_in_client.get(reverse("api_token_revoke", args=[token.pk]))
-
-    assert response.status_code == 405
     token.refresh_from_db()
     assert token.revoked_at is None
 

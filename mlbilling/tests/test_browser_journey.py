@@ -23,19 +23,10 @@ from django.db import connections
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
+from mlbilling.tests.browser import CHROMIUM, CHROMIUM_ARGS, batch_csv
 from mlbilling.tests.processes import env_on_the_test_database, stop
-from predictions.ml.cases import get_case
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BATCH_ROWS = 20
 CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/auth/confirm-email/\S+)")
 
@@ -112,14 +103,6 @@ def qcluster(settings) -> Iterator[subprocess.Popen]:
     )
     yield worker
     stop(worker)
-
-
-def _batch_csv(path: Path, rows: int) -> Path:
-    example = get_case("nhanes-age").example
-    lines = [",".join(example)]
-    lines += [",".join(str(value) for value in example.values()) for _ in range(rows)]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _sign_up_and_verify(journey: Journey, email: str, password: str):
@@ -249,7 +232,7 @@ def test_a_customer_signs_up_pays_predicts_runs_a_batch_and_an_operator_grants_a
 
     _top_up_through_the_sandbox(journey, page)
     _predict_with_the_model_form(journey, page, format_credits(price_per_row))
-    _run_a_batch_and_download_it(journey, page, _batch_csv(tmp_path / "rows.csv", BATCH_ROWS))
+    _run_a_batch_and_download_it(journey, page, batch_csv(tmp_path / "rows.csv", BATCH_ROWS))
     spent = price_per_row * (1 + BATCH_ROWS)
     _see_the_charges_on_the_statement_and_the_dashboard(journey, page, format_credits(spent))
     _an_operator_grants_credits_and_reads_a_report(journey, email)

@@ -199,11 +199,26 @@ def test_the_sign_up_verification_email_is_russian_for_a_russian_user(client):
     assert User.objects.get(email="ivan@example.com").language == "ru"
 
 
-def test_logging_in_from_a_russian_browser_remembers_russian(client):
-    user = UserFactory(language="en")
+def test_logging_in_from_a_russian_browser_remembers_russian_when_none_is_stored(client):
+    user = UserFactory(language="")
 
     client.post(reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}, **RU)
 
+    user.refresh_from_db()
+    assert user.language == "ru"
+
+
+def test_the_stored_language_wins_in_a_new_browser_from_the_login_on(client):
+    user = UserFactory(language="ru")
+
+    login = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": DEFAULT_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert login.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
+    assert 'lang="ru"' in _text(client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en"))
     user.refresh_from_db()
     assert user.language == "ru"
 
@@ -306,3 +321,13 @@ def test_a_models_own_input_errors_are_russian():
         case.schema.validate_rows([{**case.example, "age_at_diagnosis": "old"}])
 
     assert str(refused.value).startswith("строка 0, age_at_diagnosis: Укажите возраст в годах")
+
+
+def test_date_inputs_hold_iso_dates_on_a_russian_page(client):
+    client.force_login(UserFactory(language="ru"))
+
+    dashboard = _text(client.get(reverse("analytics:dashboard"), **RU))
+
+    values = re.findall(r'<input type="date"[^>]*value="([^"]*)"', dashboard)
+    assert values, "the dashboard's period has two date inputs"
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", value) for value in values), values

@@ -3,18 +3,28 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import format_credits
 from predictions.batch.csv_rows import LIST_SEPARATOR
 from predictions.batch.services import BatchError, BatchFileError, UploadCheck, batch_upload_check
+from predictions.ml.cases import CASES
 from predictions.models import MLModel
+
+# The models in the order of the catalogue page (the registry's), not the table's.
+REGISTRY_ORDER = Case(
+    *(When(slug=slug, then=Value(place)) for place, slug in enumerate(CASES)),
+    output_field=IntegerField(),
+)
 
 
 class BatchUploadForm(forms.Form):
     model = forms.ModelChoiceField(
         label=_("Model"),
-        queryset=MLModel.objects.filter(is_active=True, versions__status="production").distinct(),
+        queryset=MLModel.objects.filter(is_active=True, versions__status="production")
+        .distinct()
+        .order_by(REGISTRY_ORDER),
         to_field_name="slug",
         empty_label=None,
     )

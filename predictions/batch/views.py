@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.errors import InsufficientCredits
 from billing.money import format_credits
-from predictions.batch.downloads import result_response, upload_too_large
+from predictions.batch.downloads import result_response, template_response, upload_too_large
 from predictions.batch.forms import BatchUploadForm
 from predictions.batch.selectors import batch_job_for_user, batch_job_progress, batch_jobs_for_user
 from predictions.batch.services import (
@@ -21,6 +28,7 @@ from predictions.batch.services import (
     batch_job_confirm,
     batch_job_create,
 )
+from predictions.ml.cases import CASES
 from predictions.models import BatchJob
 
 
@@ -112,3 +120,11 @@ def batch_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def batch_result(request: HttpRequest, job_id: int) -> FileResponse:
     return result_response(batch_job_for_user(user=request.user, job_id=job_id))
+
+
+@require_GET
+def batch_template(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """A model's CSV template: its input fields as the header, its example as a row."""
+    if slug not in CASES:
+        raise Http404
+    return template_response(CASES[slug])

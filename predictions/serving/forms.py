@@ -13,13 +13,15 @@ from typing import Any
 
 from django import forms
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mlbilling.widgets import IsoDateInput
 from predictions.ml.cases.base import Case
 from predictions.ml.schema import Field, SchemaError
 from predictions.models import Prediction
 from predictions.registry.selectors import model_list
+from predictions.serving.pattern_texts import pattern_translated
+from predictions.serving.words import word
 
 # A multi-select with more options than this becomes a scrolling checkbox grid.
 CHECKBOX_GRID_MIN = 8
@@ -78,9 +80,9 @@ def _shown_fields(case: Case) -> list[Field]:
 
 def _help(field: Field) -> str:
     # Case texts are marked with gettext_noop where they are written: translated here.
-    parts = [gettext(field.description) if field.description else ""]
+    parts = [pattern_translated(field.description) if field.description else ""]
     if field.unit:
-        parts.append(str(_("Unit: %(unit)s.") % {"unit": field.unit}))
+        parts.append(str(_("Unit: %(unit)s.") % {"unit": pattern_translated(field.unit)}))
     if field.minimum is not None and field.maximum is not None:
         parts.append(
             str(_("From %(min)g to %(max)g.") % {"min": field.minimum, "max": field.maximum})
@@ -90,7 +92,7 @@ def _help(field: Field) -> str:
 
 def _form_field(field: Field) -> forms.Field:
     common: dict[str, Any] = {
-        "label": gettext(field.label) if field.label else field.name,
+        "label": pattern_translated(field.label) if field.label else field.name,
         "help_text": _help(field),
         "required": False,
     }
@@ -112,7 +114,7 @@ def _form_field(field: Field) -> forms.Field:
             return forms.NullBooleanField(**common)
         return forms.BooleanField(**common)
     if field.kind == "choice":
-        choices = [("", "—"), *((c, c) for c in field.choices)]
+        choices = [("", "—"), *((c, word(c)) for c in field.choices)]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == "multichoice":
         widget = (
@@ -162,12 +164,8 @@ class HistoryFilterForm(forms.Form):
         required=False,
         choices=[("", _("any")), *Prediction.Status.choices],
     )
-    created_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    created_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

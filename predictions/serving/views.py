@@ -30,6 +30,7 @@ from predictions.registry.errors import NoProductionVersion
 from predictions.registry.selectors import ModelListing, figure_file, model_list, model_listing
 from predictions.serving import selectors
 from predictions.serving.forms import HistoryFilterForm, PredictForm
+from predictions.serving.results import result_view
 from predictions.serving.services import (
     IdempotencyConflict,
     PredictionFailed,
@@ -60,7 +61,7 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
         listing = selectors.model_catalog_entry(slug=slug)
     except UnknownCase:
         raise Http404 from None
-    form = None
+    form, top_up_needed = None, False
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
@@ -77,6 +78,7 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
             except SchemaError as exc:
                 form.add_schema_errors(exc)
             except PredictionRefused as exc:
+                top_up_needed = True
                 form.add_error(
                     None,
                     _("Not enough credits: this costs %(needed)s, you have %(available)s.")
@@ -98,8 +100,9 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
                     },
                 )
                 return redirect("predictions:detail", pk=prediction.pk)
+    context = predict_form_context(request, listing, form)
     return render(
-        request, "predictions/predict_page.html", predict_form_context(request, listing, form)
+        request, "predictions/predict_page.html", {**context, "top_up_needed": top_up_needed}
     )
 
 
@@ -126,29 +129,12 @@ def detail(request: HttpRequest, pk: str) -> HttpResponse:
         prediction = selectors.prediction_get(user=request.user, prediction_id=pk)
     except Prediction.DoesNotExist:
         raise Http404 from None
+    results = [result_view(i, result) for i, result in enumerate(prediction.outputs or [])]
     return render(
         request,
         "predictions/detail.html",
-        {"prediction": prediction, "results": result_rows(prediction)},
+        {"prediction": prediction, "results": results, "many_rows": len(results) > 1},
     )
-
-
-def result_rows(prediction: Prediction) -> list[dict]:
-    """Each input row beside its result, probabilities highest first, case extras apart."""
-    rows = []
-    for index, result in enumerate(prediction.outputs or []):
-        probabilities = sorted(
-            (result.get("probabilities") or {}).items(), key=lambda item: -item[1]
-        )
-        rows.append(
-            {
-                "index": index,
-                "label": result.get("label"),
-                "probabilities": [(label, p * 100) for label, p in probabilities],
-                "extras": {k: v for k, v in result.items() if k not in ("label", "probabilities")},
-            }
-        )
-    return rows
 
 
 @require_GET

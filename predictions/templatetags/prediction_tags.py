@@ -6,15 +6,18 @@ Credits are formatted by billing's `credits` filter (`{% load billing_tags %}`).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import template
 from django.template.context import Context
-from django.utils.translation import gettext
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from predictions.ml.cases import UnknownCase
 from predictions.registry.selectors import ModelListing, model_list
 from predictions.serving import selectors
+from predictions.serving.pattern_texts import pattern_translated
 
 register = template.Library()
 
@@ -38,7 +41,14 @@ def translated(text: str) -> str:
     Not {% translate variable %}: that doubles every percent sign before the lookup, so
     "1 % of" would never be found in the catalogue.
     """
-    return gettext(text) if text else text
+    return pattern_translated(text) if text else text
+
+
+@register.filter(needs_autoescape=True)
+def inline_code(text: str, autoescape: bool = True) -> SafeString:
+    """`name` in a case's text (a field the API takes or returns) as code, not backticks."""
+    escaped = conditional_escape(text) if autoescape else text
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S308 (escaped above)
 
 
 @register.filter

@@ -15,11 +15,11 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from billing.services.wallets import wallet_grant
-from predictions.ml.cases import CASES, get_case
+from mlbilling.tests.browser import promoted_on_a_sample
+from predictions.ml.cases import CASES
 from predictions.models import ModelVersion
 from predictions.registry.artifacts import load_model_cache_clear
 from predictions.registry.services import model_version_promote, model_version_register
-from predictions.registry.training import training_data_sample
 from predictions.tests.tiny_case import TinyCase, write_tiny_dataset
 
 
@@ -72,15 +72,10 @@ def trained_tiny(tiny_case):
 
 
 @pytest.fixture
-def nhanes_in_production(settings) -> ModelVersion:
+def nhanes_in_production() -> ModelVersion:
     """Case nhanes-age fitted on 300 rows and promoted (a few seconds; the full training
     with its figures is train_models' own test)."""
-    case = get_case("nhanes-age")
-    data = training_data_sample(case.load_training_data(settings.DATASETS_DIR), 300)
-    version = model_version_register(
-        case=case, model=case.fit_production(data), metrics={"production": {}}
-    )
-    return model_version_promote(version_id=version.pk)
+    return promoted_on_a_sample("nhanes-age")
 
 
 @pytest.fixture

@@ -69,8 +69,9 @@ SCHEMA = Schema(
             kind="integer",
             label=gettext_noop("Merchant id"),
             description=gettext_noop(
-                "The PriceRunner merchant id (1-371), when known; it helps a little "
-                "because shops specialise. Leave it out otherwise."
+                "The PriceRunner merchant id, when known; it helps a little because shops "
+                "specialise. The training data has ids 1-371; a larger id is accepted and "
+                "counts as a merchant the model has not seen. Leave it out otherwise."
             ),
             required=False,
             nullable=True,

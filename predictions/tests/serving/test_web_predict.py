@@ -86,6 +86,7 @@ def test_without_enough_credits_the_form_says_so_and_charges_nothing(served, cus
 
     assert response.status_code == 200
     assert "Not enough credits" in response.content.decode()
+    assert 'href="/billing/top-up/">Top up</a>' in response.content.decode()
     assert Prediction.objects.get().status == "refused"
     assert wallet_balance(user=poor).balance == 0
 
