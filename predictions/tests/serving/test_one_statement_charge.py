@@ -91,9 +91,13 @@ def test_a_lost_database_at_the_one_statement_writes_nothing_and_can_be_retried(
     assert ledger_reconcile().clean
 
 
-def test_the_charge_that_crosses_the_low_balance_threshold_sends_one_email(served):
+def test_the_charge_that_crosses_the_low_balance_threshold_sends_one_email(served, monkeypatch):
+    from django_q.conf import Conf
+
     from accounts.tests.factories import UserFactory
 
+    # The email is queued after commit; django-q2's sync mode runs the task on enqueue.
+    monkeypatch.setattr(Conf, "SYNC", True)
     user = UserFactory()
     wallet_grant(user=user, amount=20, reason="funds")
     wallet_set_low_balance_threshold(user=user, threshold=10)
