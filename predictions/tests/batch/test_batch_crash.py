@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from billing.models import Transfer, TransferKind
 from billing.selectors import wallet_balance
+from mlbilling.tests.processes import env_on_the_test_database
 from predictions.batch.services import batch_job_create, batch_upload_check
 from predictions.batch.tasks import batch_job_run_task
 from predictions.batch.worker import batch_jobs_reclaim
@@ -29,20 +29,16 @@ PRICE = 7
 
 
 def start_worker(job_id: int, media_root: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(media_root),
-        "SECRET_KEY": "tests-only-secret-key-not-for-production",
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "mlbilling.settings",
+    env = env_on_the_test_database(
+        MEDIA_ROOT=str(media_root),
+        SECRET_KEY="tests-only-secret-key-not-for-production",
+        DEBUG="false",
         # Ten rows a chunk, a pause after each, progress after each: slow enough to be
         # caught in the middle.
-        "BATCH_CHUNK_ROWS": "10",
-        "BATCH_CHUNK_DELAY_SECONDS": "0.05",
-        "BATCH_PROGRESS_SECONDS": "0",
-    }
+        BATCH_CHUNK_ROWS="10",
+        BATCH_CHUNK_DELAY_SECONDS="0.05",
+        BATCH_PROGRESS_SECONDS="0",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "predictions.tests.batch.batch_worker", str(job_id)],
         cwd=django_settings.BASE_DIR,

@@ -6,7 +6,6 @@ answers with its response; none is refused, recorded or charged."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -18,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from billing.models import Transfer
 from billing.selectors import wallet_balance
 from billing.services.wallets import wallet_grant
+from mlbilling.tests.processes import env_on_the_test_database
 from predictions.models import Prediction
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,19 +39,16 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, media_root: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(media_root),
-        "SECRET_KEY": "tests-only-secret-key-not-for-production",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "THROTTLE_USER": "100000/min",
-        "THROTTLE_PREDICT": "100000/min",
-        "TINY_PREDICT_SECONDS": "0.3",
-    }
+    env = env_on_the_test_database(
+        MEDIA_ROOT=str(media_root),
+        SECRET_KEY="tests-only-secret-key-not-for-production",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        THROTTLE_USER="100000/min",
+        THROTTLE_PREDICT="100000/min",
+        TINY_PREDICT_SECONDS="0.3",
+    )
     command = [sys.executable, "-m", "gunicorn", "--workers", "3", "--threads", "6"]
     command += ["--graceful-timeout", "5", "--no-control-socket", "--bind", f"127.0.0.1:{port}"]
     command += ["predictions.tests.serving.tiny_wsgi:application"]
