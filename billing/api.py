@@ -11,7 +11,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from billing.models import TopUp, Transfer, TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 from billing.selectors import topups_of, wallet_balance, wallet_statement
 from billing.services.topups import topup_create
+from mlbilling.api_errors import ErrorSerializer
 from mlbilling.api_fields import StrictSerializer
 from mlbilling.api_schema import amount_pattern
 from mlbilling.json_parser import StrictJSONParser
@@ -126,7 +127,17 @@ class TopUpCreateView(APIView):
     # JSON only: one body type for clients generated from the schema.
     parser_classes = [StrictJSONParser]
 
-    @extend_schema(request=TopUpCreateSerializer, responses={201: TopUpSerializer})
+    @extend_schema(
+        request=TopUpCreateSerializer,
+        responses={
+            201: TopUpSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`too_many_pending_topups`: BILLING_TOPUP_MAX_PENDING unpaid "
+                "top-ups are pending; plus `limit`.",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TopUpCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 
@@ -28,3 +29,15 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, Mapping):
             refuse_unknown_fields(data, allowed=self.fields)
         return super().to_internal_value(data)
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """Publishes a StrictSerializer's body with `additionalProperties: false`, so that a
+    client or a fuzzer built from the schema knows an unknown field is refused."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "additionalProperties": False}

@@ -170,3 +170,23 @@ def test_a_blank_page_is_a_404_like_any_page_that_is_no_integer(client):
     assert client.get("/api/v1/predictions", {"page": ""}).status_code == 404
     assert client.get("/api/v1/predictions", {"page": "x"}).status_code == 404
     assert client.get("/api/v1/predictions", {"page": "1"}).status_code == 200
+
+
+def test_bodies_that_refuse_unknown_fields_publish_no_additional_properties(document):
+    """The server refuses an unknown field (400) on login, top-ups and predictions; the
+    schema must say so, or a client built from it sends one believing it harmless."""
+    for operation in ("/api/v1/auth/token", "/api/v1/topups"):
+        body = document["paths"][operation]["post"]["requestBody"]["content"]
+        reference = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        assert document["components"]["schemas"][reference]["additionalProperties"] is False
+    response = APIClient().post(
+        "/api/v1/auth/token", {"email": "a@example.com", "password": "x", "evil": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["evil"] == ["Unknown field."]
+
+
+def test_the_pending_top_up_cap_is_documented(document):
+    responses = document["paths"]["/api/v1/topups"]["post"]["responses"]
+    assert "409" in responses
+    assert responses["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
