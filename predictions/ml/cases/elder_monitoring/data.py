@@ -1,5 +1,5 @@
-"""The hourly table built from the two sensor files, the time split and the injected
-anomalous hours of the labelled set (see the package docstring)."""
+"""The hourly table built from the two sensor files and its time split (see the package
+docstring)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from predictions.ml.cases.base import dataset_file
 from predictions.ml.cases.elder_monitoring.model import (
     ENVIRONMENT,
     FEATURES,
-    GAS,
-    NIGHT_HOURS,
     ROOMS,
 )
 
@@ -23,7 +21,6 @@ DAYTIME_HOURS = frozenset(range(8, 21))
 OCCUPIED_UNTIL = pd.Timestamp("2020-01-25", tz="UTC")
 EMPTY_FROM = pd.Timestamp("2020-01-27", tz="UTC")  # 01-25 and 01-26 still have evening use
 TRAIN_FRACTION = 0.7
-INJECTED_PER_KIND = 40
 
 
 def hourly_table(datasets_dir: Path) -> pd.DataFrame:
@@ -70,54 +67,6 @@ def hourly_table(datasets_dir: Path) -> pd.DataFrame:
 def hours_matrix(frame: pd.DataFrame) -> np.ndarray:
     """The `FEATURES` matrix of hourly rows (training and evaluation; serving builds its own)."""
     return frame[list(FEATURES)].to_numpy(dtype=float)
-
-
-def _busy(frame: pd.DataFrame, minimum: float) -> pd.DataFrame:
-    totals = frame[list(ROOMS)].sum(axis=1)
-    return frame[frame["hour"].isin(DAYTIME_HOURS) & (totals >= minimum)]
-
-
-def injected_hours(
-    test: pd.DataFrame,
-    train: pd.DataFrame,
-    *,
-    seed: int,
-    per_kind: int = INJECTED_PER_KIND,
-    night_minimum: float | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Anomalous hours made from held-out normal hours; returns the rows and their kinds.
-
-    `night_minimum` is the smallest total of the daytime hour whose motion is moved into
-    the night; by default the 95th percentile of the training daytime totals.
-    """
-    rng = np.random.default_rng(seed)
-    rooms = list(ROOMS)
-
-    def pick(pool: pd.DataFrame) -> pd.DataFrame:
-        return pool.iloc[rng.choice(len(pool), size=per_kind)].copy()
-
-    # A fall or collapse in the day: the hour is still and so were the ones before it.
-    still = pick(_busy(test, 1))
-    still[rooms] = 0
-    still["hours_without_motion"] = rng.integers(3, 9, size=per_kind)
-    # Wandering at night: a night hour with the motion of one of the busiest daytime hours.
-    if night_minimum is None:
-        night_minimum = float(_busy(train, 0)[rooms].sum(axis=1).quantile(0.95))
-    night = pick(test[test["hour"].isin(NIGHT_HOURS)])
-    night[rooms] = pick(_busy(test, night_minimum))[rooms].to_numpy()
-    night["hours_without_motion"] = 0
-    # A leak or a combustion problem: one gas channel beyond anything seen while training.
-    gas = pick(test)
-    channels = rng.choice(len(GAS), size=per_kind)
-    values = gas[list(GAS)].to_numpy(copy=True)
-    highs = train[list(GAS)].max().to_numpy()[channels]
-    values[np.arange(per_kind), channels] = highs * rng.uniform(1.1, 2.0, size=per_kind)
-    gas[list(GAS)] = values
-    # Heating failure or a window left open in winter.
-    cold = pick(test)
-    cold["temperature"] = train["temperature"].min() - rng.uniform(3, 8, size=per_kind)
-    kinds = np.repeat(["no_movement", "night", "gas", "cold"], per_kind)
-    return pd.concat([still, night, gas, cold]), kinds
 
 
 def time_split(hours: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
