@@ -174,10 +174,20 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
     for name, value in values.items():
         if name in _DRAWN:
             continue
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _has_interval(value):
+            # A nested figure with its interval (detection per magnitude): one row, as the
+            # metrics table shows its figures (the `spread` filter).
+            flat[prefix + name] = (
+                f"{value['mean']:.4f} [{value['ci_low']:.4f}, {value['ci_high']:.4f}]"
+            )
+        elif isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{name}."))
         elif isinstance(value, float):
             flat[prefix + name] = f"{value:.4f}"
         elif value is not None and not isinstance(value, list):
             flat[prefix + name] = str(value)
     return flat
+
+
+def _has_interval(value: dict[str, Any]) -> bool:
+    return all(value.get(key) is not None for key in ("mean", "ci_low", "ci_high"))

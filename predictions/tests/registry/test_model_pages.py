@@ -151,3 +151,18 @@ def test_every_other_stored_figure_reaches_the_card_in_english_and_russian(clien
     assert '<code>threshold</code></td><td class="num">0.5000</td><td class="num">0.2600' in english
     assert "<code>confusion_matrix</code>" not in english
     assert "Другие записанные показатели" in russian
+
+
+def test_a_stored_figure_with_its_interval_is_one_row_of_the_card(client, trained_tiny):
+    metrics = trained_tiny.metrics
+    found = {"mean": 0.89, "std": 0.02, "ci_low": 0.838, "ci_high": 0.935}
+    metrics["production"]["detection_by_magnitude"] = {"cold": {"1-3": found}}
+    ModelVersion.objects.filter(pk=trained_tiny.pk).update(metrics=metrics)
+
+    body = client.get(reverse("predictions:model_detail", args=["tiny"])).content.decode()
+
+    assert (
+        '<code>detection_by_magnitude.cold.1-3</code></td><td class="num">—</td>'
+        '<td class="num">0.8900 [0.8380, 0.9350]'
+    ) in body
+    assert "detection_by_magnitude.cold.1-3.ci_low" not in body
