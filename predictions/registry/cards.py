@@ -101,7 +101,8 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
         if bar.metric in names:
             i = names.index(bar.metric)
             ax.hlines(bar.value, i - 0.45, i + 0.45, colors="#b3261e", linestyles="dashed")
-    ax.set_xticks(x, names, fontsize=9)
+    # Long metric names (elder-monitoring's detection_boundary_*) would overlap level.
+    ax.set_xticks(x, names, fontsize=9, rotation=25, ha="right")
     ax.legend(fontsize=8)
     ax.set_title("mean and 95 % interval (± std where none); dashed: the bar", fontsize=9)
     return _save(

@@ -168,7 +168,7 @@ def test_rarer_anomalies_make_an_alert_less_often_right(metrics):
     assert 1 > day > week > month > 0
 
 
-def test_the_card_stores_thresholds_margins_and_false_alarms_per_component(metrics):
+def test_the_card_stores_thresholds_margins_and_false_alarms_per_component(data, metrics):
     production = metrics["production"]
     assert production["threshold"] == 1.0
     assert set(production["thresholds"]) >= {
@@ -178,9 +178,14 @@ def test_the_card_stores_thresholds_margins_and_false_alarms_per_component(metri
         "temperature_below",
     }
     assert set(production["false_alarms_by_component"]) == set(COMPONENTS)
-    # January went colder than November-December: the temperature margin says how much.
-    assert production["margins"]["temperature"] > 1
-    assert production["thresholds"]["temperature_below"] < 14.2
+    # January went colder than November-December: the temperature margin says how much,
+    # and the served model alerts that far below the coldest occupied hour.
+    margin = production["margins"]["temperature"]
+    assert margin > 1
+    occupied = data.frame[data.frame["period"] == "occupied"]
+    assert production["thresholds"]["temperature_below"] == pytest.approx(
+        occupied["temperature"].min() - margin
+    )
 
 
 def test_margins_widen_a_channel_only_as_far_as_the_calibration_hours_went(data):

@@ -15,10 +15,8 @@ from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.cases.elder_monitoring.data import (
     DATASET_FILES,
     hourly_table,
-    hours_matrix,
-    split_hours,
 )
-from predictions.ml.cases.elder_monitoring.evaluation import calibrated_margins, evaluate_alerts
+from predictions.ml.cases.elder_monitoring.evaluation import evaluate_alerts, fit_served
 from predictions.ml.cases.elder_monitoring.model import (
     ALERTING,
     ENVIRONMENT,
@@ -242,13 +240,8 @@ class ElderMonitoringCase(Case):
         return [figures.detection_curves(metrics, Path(out_dir))]
 
     def fit_production(self, data: TrainingData) -> HomeRoutineModel:
-        """Fit on all the occupied hours, with the margins the evaluation calibrates on
-        its held-out hours: how far those went beyond the range of the hours before."""
-        train, normal, _ = split_hours(data.frame)
-        estimator = self.build_production()
-        estimator.set_params(margins=calibrated_margins(estimator, train, normal))
-        occupied = data.frame[data.frame["period"] == "occupied"]
-        return estimator.fit(hours_matrix(occupied))
+        """All the occupied hours, margins calibrated as in the evaluation (`fit_served`)."""
+        return fit_served(self.build_production(), data.frame)
 
     def feature_names(self, model: HomeRoutineModel) -> list[str]:
         return list(model.feature_names_in_)
