@@ -323,10 +323,13 @@ def _reasons(model: HomeRoutineModel, x: np.ndarray, components: np.ndarray) -> 
         )
     for k, name in enumerate(ALERTING):
         if over[2 + k]:
-            code = "gas_out_of_range" if name in GAS else f"{name}_out_of_range"
             j = ENVIRONMENT.index(name)
-            low, high = model.env_low_[j], model.env_high_[j]
-            reasons.append(f"{code}: {name} {x[7 + j]:g} outside the normal {low:.1f}-{high:.1f}")
+            value, low, high = x[7 + j], model.env_low_[j], model.env_high_[j]
+            if name in GAS:  # gas alerts only above its range
+                reasons.append(f"gas_out_of_range: {name} {value:g} above the normal {high:.1f}")
+            else:
+                normal = f"{low:.1f}-{high:.1f}"
+                reasons.append(f"{name}_out_of_range: {name} {value:g} outside the normal {normal}")
     return reasons
 
 
