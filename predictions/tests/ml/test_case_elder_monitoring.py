@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -308,3 +311,32 @@ def test_precision_at_a_prevalence_follows_from_recall_and_false_alarms():
     at = precision_at_prevalence(0.5, 0.005)
     assert at["week"] == pytest.approx(0.5 / (0.5 + 0.005 * 167))
     assert precision_at_prevalence(0.5, 0.0)["month"] == 1.0
+
+
+# --- a first-generation version, rolled back to -------------------------------------------
+
+
+def first_generation() -> tuple[HomeRoutineModel, list[dict]]:
+    """The model as a first-generation artifact unpickles (its state, this class) and what
+    the first-generation code answered."""
+    stored = json.loads(
+        (Path(__file__).parent / "elder_monitoring_first_generation.json").read_text()
+    )
+    state = {
+        name: np.array(value["array"], dtype=value["dtype"]) if isinstance(value, dict) else value
+        for name, value in stored["state"].items()
+    }
+    model = HomeRoutineModel.__new__(HomeRoutineModel)
+    model.__setstate__(state)
+    return model, stored["expected"]
+
+
+def test_a_first_generation_version_answers_as_it_did():
+    model, expected = first_generation()
+    results = CASE.predict(model, CASE.schema.validate_rows([e["row"] for e in expected]))
+    assert [r["anomaly_score"] for r in results] == [e["anomaly_score"] for e in expected]
+    assert [r["label"] for r in results] == [e["label"] for e in expected]
+    # Its z-scores were two-sided and covered humidity: its reasons say so.
+    assert results[1]["reasons"][0].startswith("gas_out_of_range: covalue 2500 outside the normal")
+    assert results[3]["reasons"][0].startswith("humidity_out_of_range: humidity 90 outside")
+    assert model.get_params()["margins"] is None

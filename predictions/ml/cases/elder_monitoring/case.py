@@ -18,7 +18,6 @@ from predictions.ml.cases.elder_monitoring.data import (
 )
 from predictions.ml.cases.elder_monitoring.evaluation import evaluate_alerts, fit_served
 from predictions.ml.cases.elder_monitoring.model import (
-    ALERTING,
     ENVIRONMENT,
     FEATURES,
     GAS,
@@ -321,15 +320,14 @@ def _reasons(model: HomeRoutineModel, x: np.ndarray, components: np.ndarray) -> 
             f"{code}: {int(x[1:6].sum())} motion activations at {hour:02d}:00 UTC, "
             "far more than usual at this hour"
         )
-    for k, name in enumerate(ALERTING):
+    for k, (name, (low_side, _)) in enumerate(model.alert_sides().items()):
         if over[2 + k]:
             j = ENVIRONMENT.index(name)
             value, low, high = x[7 + j], model.env_low_[j], model.env_high_[j]
-            if name in GAS:  # gas alerts only above its range
-                reasons.append(f"gas_out_of_range: {name} {value:g} above the normal {high:.1f}")
-            else:
-                normal = f"{low:.1f}-{high:.1f}"
-                reasons.append(f"{name}_out_of_range: {name} {value:g} outside the normal {normal}")
+            code = "gas_out_of_range" if name in GAS else f"{name}_out_of_range"
+            normal = f"{low:.1f}-{high:.1f}" if low_side else f"{high:.1f}"
+            where = "outside" if low_side else "above"
+            reasons.append(f"{code}: {name} {value:g} {where} the normal {normal}")
     return reasons
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from predictions.ml.cases.elder_monitoring import legacy
+
 ROOMS = ("living_room", "bedroom", "bathroom", "kitchen", "hallway")
-ROOM_COLUMNS = ("Living room", "Bedroom", "Bathroom", "Kitchen", "Hallway")
 GAS = ("co2cosirvalue", "co2mg811value", "mox1", "mox2", "mox3", "mox4", "covalue")
 CLIMATE = ("temperature", "humidity")
 ENVIRONMENT = (*GAS, *CLIMATE)
@@ -89,7 +90,7 @@ class HomeRoutineModel(BaseEstimator):
         # Each motion component in units of its own 99th percentile, then one threshold on
         # the larger: the budget goes where the training hours' rare events are.
         combined = (raw / scale).max(axis=1)
-        self.motion_scale_by_component_ = scale * np.quantile(combined, 1 - self.false_alarm_rate)
+        self.motion_threshold_ = scale * np.quantile(combined, 1 - self.false_alarm_rate)
         self._fit_environment(environment_features(X))
         return self
 
@@ -110,8 +111,8 @@ class HomeRoutineModel(BaseEstimator):
         """Where each component alerts: the motion thresholds (stillness surprise in nats,
         activity in units of the hour's spread) and each alerting channel's bounds."""
         found = {
-            "no_movement": float(self.motion_scale_by_component_[0]),
-            "activity": float(self.motion_scale_by_component_[1]),
+            "no_movement": float(self.motion_threshold_[0]),
+            "activity": float(self.motion_threshold_[1]),
         }
         for name, (low_side, high_side) in ALERT_SIDES.items():
             j = ENVIRONMENT.index(name)
@@ -121,10 +122,28 @@ class HomeRoutineModel(BaseEstimator):
                 found[f"{name}_above"] = float(self.env_high_[j])
         return found
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A first-generation version (before `margins` existed), rolled back to.
+        super().__setstate__({"margins": None, **state})
+
+    def alert_sides(self) -> dict[str, tuple[bool, bool]]:
+        """The environment channels among `components()`, with the sides they alert on."""
+        if legacy.is_first_generation(self):
+            return dict.fromkeys(ENVIRONMENT, (True, True))
+        return ALERT_SIDES
+
+    def components(self) -> tuple[str, ...]:
+        """The names of the columns of `component_scores`."""
+        return ("no_movement", "activity", *self.alert_sides())
+
     def component_scores(self, X: np.ndarray) -> np.ndarray:
-        """The `COMPONENTS`, each 1 at its own threshold (NaN -> 0: a missing reading)."""
+        """The `components()`, each at `threshold_` where it starts to alert (NaN -> 0: a
+        missing reading)."""
         X = np.asarray(X, dtype=float)
-        motion = self._motion_components(X) / self.motion_scale_by_component_
+        if legacy.is_first_generation(self):
+            motion = self._motion_components(X)
+            return legacy.component_scores(self, motion, environment_features(X))
+        motion = self._motion_components(X) / self.motion_threshold_
         env = environment_features(X)[:, _ALERTING_COLUMNS]
         center = self.env_center_[_ALERTING_COLUMNS]
         up = np.maximum(self.env_high_bound_[_ALERTING_COLUMNS] - center, _MIN_REACH)
