@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.utils import translation
 
 from predictions.ml.cases import get_case
 from predictions.ml.cases.elder_monitoring.data import hours_matrix, split_hours
@@ -21,6 +22,7 @@ from predictions.ml.cases.elder_monitoring.model import (
     HomeRoutineModel,
 )
 from predictions.ml.cases.elder_monitoring.scenarios import SCENARIOS, scenario_hours
+from predictions.serving.results import reason_text
 from predictions.tests.ml.case_checks import schema_errors
 
 CASE = get_case("elder-monitoring")
@@ -247,6 +249,13 @@ def test_gas_far_out_of_range_raises_an_alert_naming_gas(model):
     assert result["label"] == "alert"
     assert any(r.startswith("gas_out_of_range") and "covalue" in r for r in result["reasons"])
     assert result["probabilities"]["alert"] > 0.5
+
+
+def test_a_gas_reason_gives_its_normal_range_from_zero_so_the_page_can_translate_it(model):
+    reason = predict_one(model, covalue=2500.0)["reasons"][0]
+    assert reason.startswith("gas_out_of_range: covalue 2500 outside the normal 0.0-")
+    with translation.override("ru"):
+        assert reason_text(reason).startswith("covalue: 2500, вне обычного диапазона 0.0-")
 
 
 def test_a_cold_house_raises_a_temperature_alert(model):

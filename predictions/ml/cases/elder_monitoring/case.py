@@ -323,11 +323,12 @@ def _reasons(model: HomeRoutineModel, x: np.ndarray, components: np.ndarray) -> 
     for k, (name, (low_side, _)) in enumerate(model.alert_sides().items()):
         if over[2 + k]:
             j = ENVIRONMENT.index(name)
-            value, low, high = x[7 + j], model.env_low_[j], model.env_high_[j]
+            # A channel that alerts only above its range is normal anywhere from 0 up.
+            low = model.env_low_[j] if low_side else 0.0
             code = "gas_out_of_range" if name in GAS else f"{name}_out_of_range"
-            normal = f"{low:.1f}-{high:.1f}" if low_side else f"{high:.1f}"
-            where = "outside" if low_side else "above"
-            reasons.append(f"{code}: {name} {value:g} {where} the normal {normal}")
+            reasons.append(
+                f"{code}: {name} {x[7 + j]:g} outside the normal {low:.1f}-{model.env_high_[j]:.1f}"
+            )
     return reasons
 
 
