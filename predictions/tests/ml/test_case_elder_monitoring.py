@@ -195,13 +195,9 @@ def test_the_card_stores_thresholds_margins_and_false_alarms_per_component(data,
 
 def test_margins_widen_a_channel_only_as_far_as_the_calibration_hours_went(data):
     train, normal, _ = split_hours(data.frame)
-    assert calibrated_margins(HomeRoutineModel(), train, train.iloc[-100:]) == dict.fromkeys(
-        ALERTING, 0.0
-    )
+    assert calibrated_margins(train, train.iloc[-100:]) == dict.fromkeys(ALERTING, 0.0)
     colder = normal.assign(temperature=train["temperature"].min() - 2.5)
-    assert calibrated_margins(HomeRoutineModel(), train, colder)["temperature"] == pytest.approx(
-        2.5
-    )
+    assert calibrated_margins(train, colder)["temperature"] == pytest.approx(2.5)
     fitted = fit_calibrated(HomeRoutineModel(), train, colder)
     temperature = COMPONENTS.index("temperature")
     assert (fitted.component_scores(hours_matrix(colder))[:, temperature] <= 1).all()

@@ -36,7 +36,7 @@ def fit_calibrated(
 ) -> HomeRoutineModel:
     """`estimator` fitted on `train` with its environment margins calibrated on the
     `calibration` normal hours (`calibrated_margins`)."""
-    margins = calibrated_margins(estimator, train, calibration)
+    margins = calibrated_margins(train, calibration)
     return clone(estimator).set_params(margins=margins).fit(hours_matrix(train))
 
 
@@ -44,14 +44,12 @@ def fit_served(estimator: HomeRoutineModel, frame: pd.DataFrame) -> HomeRoutineM
     """The model served: fitted on all the occupied hours, with the margins calibrated on
     the held-out hours against the hours before them (how far the later ones went)."""
     train, normal, _ = split_hours(frame)
-    margins = calibrated_margins(estimator, train, normal)
+    margins = calibrated_margins(train, normal)
     occupied = frame[(frame["period"] == "occupied") & ~frame["outage"]]
     return clone(estimator).set_params(margins=margins).fit(hours_matrix(occupied))
 
 
-def calibrated_margins(
-    estimator: HomeRoutineModel, train: pd.DataFrame, calibration: pd.DataFrame
-) -> dict[str, float]:
+def calibrated_margins(train: pd.DataFrame, calibration: pd.DataFrame) -> dict[str, float]:
     """How far each alerting channel of the normal `calibration` hours went beyond the
     range it had in `train` (0 where it stayed inside), on the model's scale.
 
