@@ -29,6 +29,7 @@ from billing.selectors import (
 )
 from billing.services.topups import topup_callback_process, topup_create
 from billing.services.wallets import wallet_set_low_balance_threshold
+from billing.statement_lines import line_words
 from mlbilling.csv_export import streaming_csv_response
 
 
@@ -124,13 +125,14 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_rows(transfers: QuerySet[Transfer]) -> Iterator[list[object]]:
-    yield ["id", "date", "kind", "reference", "description", "amount", "balance_after"]
+    yield ["id", "date", "kind", "reference", "description", "note", "amount", "balance_after"]
     for transfer in transfers.iterator(chunk_size=500):
         yield [
             transfer.pk,
             transfer.created_at.isoformat(),
             transfer.kind,
             transfer.reference,
+            line_words(transfer),
             transfer.description,
             format_credits(transfer.signed_amount),
             format_credits(transfer.balance_after),

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import template
 from django.utils.formats import get_format
 
+from billing.models import Transfer
 from billing.money import format_credits
+from billing.statement_lines import line_text
 
 register = template.Library()
 
@@ -15,3 +17,9 @@ def credits(units: int | None) -> str:
     if units is None:
         return ""
     return format_credits(int(units)).replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+@register.filter
+def statement_line(transfer: Transfer) -> str:
+    """What the movement was for, in the page's language."""
+    return line_text(transfer)

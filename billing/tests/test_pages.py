@@ -160,7 +160,7 @@ def test_the_statement_exports_csv(logged_in_client, user, other_user):
     response = logged_in_client.get(reverse("billing:statement_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][-2:] == ["amount", "balance_after"]
-    assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
+    assert [(r[2], r[6], r[7]) for r in rows[1:]] == [
         ("charge", "-2.50", "7.50"),
         ("grant", "10.00", "10.00"),
     ]
@@ -184,7 +184,7 @@ def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(logged_in_cl
     response = logged_in_client.get(reverse("billing:statement_csv"))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(r[3], r[4], r[5]) for r in rows[1:]] == [
+    assert [(r[3], r[5], r[6]) for r in rows[1:]] == [
         ("p:3", "'\r=1+1", "-1.00"),
         ("'-2+3+cmd", "'\t=1+1", "-1.00"),
         ('\'=HYPERLINK("http://x")', "'+cmd", "-1.00"),
