@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format
 
 from billing.models import Transfer
-from billing.money import format_credits
+from billing.money import localized_credits
 from billing.statement_lines import line_text
 
 register = template.Library()
@@ -16,7 +15,7 @@ def credits(units: int | None) -> str:
     ("12,50" in Russian), like every other number on the page."""
     if units is None:
         return ""
-    return format_credits(int(units)).replace(".", get_format("DECIMAL_SEPARATOR"))
+    return localized_credits(int(units))
 
 
 @register.filter
