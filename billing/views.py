@@ -19,6 +19,7 @@ from billing.errors import BillingError, PaymentsUnavailable, TooManyPendingTopU
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
 from billing.models import TopUpState, Transfer
 from billing.money import format_credits
+from billing.pricing import price_text
 from billing.providers import InvalidCallback
 from billing.providers.sandbox import SandboxProvider
 from billing.selectors import (
@@ -43,11 +44,20 @@ def topup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect(created.checkout_url)
-    packages = [format_credits(units) for units in settings.BILLING_TOPUP_PACKAGES]
+    # The amount as the form reads it ("25.00"), the units for the page's own formatting.
+    packages = [
+        {"amount": format_credits(units), "units": units}
+        for units in settings.BILLING_TOPUP_PACKAGES
+    ]
     return render(
         request,
         "billing/topup.html",
-        {"form": form, "packages": packages, "wallet": wallet_balance(user=request.user)},
+        {
+            "form": form,
+            "packages": packages,
+            "credit_price": price_text(100),
+            "wallet": wallet_balance(user=request.user),
+        },
     )
 
 

@@ -4,6 +4,7 @@ from django import template
 
 from billing.models import Transfer
 from billing.money import localized_credits
+from billing.pricing import price_text
 from billing.statement_lines import line_text
 
 register = template.Library()
@@ -22,3 +23,9 @@ def credits(units: int | None) -> str:
 def statement_line(transfer: Transfer) -> str:
     """What the movement was for, in the page's language."""
     return line_text(transfer)
+
+
+@register.filter
+def price(units: int) -> str:
+    """What `units` hundredths of a credit cost, with the currency: "10.00 EUR"."""
+    return price_text(int(units))

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from billing.models import Account, TopUp, TopUpState
 from billing.providers.sandbox import SIGNATURE_HEADER, SandboxProvider
@@ -41,6 +42,23 @@ def test_the_top_up_page_offers_packages_and_a_custom_amount(logged_in_client):
     page = logged_in_client.get(reverse("billing:topup")).content.decode()
     assert 'value="10.00"' in page
     assert 'name="amount"' in page
+
+
+def test_the_top_up_and_checkout_pages_show_the_price_and_currency(logged_in_client, settings):
+    settings.BILLING_CURRENCY = "USD"
+    settings.BILLING_CREDIT_PRICE_MINOR = 12  # 0.12 USD a credit
+
+    english = logged_in_client.get(reverse("billing:topup")).content.decode()
+    russian = logged_in_client.get(reverse("billing:topup"), HTTP_ACCEPT_LANGUAGE="ru")
+    translation.deactivate()  # the request left Russian active in this thread
+    checkout = logged_in_client.post(reverse("billing:topup"), {"amount": "10.01"}, follow=True)
+
+    assert "One credit costs 0.12 USD." in english
+    assert "3.00 USD" in english  # the 25.00 package
+    assert "Один кредит стоит 0,12 USD." in russian.content.decode()
+    assert "Купить 25,00" in russian.content.decode()
+    # 10.01 credits are 120.12 cents: a sale rounds up to a whole cent.
+    assert "to pay: 1.21 USD" in checkout.content.decode()
 
 
 def test_buying_a_package_through_the_sandbox_credits_the_wallet(logged_in_client, user):
