@@ -23,6 +23,7 @@ from billing.models import TopUp, Transfer, TransferKind
 from billing.selectors import WalletBalance, topups_of, wallet_balance
 from billing.system_accounts import REVENUE_PREFIX
 from predictions.batch.selectors import batch_jobs_for_user
+from predictions.ml.cases import in_catalogue_order
 from predictions.models import BatchJob, Prediction
 from predictions.serving.selectors import prediction_list
 
@@ -96,7 +97,7 @@ def user_predictions_per_model(*, user: User, period: Period) -> Table:
                 "cost": spent.get(slug, 0),
             }
         )
-        for slug in sorted({*predictions, *batch_rows, *spent})
+        for slug in in_catalogue_order({*predictions, *batch_rows, *spent})
     ]
     return Table(
         slug="predictions",

@@ -13,14 +13,15 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from analytics import selectors
-from analytics.periods import Period
+from analytics.periods import Period, default_period
 from analytics.tests.fixtures import utc
 from billing.models import Transfer
 from billing.services.topups import topup_create
 from billing.services.wallets import wallet_charge, wallet_grant
 from predictions.batch.tasks import batch_job_run_task
+from predictions.ml.cases import CASES
 from predictions.tests.api.batch_uploads import PRICE, upload
-from predictions.tests.factories import BatchJobFactory, PredictionFactory
+from predictions.tests.factories import BatchJobFactory, MLModelFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +175,15 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(11):
         response = client.get(reverse("analytics:dashboard"))
     assert len(response.context["data"].recent_predictions) == 10
+
+
+def test_the_per_model_tables_follow_the_catalogues_order(client, customer):
+    for slug in reversed([*CASES, "an-operators-own"]):  # charged backwards
+        wallet_charge(user=customer, amount=10, reference=slug, revenue_account=f"revenue:{slug}")
+        MLModelFactory(slug=slug)
+
+    dashboard = client.get(reverse("analytics:dashboard")).context["data"].per_model
+    (revenue, _per_day) = selectors.revenue_report(period=default_period())
+
+    assert [row["model"] for row in dashboard.rows] == [*CASES, "an-operators-own"]
+    assert [row["model"] for row in revenue.rows] == [*CASES, "an-operators-own"]
