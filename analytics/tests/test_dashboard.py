@@ -8,9 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from analytics import selectors
 from analytics.periods import Period, default_period
@@ -99,10 +97,8 @@ def test_the_dashboard_shows_balance_predictions_per_model_and_outcomes(
 
 
 def test_the_per_model_table_counts_batches_and_sums_to_the_periods_spending(
-    client, funded_user, served, enqueued
+    client, api, funded_user, served, enqueued
 ):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=funded_user, name='t')[1]}")
     job_id = upload(api, "x1,x2\n1,2\n3,4\n99,1\n5,6\n").json()["id"]
     batch_job_run_task(job_id)  # three rows charged, one failed
     inputs = json.dumps({"inputs": [{"x1": 1, "x2": 2}] * 2})

@@ -12,10 +12,8 @@ import json
 import pytest
 from django.apps import apps
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounts.services import api_token_create
 from billing.models import LineKind, Transfer, TransferKind
 from billing.services.refunds import transfer_refund
 from billing.services.wallets import wallet_charge, wallet_grant
@@ -26,21 +24,6 @@ from predictions.tests.api.batch_uploads import PRICE, good_rows, upload
 pytestmark = pytest.mark.django_db
 
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
-
-
-@pytest.fixture(autouse=True)
-def _english_after_each_test():
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture
-def api(funded_user) -> APIClient:
-    client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {api_token_create(user=funded_user, name='t')[1]}"
-    )
-    return client
 
 
 def _predict(api: APIClient, rows: int) -> None:

@@ -5,63 +5,24 @@ reload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.db import connections
 
-from accounts.tests.factories import DEFAULT_PASSWORD
 from billing.selectors import wallet_balance
-from mlbilling.tests.browser import CHROMIUM, CHROMIUM_ARGS
+from mlbilling.tests.browser import BROWSER_TEST, log_in
 from mlbilling.tests.processes import stop
 from predictions.models import BatchJob
 from predictions.tests.api.batch_uploads import PRICE
 from predictions.tests.batch.test_batch_crash import start_worker
 
-pytestmark = [
-    pytest.mark.browser,
-    # The worker and the browser see the server's data only through a real database.
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
-]
+# The worker and the browser see the server's data only through a real database.
+pytestmark = [*BROWSER_TEST, pytest.mark.postgres]
 
 ROWS = 30  # one fails (out of range): 29 are charged
 NOTHING = "\N{EN DASH}"  # what the page shows for a time it does not know
 
 
-@pytest.fixture
-def page(live_server, monkeypatch) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console",
-            lambda message: message.type == "error" and page.console_errors.append(message.text),
-        )
-        yield page
-        browser.close()
-        connections.close_all()
-
-
 def _upload_and_confirm(page, email: str, csv_path) -> int:
-    page.goto("/auth/login/")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', DEFAULT_PASSWORD)
-    page.click('main button[type="submit"]')
-    page.wait_for_url(lambda url: "/auth/login/" not in url)
+    log_in(page, email)
     page.goto("/batches/new/")
     page.select_option('select[name="model"]', "tiny")
     page.set_input_files('input[name="file"]', str(csv_path))
@@ -73,8 +34,9 @@ def _upload_and_confirm(page, email: str, csv_path) -> int:
 
 
 def test_the_batch_page_follows_a_job_a_worker_runs_without_a_reload(
-    page, funded_user, served, enqueued, settings, tmp_path
+    browser_page, funded_user, served, enqueued, settings, tmp_path
 ):
+    page = browser_page
     rows = [f"{i % 10},{i % 7}" for i in range(ROWS)]
     rows[3] = "99,1"  # x1 at most 10: this row fails and costs nothing
     csv_path = tmp_path / "rows.csv"
@@ -111,4 +73,4 @@ def test_the_batch_page_follows_a_job_a_worker_runs_without_a_reload(
     assert page.inner_text("[data-wallet-balance]") == f"{balance / 100:.2f}"
     assert page.locator('[data-field="download"]').is_visible()
     assert page.locator('[data-field="cancel"]').is_hidden()
-    assert page.console_errors == []
+    assert page.errors == []

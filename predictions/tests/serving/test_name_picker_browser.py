@@ -4,49 +4,16 @@ chips and the checkbox grid in step, and the chosen names are what the predictio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from django.db import connections
-
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from billing.services.wallets import wallet_grant
-from mlbilling.tests.browser import CHROMIUM, CHROMIUM_ARGS, promoted_on_a_sample
+from mlbilling.tests.browser import BROWSER_TEST, log_in, promoted_on_a_sample
 from predictions.ml.cases import get_case
 from predictions.ml.cases.android_malware.features import FEATURES
 from predictions.models import Prediction
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
-]
+pytestmark = BROWSER_TEST
 
 SLUG = "android-malware"
-
-
-@pytest.fixture
-def page(live_server, monkeypatch) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.errors = []
-        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        yield page
-        browser.close()
-        connections.close_all()
 
 
 def _chips(page) -> list[str]:
@@ -59,15 +26,12 @@ def _checked(page) -> list[str]:
     )
 
 
-def test_type_pick_remove_and_submit_with_the_name_picker(page):
+def test_type_pick_remove_and_submit_with_the_name_picker(browser_page):
+    page = browser_page
     promoted_on_a_sample(SLUG)
     user = UserFactory()
     wallet_grant(user=user, amount=1_000, reason="test")
-    page.goto("/auth/login/")
-    page.fill('input[name="login"]', user.email)
-    page.fill('input[name="password"]', DEFAULT_PASSWORD)
-    page.click('main button[type="submit"]')
-    page.wait_for_url(lambda url: "/auth/login/" not in url)
+    log_in(page, user.email)
     page.goto(f"/models/{SLUG}/")
     example = get_case(SLUG).example["present"]
 
