@@ -20,7 +20,7 @@ from analytics.selectors.common import (
 )
 from analytics.tables import Column, Table
 from billing.models import TopUp, Transfer, TransferKind
-from billing.selectors import WalletBalance, topups_of, wallet_balance
+from billing.selectors import WalletBalance, topups_of, wallet_balance, wallet_statement
 from billing.system_accounts import REVENUE_PREFIX
 from predictions.batch.selectors import batch_jobs_for_user
 from predictions.ml.cases import in_catalogue_order
@@ -131,6 +131,7 @@ class UserDashboard:
     statuses: dict[str, int]
     recent_predictions: QuerySet[Prediction]
     recent_batches: QuerySet[BatchJob]
+    recent_movements: QuerySet[Transfer]
     topups: QuerySet[TopUp]
 
 
@@ -146,6 +147,7 @@ def user_dashboard(*, user: User, period: Period) -> UserDashboard:
         statuses=status_totals(per_model),
         recent_predictions=prediction_list(user=user)[:RECENT],
         recent_batches=batch_jobs_for_user(user=user)[:RECENT],
+        recent_movements=wallet_statement(user=user)[:RECENT],
         topups=topups_of(user=user)[:RECENT],
     )
 

@@ -110,6 +110,10 @@ def test_the_per_model_table_counts_batches_and_sums_to_the_periods_spending(
     (tiny,) = data.per_model.rows
     assert (tiny["succeeded"], tiny["rows"], tiny["batch_rows"]) == (1, 2, 3)
     assert tiny["cost"] == 5 * PRICE == data.spent_total
+    russian = client.get(reverse("analytics:dashboard"), HTTP_ACCEPT_LANGUAGE="ru")
+    page = russian.content.decode()
+    assert "Прогноз модели tiny v1: 2 строки" in page
+    assert f"Пакетное задание {job_id}: списано 3 строки модели tiny" in page
 
 
 def test_the_predictions_csv_holds_the_users_predictions_of_the_period(
@@ -164,11 +168,11 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
 
     activity()
     # session, user, wallet (page, and billing's navigation balance), spending, per model
-    # (predictions, batch rows, credits), recent predictions, batches, top-ups
-    with django_assert_num_queries(11):
+    # (predictions, batch rows, credits), recent predictions, batches, movements, top-ups
+    with django_assert_num_queries(12):
         client.get(reverse("analytics:dashboard"))
     activity()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("analytics:dashboard"))
     assert len(response.context["data"].recent_predictions) == 10
 
