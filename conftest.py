@@ -4,9 +4,13 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils import translation
 
 # Each app's shared fixtures; pytest reads pytest_plugins only in this root conftest.
 pytest_plugins = [
+    # First: the fixtures of the apps import it, and a plugin imported before it is
+    # registered loses pytest's assertion rewriting.
+    "mlbilling.tests.browser",
     "accounts.tests.fixtures",
     "billing.tests.fixtures",
     "predictions.tests.fixtures",
@@ -37,6 +41,14 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    # A request in Russian leaves Russian active in the thread: the tests after it, and
+    # code outside a request, start in the default language again.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

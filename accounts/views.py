@@ -34,13 +34,21 @@ def _render_my_account(
     )
 
 
+# A key just created waits here for the one page that shows it: post, redirect, get, so a
+# reload never creates another token.
+NEW_TOKEN_SESSION_FIELD = "new_token_key"  # noqa: S105 (a session field name, no secret)
+
+
+# never_cache: the page that may carry a new key must not linger in any cache.
+@never_cache
 @require_GET
 @login_required
 def my_account(request: HttpRequest) -> HttpResponse:
-    return _render_my_account(request, ApiTokenCreateForm())
+    # Popped: the key is in the session only until this page has shown it once.
+    new_token_key = request.session.pop(NEW_TOKEN_SESSION_FIELD, None)
+    return _render_my_account(request, ApiTokenCreateForm(), new_token_key=new_token_key)
 
 
-# never_cache: the response that carries a new key must not linger in any cache.
 @never_cache
 @require_POST
 @login_required
@@ -51,8 +59,8 @@ def api_token_create_view(request: HttpRequest) -> HttpResponse:
     _token, key = api_token_create(
         user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at()
     )
-    # Rendered, not redirected: the key exists only in this response and is never stored.
-    return _render_my_account(request, ApiTokenCreateForm(), new_token_key=key)
+    request.session[NEW_TOKEN_SESSION_FIELD] = key
+    return redirect("my_account")
 
 
 @require_http_methods(["GET", "POST"])

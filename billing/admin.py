@@ -149,9 +149,10 @@ class TransferAdmin(ReadOnlyAdmin):
         "amount_credits",
         "balance_after_credits",
         "created_by",
+        "line_kind",
         "description",
     ]
-    list_filter = ["kind", "created_at"]
+    list_filter = ["kind", "line_kind", "created_at"]
     list_select_related = ["debit__user", "credit__user", "created_by"]
     search_fields = ["reference", "wallet__user__email", "description"]
     date_hierarchy = "created_at"
@@ -164,6 +165,8 @@ class TransferAdmin(ReadOnlyAdmin):
         "amount_credits",
         "balance_after_credits",
         "refund_of",
+        "line_kind",
+        "line_params",
         "description",
         "created_by",
         "created_at",

@@ -17,10 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.models import TopUp, Transfer, TransferKind
+from billing.models import LineKind, TopUp, Transfer, TransferKind
 from billing.money import InvalidAmount, check_credit_bounds, format_credits, parse_credits
 from billing.selectors import topups_of, wallet_balance, wallet_statement
 from billing.services.topups import topup_create
+from billing.statement_lines import line_text
 from mlbilling.api_errors import ErrorSerializer
 from mlbilling.api_fields import StrictSerializer
 from mlbilling.api_schema import amount_pattern
@@ -73,13 +74,48 @@ class BalanceView(APIView):
         return Response(BalanceSerializer(wallet_balance(user=request.user)).data)
 
 
+class StatementLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(source="line_kind", choices=LineKind.choices)
+    params = serializers.DictField(
+        source="line_params",
+        help_text="By kind: prediction {model, version, rows}; batch {job, model, rows "
+        "charged}; topup {provider}; refund {refund_of: the transfer id}; grant and "
+        "adjustment {}.",
+    )
+
+
 class TransactionSerializer(serializers.ModelSerializer):
     amount = CreditsField(source="signed_amount")
     balance_after = CreditsField()
+    line = StatementLineSerializer(
+        source="*", allow_null=True, help_text="What the movement was for, as data."
+    )
+    description = serializers.SerializerMethodField(
+        help_text="The line in words, in the request's language (Accept-Language), then an "
+        "operator's note if there is one."
+    )
 
     class Meta:
         model = Transfer
-        fields = ["id", "kind", "amount", "balance_after", "reference", "description", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "balance_after",
+            "reference",
+            "line",
+            "description",
+            "created_at",
+        ]
+
+    def get_description(self, transfer: Transfer) -> str:
+        return line_text(transfer)
+
+    def to_representation(self, transfer: Transfer) -> dict[str, Any]:
+        data = super().to_representation(transfer)
+        if not transfer.line_kind:
+            data["line"] = None  # from before lines were stored: the note alone
+        return data
 
 
 class TransactionFilterSerializer(serializers.Serializer):

@@ -16,9 +16,21 @@ from django.db import connection
 from django.utils import timezone
 
 from billing.models import Account, Transfer
+from billing.statement_lines import StatementLine
 
 _ACCOUNT = Account._meta.db_table
 _TRANSFER = Transfer._meta.db_table
+_LINE_PARAMS = Transfer._meta.get_field("line_params")
+
+
+def _line_values(line: StatementLine | None) -> list[object]:
+    """line_kind and line_params as the database takes them (jsonb on PostgreSQL)."""
+    kind, params = (line.kind, dict(line.params)) if line else ("", {})
+    return [kind, _LINE_PARAMS.get_db_prep_save(params, connection)]
+
+
+def _line_fields(line: StatementLine | None) -> dict[str, object]:
+    return {"line_kind": line.kind, "line_params": dict(line.params)} if line else {}
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,9 @@ def _insert_sql(*, outgoing: bool, system_by_code: bool) -> str:
     system_column = "code" if system_by_code else "id"
     return (
         f"INSERT INTO {_TRANSFER} (kind, reference, {wallet_side}, {system_side}, "  # noqa: S608
-        "wallet_id, amount, balance_after, refund_of_id, description, created_by_id, "
-        f"created_at) SELECT %s, %s, %s, sa.id, %s, %s, %s, %s, %s, %s, %s FROM {_ACCOUNT} sa "
+        "wallet_id, amount, balance_after, refund_of_id, line_kind, line_params, description, "
+        "created_by_id, created_at) "
+        f"SELECT %s, %s, %s, sa.id, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {_ACCOUNT} sa "
         f"WHERE sa.{system_column} = %s "
         f"ON CONFLICT (kind, reference) DO NOTHING RETURNING id, {system_side}"
     )
@@ -123,6 +136,7 @@ def transfer_insert(
     system: int | str,
     outgoing: bool,
     amount: int,
+    line: StatementLine | None,
     description: str,
     created_by_id: int | None,
     refund_of_id: int | None = None,
@@ -143,6 +157,7 @@ def transfer_insert(
         amount,
         wallet.balance,
         refund_of_id,
+        *_line_values(line),
         description,
         created_by_id,
         connection.ops.adapt_datetimefield_value(created_at),
@@ -165,6 +180,7 @@ def transfer_insert(
         created_by_id=created_by_id,
         created_at=created_at,
         refund_of_id=refund_of_id,
+        **_line_fields(line),
     )
 
 
@@ -215,9 +231,9 @@ WITH w AS (
   RETURNING id, balance, low_balance_threshold
 ), t AS (
   INSERT INTO {_TRANSFER} (kind, reference, debit_id, credit_id, wallet_id, amount,
-                           balance_after, description, created_at)
+                           balance_after, line_kind, line_params, description, created_at)
   SELECT %s, %s, w.id, (SELECT sa.id FROM {_ACCOUNT} sa WHERE sa.code = %s), w.id, %s,
-         w.balance, %s, %s FROM w
+         w.balance, %s, %s, %s, %s FROM w
   RETURNING id, credit_id
 ), r AS (
   INSERT INTO {table} ({", ".join(columns)}, {balance_column})
@@ -234,6 +250,7 @@ def charge_with_row(
     kind: str,
     reference: str,
     system_code: str,
+    line: StatementLine | None,
     description: str,
     row: AttachedRow,
 ) -> tuple[WalletRow, Transfer] | None:
@@ -246,7 +263,8 @@ def charge_with_row(
     created_at = timezone.now()
     at = connection.ops.adapt_datetimefield_value(created_at)
     # In the order of the statement: the debit, the transfer, the row.
-    params = [amount, user_id, amount, kind, reference, system_code, amount, description, at]
+    params = [amount, user_id, amount, kind, reference, system_code, amount]
+    params += [*_line_values(line), description, at]
     with connection.cursor() as cursor:
         cursor.execute(
             _charge_with_row_sql(row.table, row.columns, row.balance_column),
@@ -267,5 +285,6 @@ def charge_with_row(
         amount=amount,
         description=description,
         created_at=created_at,
+        **_line_fields(line),
     )
     return wallet, transfer

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,12 +101,27 @@ class TransferKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
 
 
+class LineKind(models.TextChoices):
+    """What a statement line says a movement was for; its words are written when a page
+    shows it, in the reader's language (`billing.statement_lines`)."""
+
+    PREDICTION = "prediction", _("Prediction")
+    BATCH = "batch", _("Batch job")
+    TOPUP = "topup", _("Top-up")
+    REFUND = "refund", _("Refund")
+    GRANT = "grant", _("Grant")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
 class Transfer(models.Model):
     """One immutable movement of `amount` from `debit` to `credit`.
 
     Exactly one side is a wallet; `wallet` names it and `balance_after` is that wallet's
     balance right after this transfer, so a statement shows a running balance without
     summing history. `(kind, reference)` is the idempotency key of the movement.
+    `line_kind` and `line_params` say what it was for (rendered in the reader's
+    language); `description` is a person's own note (an operator's reason), shown as
+    written.
     """
 
     kind = models.CharField(max_length=20, choices=TransferKind.choices)
@@ -119,7 +134,16 @@ class Transfer(models.Model):
     refund_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
-    description = models.CharField(max_length=500, blank=True)
+    # Database defaults too: a row written by hand in SQL (the ledger bench) has no line.
+    line_kind = models.CharField(
+        max_length=20, choices=LineKind.choices, blank=True, default="", db_default=""
+    )
+    line_params = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
+    description = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("A person's own note, such as an operator's reason, shown as written."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from mlbilling.errors import DomainError
@@ -28,6 +29,12 @@ def format_credits(units: int) -> str:
     sign = "-" if units < 0 else ""
     whole, cents = divmod(abs(units), UNITS_PER_CREDIT)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def localized_credits(units: int) -> str:
+    """1250 -> "12.50", with the decimal separator of the active language ("12,50" in
+    Russian), like every other number on a page."""
+    return format_credits(units).replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def credits_text(units: int | None) -> str:

@@ -19,6 +19,7 @@ from billing.errors import BillingError, PaymentsUnavailable, TooManyPendingTopU
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
 from billing.models import TopUpState, Transfer
 from billing.money import format_credits
+from billing.pricing import price_text
 from billing.providers import InvalidCallback
 from billing.providers.sandbox import SandboxProvider
 from billing.selectors import (
@@ -29,6 +30,7 @@ from billing.selectors import (
 )
 from billing.services.topups import topup_callback_process, topup_create
 from billing.services.wallets import wallet_set_low_balance_threshold
+from billing.statement_lines import line_words
 from mlbilling.csv_export import streaming_csv_response
 
 
@@ -42,11 +44,20 @@ def topup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect(created.checkout_url)
-    packages = [format_credits(units) for units in settings.BILLING_TOPUP_PACKAGES]
+    # The amount as the form reads it ("25.00"), the units for the page's own formatting.
+    packages = [
+        {"amount": format_credits(units), "units": units}
+        for units in settings.BILLING_TOPUP_PACKAGES
+    ]
     return render(
         request,
         "billing/topup.html",
-        {"form": form, "packages": packages, "wallet": wallet_balance(user=request.user)},
+        {
+            "form": form,
+            "packages": packages,
+            "credit_price": price_text(100),
+            "wallet": wallet_balance(user=request.user),
+        },
     )
 
 
@@ -124,13 +135,14 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_rows(transfers: QuerySet[Transfer]) -> Iterator[list[object]]:
-    yield ["id", "date", "kind", "reference", "description", "amount", "balance_after"]
+    yield ["id", "date", "kind", "reference", "description", "note", "amount", "balance_after"]
     for transfer in transfers.iterator(chunk_size=500):
         yield [
             transfer.pk,
             transfer.created_at.isoformat(),
             transfer.kind,
             transfer.reference,
+            line_words(transfer),
             transfer.description,
             format_credits(transfer.signed_amount),
             format_credits(transfer.balance_after),

@@ -289,6 +289,10 @@ BILLING_TOPUP_MIN = env.int("BILLING_TOPUP_MIN", default=500)
 BILLING_TOPUP_MAX = env.int("BILLING_TOPUP_MAX", default=100_000)
 BILLING_TOPUP_PACKAGES = env.list("BILLING_TOPUP_PACKAGES", cast=int, default=[1000, 2500, 5000])
 BILLING_TOPUP_TTL_MINUTES = env.int("BILLING_TOPUP_TTL_MINUTES", default=60)
+# What a credit costs: an ISO 4217 code and the price in that currency's minor units
+# (cents), shown on the top-up and checkout pages.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+BILLING_CREDIT_PRICE_MINOR = env.int("BILLING_CREDIT_PRICE_MINOR", default=100)
 # Unpaid top-ups a user may have open at once (each expires after the TTL above).
 BILLING_TOPUP_MAX_PENDING = env.int("BILLING_TOPUP_MAX_PENDING", default=5)
 # The sandbox pays without money: on only in development unless BILLING_SANDBOX says so

@@ -52,19 +52,22 @@ def test_revoking_twice_keeps_the_first_revocation_time(user):
 
 
 def test_the_account_page_creates_a_token_and_shows_its_key_once(logged_in_client, user):
-    response = logged_in_client.post(
+    created = logged_in_client.post(
         reverse("api_token_create"), {"name": "ci runner", "expires_in_days": "30"}
     )
+    response = logged_in_client.get(created["Location"])
 
     token = ApiToken.objects.get(user=user)
     key = response.context["new_token_key"]
-    assert response.status_code == 200
+    assert (created.status_code, created["Location"]) == (302, reverse("my_account"))
     assert token.name == "ci runner"
     assert token.key_hash == hash_token_key(key)
     assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)
     assert key in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+    # Reloading the page shows no key and creates no token.
     assert key not in logged_in_client.get(reverse("my_account")).content.decode()
+    assert ApiToken.objects.filter(user=user).count() == 1
 
 
 def test_the_account_page_creates_a_token_without_expiry(logged_in_client, user):

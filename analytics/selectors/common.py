@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from analytics.tables import Column
 from billing.models import TransferKind
+from predictions.ml.cases import in_catalogue_order
 from predictions.models import MLModel, Prediction
 
 STATUSES = [choice.value for choice in Prediction.Status]
@@ -34,8 +35,9 @@ def status_columns() -> list[Column]:
 
 
 def model_slugs(*, also: Iterable[str] = ()) -> list[str]:
-    """Every model's slug (a model without activity shows as zeros), and any in `also`."""
-    return sorted(set(MLModel.objects.values_list("slug", flat=True)) | set(also))
+    """Every model's slug (a model without activity shows as zeros), and any in `also`, in
+    the catalogue's order."""
+    return in_catalogue_order({*MLModel.objects.values_list("slug", flat=True), *also})
 
 
 def signed_to_wallet() -> Case:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from analytics.periods import Period
 from analytics.selectors import daily
 from analytics.tables import Column, Table
+from predictions.ml.cases import in_catalogue_order
 from predictions.models import MLModel
 
 
@@ -67,7 +68,9 @@ def latency_report(*, period: Period) -> list[Table]:
     latencies = latency_by_model(period=period)
     idle = ModelLatency(requests=0, failed=0, p50=None, p95=None)
     rows = []
-    for model_id, slug in MLModel.objects.order_by("slug").values_list("pk", "slug"):
+    model_ids = dict(MLModel.objects.values_list("slug", "pk"))
+    for slug in in_catalogue_order(model_ids):
+        model_id = model_ids[slug]
         figures = latencies.get(model_id, idle)
         rows.append(
             {

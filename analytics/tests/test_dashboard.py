@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -10,12 +11,15 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from analytics import selectors
-from analytics.periods import Period
+from analytics.periods import Period, default_period
 from analytics.tests.fixtures import utc
 from billing.models import Transfer
 from billing.services.topups import topup_create
 from billing.services.wallets import wallet_charge, wallet_grant
-from predictions.tests.factories import BatchJobFactory, PredictionFactory
+from predictions.batch.tasks import batch_job_run_task
+from predictions.ml.cases import CASES
+from predictions.tests.api.batch_uploads import PRICE, upload
+from predictions.tests.factories import BatchJobFactory, MLModelFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,11 +88,32 @@ def test_the_dashboard_shows_balance_predictions_per_model_and_outcomes(
     assert (data.wallet.balance, data.wallet.available) == (4_000, 4_000)
     assert data.statuses == {"succeeded": 2, "failed": 1, "refused": 1}
     per_model = {row["model"]: row for row in data.per_model.rows}
-    assert (per_model["alpha"]["total"], per_model["alpha"]["cost"]) == (2, 20)
+    # Credits come from the ledger (the one charge), not from the factories' records.
+    assert (per_model["alpha"]["total"], per_model["alpha"]["cost"]) == (2, 1_000)
     assert (per_model["beta"]["failed"], per_model["beta"]["refused"]) == (1, 1)
     assert data.spent_total == 1_000
     assert len(data.spending.rows) == 30
     assert '<svg class="chart"' in response.content.decode()
+
+
+def test_the_per_model_table_counts_batches_and_sums_to_the_periods_spending(
+    client, api, funded_user, served, enqueued
+):
+    job_id = upload(api, "x1,x2\n1,2\n3,4\n99,1\n5,6\n").json()["id"]
+    batch_job_run_task(job_id)  # three rows charged, one failed
+    inputs = json.dumps({"inputs": [{"x1": 1, "x2": 2}] * 2})
+    api.post("/api/v1/models/tiny/predict", inputs, content_type="application/json")
+    client.force_login(funded_user)
+
+    data = client.get(reverse("analytics:dashboard")).context["data"]
+
+    (tiny,) = data.per_model.rows
+    assert (tiny["succeeded"], tiny["rows"], tiny["batch_rows"]) == (1, 2, 3)
+    assert tiny["cost"] == 5 * PRICE == data.spent_total
+    russian = client.get(reverse("analytics:dashboard"), HTTP_ACCEPT_LANGUAGE="ru")
+    page = russian.content.decode()
+    assert "Прогноз модели tiny v1: 2 строки" in page
+    assert f"Пакетное задание {job_id}: списано 3 строки модели tiny" in page
 
 
 def test_the_predictions_csv_holds_the_users_predictions_of_the_period(
@@ -142,11 +167,23 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
         topup_create(user=customer, amount=1_000)
 
     activity()
-    # session, user, wallet (page, and billing's navigation balance), spending, per model,
-    # recent predictions, batches, top-ups
-    with django_assert_num_queries(9):
+    # session, user, wallet (page, and billing's navigation balance), spending, per model
+    # (predictions, batch rows, credits), recent predictions, batches, movements, top-ups
+    with django_assert_num_queries(12):
         client.get(reverse("analytics:dashboard"))
     activity()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(reverse("analytics:dashboard"))
     assert len(response.context["data"].recent_predictions) == 10
+
+
+def test_the_per_model_tables_follow_the_catalogues_order(client, customer):
+    for slug in reversed([*CASES, "an-operators-own"]):  # charged backwards
+        wallet_charge(user=customer, amount=10, reference=slug, revenue_account=f"revenue:{slug}")
+        MLModelFactory(slug=slug)
+
+    dashboard = client.get(reverse("analytics:dashboard")).context["data"].per_model
+    (revenue, _per_day) = selectors.revenue_report(period=default_period())
+
+    assert [row["model"] for row in dashboard.rows] == [*CASES, "an-operators-own"]
+    assert [row["model"] for row in revenue.rows] == [*CASES, "an-operators-own"]

@@ -18,6 +18,7 @@ from billing.services.movements import (
     insufficient_credits,
     require_positive,
 )
+from billing.statement_lines import StatementLine
 
 
 def hold_create(
@@ -74,8 +75,11 @@ def _hold_settle(hold: Hold, *, status: str, captured: int = 0) -> WalletRow:
 
 
 @transaction.atomic
-def hold_capture(*, hold_id: int, amount: int, revenue_account: str) -> Transfer | None:
-    """Charge `amount` (0 <= amount <= the hold) of an active hold and release the rest.
+def hold_capture(
+    *, hold_id: int, amount: int, revenue_account: str, line: StatementLine | None = None
+) -> Transfer | None:
+    """Charge `amount` (0 <= amount <= the hold) of an active hold and release the rest;
+    `line` says what for on the statement (the hold's own description is for operators).
 
     Returns the capture transfer, or None when nothing was captured. A second call (or a
     call after the hold was released or expired) moves nothing and returns the first
@@ -96,7 +100,8 @@ def hold_capture(*, hold_id: int, amount: int, revenue_account: str) -> Transfer
         system=revenue_account,
         outgoing=True,
         amount=amount,
-        description=hold.description,
+        line=line,
+        description="",
         created_by_id=None,
     )
     if transfer is None:

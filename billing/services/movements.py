@@ -14,6 +14,7 @@ from billing.ledger import WalletRow, transfer_insert, wallet_credit, wallet_deb
 from billing.models import Account, Transfer
 from billing.money import InvalidAmount
 from billing.notifications import low_balance_email_enqueue
+from billing.statement_lines import StatementLine
 
 
 def existing_transfer(*, kind: str, reference: str) -> Transfer | None:
@@ -58,6 +59,7 @@ def debit_to_system(
     kind: str,
     reference: str,
     system_code: str,
+    line: StatementLine | None,
     description: str,
     created_by: User | None,
 ) -> Transfer:
@@ -76,6 +78,7 @@ def debit_to_system(
                 system=system_code,
                 outgoing=True,
                 amount=amount,
+                line=line,
                 description=description,
                 created_by_id=created_by.pk if created_by else None,
             )
@@ -97,6 +100,7 @@ def credit_from_system(
     kind: str,
     reference: str,
     system: int | str,
+    line: StatementLine | None,
     description: str,
     created_by: User | None,
     refund_of_id: int | None = None,
@@ -111,6 +115,7 @@ def credit_from_system(
             system=system,
             outgoing=False,
             amount=amount,
+            line=line,
             description=description,
             created_by_id=created_by.pk if created_by else None,
             refund_of_id=refund_of_id,

@@ -10,6 +10,7 @@ from billing.errors import ReferenceConflict, RefundNotAllowed
 from billing.models import Transfer, TransferKind
 from billing.money import format_credits
 from billing.services.movements import credit_from_system, existing_transfer, require_positive
+from billing.statement_lines import refund_line
 
 
 @transaction.atomic
@@ -52,6 +53,7 @@ def transfer_refund(
         kind=TransferKind.REFUND,
         reference=reference,
         system=original.credit_id,
+        line=refund_line(refund_of=original.pk),
         description=reason,
         created_by=created_by,
         refund_of_id=original.pk,

@@ -23,6 +23,7 @@ from billing.providers import get_provider
 from billing.services.movements import credit_from_system, require_positive
 from billing.services.wallets import wallet_id_of
 from billing.signals import topup_settled
+from billing.statement_lines import topup_line
 from billing.system_accounts import clearing_account
 from mlbilling.events import send_after_commit
 
@@ -112,7 +113,8 @@ def topup_complete(
         kind=TransferKind.TOPUP,
         reference=topup.transfer_reference,
         system=clearing_account(provider),
-        description=f"Top-up via {provider}",
+        line=topup_line(provider=provider),
+        description="",
         created_by=None,
     )
     return _settle(topup, TopUpState.SUCCEEDED)

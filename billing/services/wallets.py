@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import User
 from billing.errors import BillingError
 from billing.ledger import AttachedRow, attached_row_insert, charge_with_row
-from billing.models import Account, Transfer, TransferKind
+from billing.models import Account, LineKind, Transfer, TransferKind
 from billing.money import InvalidAmount
 from billing.services.movements import (
     after_debit,
@@ -19,6 +19,7 @@ from billing.services.movements import (
     insufficient_credits,
     require_positive,
 )
+from billing.statement_lines import StatementLine
 from billing.system_accounts import PROMOTIONS
 
 
@@ -41,10 +42,12 @@ def wallet_charge(
     amount: int,
     reference: str,
     revenue_account: str,
+    line: StatementLine | None = None,
     description: str = "",
     created_by: User | None = None,
 ) -> Transfer:
-    """Debit `amount` from the user's wallet to the system account `revenue_account`.
+    """Debit `amount` from the user's wallet to the system account `revenue_account`;
+    `line` says what for on the statement.
 
     One guarded UPDATE and one INSERT; joins the caller's transaction if there is one.
     Raises InsufficientCredits when `balance - held < amount`. The same reference again
@@ -56,6 +59,7 @@ def wallet_charge(
         kind=TransferKind.CHARGE,
         reference=reference,
         system_code=revenue_account,
+        line=line,
         description=description,
         created_by=created_by,
     )
@@ -67,7 +71,7 @@ def wallet_charge_with_row(
     amount: int,
     reference: str,
     revenue_account: str,
-    description: str,
+    line: StatementLine,
     row: AttachedRow,
 ) -> Transfer:
     """`wallet_charge`, committed together with the caller's `row` (a prediction record,
@@ -87,7 +91,7 @@ def wallet_charge_with_row(
             amount=amount,
             reference=reference,
             revenue_account=revenue_account,
-            description=description,
+            line=line,
             row=row,
         )
         if transfer is not None:
@@ -98,7 +102,7 @@ def wallet_charge_with_row(
             amount=amount,
             reference=reference,
             revenue_account=revenue_account,
-            description=description,
+            line=line,
         )
         attached_row_insert(row, balance=transfer.balance_after)
     return transfer
@@ -110,7 +114,7 @@ def _charged_in_one_statement(
     amount: int,
     reference: str,
     revenue_account: str,
-    description: str,
+    line: StatementLine,
     row: AttachedRow,
 ) -> Transfer | None:
     """`ledger.charge_with_row`; None when the statement failed as a whole (nothing was
@@ -122,7 +126,8 @@ def _charged_in_one_statement(
             kind=TransferKind.CHARGE,
             reference=reference,
             system_code=revenue_account,
-            description=description,
+            line=line,
+            description="",
             row=row,
         )
     except IntegrityError:
@@ -160,6 +165,7 @@ def wallet_grant(
             kind=TransferKind.ADJUSTMENT,
             reference=reference,
             system_code=PROMOTIONS,
+            line=StatementLine(LineKind.ADJUSTMENT),
             description=reason.strip(),
             created_by=created_by,
         )
@@ -169,6 +175,7 @@ def wallet_grant(
         kind=TransferKind.GRANT,
         reference=reference,
         system=PROMOTIONS,
+        line=StatementLine(LineKind.GRANT),
         description=reason.strip(),
         created_by=created_by,
     )

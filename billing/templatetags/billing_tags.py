@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format
 
-from billing.money import format_credits
+from billing.models import Transfer
+from billing.money import localized_credits
+from billing.pricing import price_text
+from billing.statement_lines import line_text
 
 register = template.Library()
 
@@ -14,4 +16,16 @@ def credits(units: int | None) -> str:
     ("12,50" in Russian), like every other number on the page."""
     if units is None:
         return ""
-    return format_credits(int(units)).replace(".", get_format("DECIMAL_SEPARATOR"))
+    return localized_credits(int(units))
+
+
+@register.filter
+def statement_line(transfer: Transfer) -> str:
+    """What the movement was for, in the page's language."""
+    return line_text(transfer)
+
+
+@register.filter
+def price(units: int) -> str:
+    """What `units` hundredths of a credit cost, with the currency: "10.00 EUR"."""
+    return price_text(int(units))

@@ -43,6 +43,22 @@ def test_the_top_up_page_offers_packages_and_a_custom_amount(logged_in_client):
     assert 'name="amount"' in page
 
 
+def test_the_top_up_and_checkout_pages_show_the_price_and_currency(logged_in_client, settings):
+    settings.BILLING_CURRENCY = "USD"
+    settings.BILLING_CREDIT_PRICE_MINOR = 12  # 0.12 USD a credit
+
+    english = logged_in_client.get(reverse("billing:topup")).content.decode()
+    russian = logged_in_client.get(reverse("billing:topup"), HTTP_ACCEPT_LANGUAGE="ru")
+    checkout = logged_in_client.post(reverse("billing:topup"), {"amount": "10.01"}, follow=True)
+
+    assert "One credit costs 0.12 USD." in english
+    assert "3.00 USD" in english  # the 25.00 package
+    assert "Один кредит стоит 0,12 USD." in russian.content.decode()
+    assert "Купить 25,00" in russian.content.decode()
+    # 10.01 credits are 120.12 cents: a sale rounds up to a whole cent.
+    assert "to pay: 1.21 USD" in checkout.content.decode()
+
+
 def test_buying_a_package_through_the_sandbox_credits_the_wallet(logged_in_client, user):
     response = logged_in_client.post(reverse("billing:topup"), {"amount": "25.00"})
     topup = TopUp.objects.get(user=user)
@@ -160,7 +176,7 @@ def test_the_statement_exports_csv(logged_in_client, user, other_user):
     response = logged_in_client.get(reverse("billing:statement_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][-2:] == ["amount", "balance_after"]
-    assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
+    assert [(r[2], r[6], r[7]) for r in rows[1:]] == [
         ("charge", "-2.50", "7.50"),
         ("grant", "10.00", "10.00"),
     ]
@@ -184,7 +200,7 @@ def test_the_statement_csv_makes_text_a_spreadsheet_would_run_inert(logged_in_cl
     response = logged_in_client.get(reverse("billing:statement_csv"))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(r[3], r[4], r[5]) for r in rows[1:]] == [
+    assert [(r[3], r[5], r[6]) for r in rows[1:]] == [
         ("p:3", "'\r=1+1", "-1.00"),
         ("'-2+3+cmd", "'\t=1+1", "-1.00"),
         ('\'=HYPERLINK("http://x")', "'+cmd", "-1.00"),

@@ -23,25 +23,15 @@ from django.db import connections
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from billing.money import format_credits
 from billing.selectors import ledger_reconcile
-from mlbilling.tests.browser import CHROMIUM, CHROMIUM_ARGS, batch_csv
+from mlbilling.tests.browser import BROWSER_TEST, CHROMIUM, CHROMIUM_ARGS, batch_csv
 from mlbilling.tests.processes import env_on_the_test_database, stop
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "ci-artifacts" / "screenshots"
 BATCH_ROWS = 20
 CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/auth/confirm-email/\S+)")
 
-pytestmark = [
-    pytest.mark.browser,
-    # The worker and the browser see the server's data only through a real database.
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.django_db(transaction=True),
-    # The live server serves static files from the finders, not a collected STATIC_ROOT.
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
-]
+# The worker and the browser see the server's data only through a real database.
+pytestmark = [*BROWSER_TEST, pytest.mark.postgres]
 
 
 class Journey:

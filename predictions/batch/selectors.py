@@ -8,13 +8,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import number_format
 
-from billing.money import format_credits
+from billing.models import HoldStatus
+from billing.money import localized_credits
+from billing.selectors import wallet_balance
 from predictions.models import BatchJob
 
 
 def batch_jobs_for_user(*, user: Any) -> QuerySet[BatchJob]:
-    return BatchJob.objects.filter(user=user).select_related("model")
+    return BatchJob.objects.filter(user=user).select_related("model", "hold")
 
 
 def batch_job_for_user(*, user: Any, job_id: int) -> BatchJob:
@@ -31,7 +34,8 @@ def batch_result_ready(job: BatchJob) -> bool:
 
 @dataclass(frozen=True)
 class BatchProgress:
-    """A job's progress as the job page and the API show it."""
+    """A job's progress as its page shows it, numbers already in the reader's format: the
+    page and its poll (the JSON of `batch_status`) write the same text."""
 
     id: int
     model: str
@@ -41,10 +45,12 @@ class BatchProgress:
     rows_done: int
     rows_failed: int
     percent: int
-    elapsed_seconds: int | None
-    remaining_seconds: int | None
+    elapsed: str | None  # seconds, one decimal
+    remaining: str | None  # seconds, an estimate while the job runs
     max_cost: str
+    held: str | None  # what the job's hold still reserves; None once it is settled
     charged: str
+    balance: str  # the owner's wallet balance, for the page's header
     finished: bool
     result_ready: bool
     cancel_requested: bool
@@ -59,10 +65,11 @@ def batch_job_progress(*, job: BatchJob, now: Any = None) -> BatchProgress:
     elapsed = remaining = None
     if job.started_at is not None:
         end = job.finished_at or now
-        elapsed = max(0, int((end - job.started_at).total_seconds()))
+        elapsed = max(0.0, (end - job.started_at).total_seconds())
         if not job.is_finished and job.rows_done and elapsed:
             # Linear estimate from the rows done so far in this attempt.
             remaining = int(elapsed * (job.rows_total - job.rows_done) / job.rows_done)
+    hold_active = job.hold is not None and job.hold.status == HoldStatus.ACTIVE
     return BatchProgress(
         id=job.pk,
         model=job.model.slug,
@@ -72,10 +79,12 @@ def batch_job_progress(*, job: BatchJob, now: Any = None) -> BatchProgress:
         rows_done=job.rows_done,
         rows_failed=job.rows_failed,
         percent=int(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
-        elapsed_seconds=elapsed,
-        remaining_seconds=remaining,
-        max_cost=format_credits(job.max_cost),
-        charged=format_credits(job.charged),
+        elapsed=None if elapsed is None else number_format(elapsed, 1),
+        remaining=None if remaining is None else number_format(remaining),
+        max_cost=localized_credits(job.max_cost),
+        held=localized_credits(job.hold.amount) if hold_active else None,
+        charged=localized_credits(job.charged),
+        balance=localized_credits(wallet_balance(user=job.user).balance),
         finished=job.is_finished,
         result_ready=batch_result_ready(job),
         cancel_requested=job.cancel_requested,

@@ -83,7 +83,8 @@ def batch_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     except JobNotConfirmable as exc:
         messages.info(request, str(exc))
     else:
-        messages.success(request, _("Job confirmed: it will start shortly."))
+        # Tagged so the page's poll can take it away once the job has started.
+        messages.success(request, _("Job confirmed: it will start shortly."), "job-queued")
     return redirect("predictions:batch_detail", job_id=job.pk)
 
 

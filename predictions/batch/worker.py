@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Hold
 from billing.services.holds import hold_capture, hold_release
+from billing.statement_lines import batch_line
 from billing.system_accounts import revenue_account
 from mlbilling.events import send_after_commit
 from predictions.batch.chunks import chunk_outcomes
@@ -255,7 +256,10 @@ def _capture(job: BatchJob, *, amount: int) -> int:
     """Capture on the job's hold; returns what was actually charged (0 if the hold had
     expired: an expired hold is released, never charged)."""
     hold_capture(
-        hold_id=job.hold_id, amount=amount, revenue_account=revenue_account(job.model.slug)
+        hold_id=job.hold_id,
+        amount=amount,
+        revenue_account=revenue_account(job.model.slug),
+        line=batch_line(job=job.pk, model=job.model.slug, rows=job.rows_succeeded),
     )
     return Hold.objects.values_list("captured_amount", flat=True).get(pk=job.hold_id) or 0
 

@@ -20,10 +20,12 @@ from predictions.ml.cases.base import Case
 from predictions.ml.schema import Field, SchemaError
 from predictions.models import Prediction
 from predictions.registry.selectors import model_list
+from predictions.serving.name_picker import NamePicker
 from predictions.serving.pattern_texts import pattern_translated
 from predictions.serving.words import word
 
-# A multi-select with more options than this becomes a scrolling checkbox grid.
+# A multi-select with more options than this becomes a search box with chips over a
+# scrolling checkbox grid.
 CHECKBOX_GRID_MIN = 8
 
 
@@ -117,11 +119,7 @@ def _form_field(field: Field) -> forms.Field:
         choices = [("", "—"), *((c, word(c)) for c in field.choices)]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == "multichoice":
-        widget = (
-            forms.CheckboxSelectMultiple(attrs={"class": "checkbox-grid"})
-            if len(field.choices) >= CHECKBOX_GRID_MIN
-            else forms.SelectMultiple
-        )
+        widget = NamePicker if len(field.choices) >= CHECKBOX_GRID_MIN else forms.SelectMultiple
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in field.choices], widget=widget, **common
         )

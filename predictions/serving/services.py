@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from billing.errors import CreditShortfall, InsufficientCredits
 from billing.money import format_credits
 from billing.services.wallets import AttachedRow, wallet_charge_with_row
+from billing.statement_lines import prediction_line
 from billing.system_accounts import revenue_account
 from mlbilling.errors import DomainError
 from mlbilling.events import send_after_commit
@@ -224,7 +225,7 @@ def _charge_and_record(prediction: Prediction, started: float, *, balance: int) 
             amount=prediction.cost,
             reference=f"prediction:{prediction.id}",
             revenue_account=revenue_account(slug),
-            description=f"{slug} v{version.version}, {prediction.rows} row(s)",
+            line=prediction_line(model=slug, version=version.version, rows=prediction.rows),
             row=_record_row(prediction, started),
         )
     except InsufficientCredits as exc:

@@ -3,6 +3,8 @@ case in `case.py`) and one line here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext as _
 
 from mlbilling.errors import DomainError
@@ -33,6 +35,13 @@ class UnknownCase(KeyError, DomainError):
 
     def detail(self) -> str:
         return _("No such model.")
+
+
+def in_catalogue_order(slugs: Iterable[str]) -> list[str]:
+    """The slugs in the order of CASES (the catalogue page's, every page's); any slug that
+    is no case (an operator's own model) after them, alphabetically."""
+    place = {slug: index for index, slug in enumerate(CASES)}
+    return sorted(set(slugs), key=lambda slug: (place.get(slug, len(place)), slug))
 
 
 def get_case(slug: str) -> Case:

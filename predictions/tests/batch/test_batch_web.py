@@ -104,6 +104,31 @@ def test_the_job_page_shows_progress_and_the_download_once_done(web, served, enq
 
 
 @pytest.mark.django_db
+def test_the_status_a_page_polls_is_in_the_readers_format_and_drops_the_settled_hold(
+    web, funded_user, served, enqueued
+):
+    post_file(web, b"x1,x2\n1,2\n3,4\n")
+    job = BatchJob.objects.get()
+    web.post(reverse("predictions:batch_confirm", args=[job.pk]))
+    url = reverse("predictions:batch_status", args=[job.pk])
+    queued = web.get(url, HTTP_ACCEPT_LANGUAGE="ru").json()
+
+    batch_job_run(job_id=job.pk)
+    done = web.get(url, HTTP_ACCEPT_LANGUAGE="ru").json()
+
+    assert (queued["status_label"], queued["held"], queued["elapsed"]) == (
+        "в очереди",
+        "0,14",
+        None,
+    )
+    assert queued["balance"] == "100,00"
+    assert (done["status_label"], done["held"], done["charged"]) == ("готово", None, "0,14")
+    assert done["balance"] == "99,86"
+    assert float(done["elapsed"].replace(",", ".")) >= 0
+    assert "," in done["elapsed"]
+
+
+@pytest.mark.django_db
 def test_the_cancel_button_cancels_a_queued_job(web, funded_user, served, enqueued):
     post_file(web, b"x1,x2\n1,2\n")
     job = BatchJob.objects.get()

@@ -46,6 +46,7 @@ def test_a_valid_form_predicts_charges_and_shows_the_result(served, browser, cus
     assert "high" in html
     assert "0.07" in html
     assert "balance 0.93" in html
+    assert '<a href="/models/tiny/">Back to Tiny test case</a>' in html
     assert (prediction.status, prediction.source) == ("succeeded", "web")
     assert wallet_balance(user=customer).balance == 93
 
