@@ -32,7 +32,12 @@ from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
 from predictions.serving.idempotency import idempotency_key_claimed
-from predictions.serving.selectors import prediction_context
+from predictions.serving.selectors import (
+    PredictionContext,
+    prediction_context,
+    prediction_context_from_row,
+    prediction_context_query,
+)
 from predictions.signals import prediction_recorded
 
 logger = logging.getLogger(__name__)
@@ -133,10 +138,17 @@ def prediction_run(
     clean_rows = case.schema.validate_rows(rows)
     request = _PaidRequest(user, slug, rows, clean_rows, idempotency_key, source, started)
     if not idempotency_key:
-        return _run_paid(case, request)
+        return _run_paid(
+            case, request, prediction_context(user=user, slug=slug, idempotency_key=None)
+        )
     # Duplicates wait here for the first request with this key, then replay its success.
-    with idempotency_key_claimed(user_id=user.pk, key=idempotency_key):
-        return _run_paid(case, request)
+    # One query for the version, the wallet and an earlier use of the key (see there),
+    # sent with the lock.
+    first_read = prediction_context_query(user=user, slug=slug, idempotency_key=idempotency_key)
+    with idempotency_key_claimed(
+        user_id=user.pk, key=idempotency_key, first_read=first_read
+    ) as row:
+        return _run_paid(case, request, prediction_context_from_row(row, slug=slug))
 
 
 @dataclass(frozen=True)
@@ -150,10 +162,8 @@ class _PaidRequest:
     started: float
 
 
-def _run_paid(case: Case, request: _PaidRequest) -> PredictionOutcome:
+def _run_paid(case: Case, request: _PaidRequest, context: PredictionContext) -> PredictionOutcome:
     user, rows, key, started = request.user, request.rows, request.idempotency_key, request.started
-    # One query for the version, the wallet and an earlier use of the key (see there).
-    context = prediction_context(user=user, slug=request.slug, idempotency_key=key)
     fingerprint = request_fingerprint(slug=request.slug, rows=rows) if key else ""
     if context.earlier_id is not None:
         return _replay(_prediction(context.earlier_id), fingerprint)
