@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from typing import Any
+from contextlib import contextmanager
 
-from django.db import DatabaseError, connection
-
-_LOCK_SQL = "SELECT pg_advisory_lock(%s)"
-_UNLOCK_SQL = "SELECT pg_advisory_unlock(%s)"
+from django.db import connection
 
 
 def _lock_id(user_id: int, key: str) -> int:
@@ -33,49 +29,16 @@ def _lock_id(user_id: int, key: str) -> int:
 
 
 @contextmanager
-def idempotency_key_claimed(
-    *, user_id: int, key: str, first_read: tuple[str, list[Any]]
-) -> Iterator[tuple[Any, ...] | None]:
-    """Run the body as the only request of `user_id` under `key`; others wait here.
-
-    `first_read` (SQL and parameters) is the body's first query, whose first row is
-    yielded. On PostgreSQL it travels in the lock's round trip, right behind it (psycopg's
-    pipeline): it runs once the lock is granted, in a snapshot of its own, so it sees what
-    the previous holder committed. One round trip less on every paid call with a key.
-    """
+def idempotency_key_claimed(*, user_id: int, key: str) -> Iterator[None]:
+    """Run the body as the only request of `user_id` under `key`; others wait here."""
     if connection.vendor != "postgresql":
-        yield _fetch_first(*first_read)
+        yield
         return
     lock_id = _lock_id(user_id, key)
-    try:
-        row = _locked_then_fetched(lock_id, *first_read)
-    except DatabaseError:
-        # The lock may have been granted before the read failed; a lost session took it
-        # with it, and then the unlock fails too: nothing left to release.
-        with suppress(DatabaseError):
-            _fetch_first(_UNLOCK_SQL, [lock_id])
-        raise
-    try:
-        yield row
-    finally:
-        _fetch_first(_UNLOCK_SQL, [lock_id])
-
-
-def _fetch_first(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-def _locked_then_fetched(lock_id: int, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    # In order: the cursor connects, so that the pipeline has a connection to open on.
-    # Errors surface when the pipeline syncs, outside the cursor's own translation:
-    # wrapped, so that callers see Django's exceptions as for any query.
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        connection.connection.pipeline(),
-    ):
-        cursor.execute(_LOCK_SQL, [lock_id])
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+        cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])

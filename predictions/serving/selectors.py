@@ -83,15 +83,6 @@ SELECT {", ".join(f"v.{c}" for c in _VERSION_COLUMNS)},
 """  # noqa: S608 (table and column names are ours; every value is a parameter)
 
 
-def prediction_context_query(
-    *, user: Any, slug: str, idempotency_key: str | None
-) -> tuple[str, list[Any]]:
-    """The SQL and parameters of `prediction_context`'s one query, for a caller that sends
-    it itself (`idempotency.idempotency_key_claimed`, in the round trip of its lock)."""
-    succeeded, production = Prediction.Status.SUCCEEDED, ModelVersion.Status.PRODUCTION
-    return _CONTEXT_SQL, [user.pk, idempotency_key, succeeded, user.pk, slug, production]
-
-
 def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> PredictionContext:
     """The production version of `slug`, the user's wallet and an earlier success with
     the same key, in one query; raises `NoProductionVersion`.
@@ -101,14 +92,12 @@ def prediction_context(*, user: Any, slug: str, idempotency_key: str | None) -> 
     costs as much as the model itself (bench/api.py). The wallet is only read here (no
     lock); the guarded debit in `billing.services.wallets.wallet_charge` is what decides.
     """
-    sql, params = prediction_context_query(user=user, slug=slug, idempotency_key=idempotency_key)
+    succeeded, production = Prediction.Status.SUCCEEDED, ModelVersion.Status.PRODUCTION
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return prediction_context_from_row(cursor.fetchone(), slug=slug)
-
-
-def prediction_context_from_row(row: tuple[Any, ...] | None, *, slug: str) -> PredictionContext:
-    """`prediction_context` from the row its query returned (None: no production version)."""
+        cursor.execute(
+            _CONTEXT_SQL, [user.pk, idempotency_key, succeeded, user.pk, slug, production]
+        )
+        row = cursor.fetchone()
     if row is None:
         raise not_ready_error(slug)
     version_values = row[: len(_VERSION_COLUMNS)]

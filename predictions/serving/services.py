@@ -32,12 +32,7 @@ from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
 from predictions.serving.idempotency import idempotency_key_claimed
-from predictions.serving.selectors import (
-    PredictionContext,
-    prediction_context,
-    prediction_context_from_row,
-    prediction_context_query,
-)
+from predictions.serving.selectors import prediction_context
 from predictions.signals import prediction_recorded
 
 logger = logging.getLogger(__name__)
@@ -138,17 +133,10 @@ def prediction_run(
     clean_rows = case.schema.validate_rows(rows)
     request = _PaidRequest(user, slug, rows, clean_rows, idempotency_key, source, started)
     if not idempotency_key:
-        return _run_paid(
-            case, request, prediction_context(user=user, slug=slug, idempotency_key=None)
-        )
+        return _run_paid(case, request)
     # Duplicates wait here for the first request with this key, then replay its success.
-    # One query for the version, the wallet and an earlier use of the key (see there),
-    # sent with the lock.
-    first_read = prediction_context_query(user=user, slug=slug, idempotency_key=idempotency_key)
-    with idempotency_key_claimed(
-        user_id=user.pk, key=idempotency_key, first_read=first_read
-    ) as row:
-        return _run_paid(case, request, prediction_context_from_row(row, slug=slug))
+    with idempotency_key_claimed(user_id=user.pk, key=idempotency_key):
+        return _run_paid(case, request)
 
 
 @dataclass(frozen=True)
@@ -162,8 +150,10 @@ class _PaidRequest:
     started: float
 
 
-def _run_paid(case: Case, request: _PaidRequest, context: PredictionContext) -> PredictionOutcome:
+def _run_paid(case: Case, request: _PaidRequest) -> PredictionOutcome:
     user, rows, key, started = request.user, request.rows, request.idempotency_key, request.started
+    # One query for the version, the wallet and an earlier use of the key (see there).
+    context = prediction_context(user=user, slug=request.slug, idempotency_key=key)
     fingerprint = request_fingerprint(slug=request.slug, rows=rows) if key else ""
     if context.earlier_id is not None:
         return _replay(_prediction(context.earlier_id), fingerprint)
