@@ -23,9 +23,9 @@ def _scoped(view: Any) -> ScopedRateThrottle:
     """A ScopedRateThrottle with the view's scope and rate, as its allow_request sets them."""
     throttle = ScopedRateThrottle()
     throttle.scope = getattr(view, throttle.scope_attr, None)
-    if throttle.scope:
-        throttle.rate = throttle.get_rate()
-        throttle.num_requests, throttle.duration = throttle.parse_rate(throttle.rate)
+    # No scope, no rate: that half is skipped, as DRF's allows every request then.
+    throttle.rate = throttle.get_rate() if throttle.scope else None
+    throttle.num_requests, throttle.duration = throttle.parse_rate(throttle.rate)
     return throttle
 
 
