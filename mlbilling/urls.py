@@ -9,10 +9,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mlbilling import health
 
+# The paid prediction's module first: Django tries the patterns in order, on every request.
 api_v1 = [
+    path("", include("predictions.api.urls")),
     path("", include("accounts.api_urls")),
     path("", include("billing.api_urls")),
-    path("", include("predictions.api.urls")),
 ]
 
 
@@ -23,6 +24,9 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 
 urlpatterns = [
+    # The API first: resolving a paid prediction past every page's pattern took 61 us of
+    # CPU, first 23 us (of about 6 ms in all). No page path starts with api/v1/.
+    path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
     path("", include("predictions.urls")),
@@ -32,7 +36,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script for CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

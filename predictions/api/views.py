@@ -12,11 +12,12 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from mlbilling.api_fields import refuse_unknown_fields
 from mlbilling.json_parser import StrictJSONParser
+from mlbilling.throttling import UserAndScopeRateThrottle
 from predictions.api.schema import GENERIC_OPERATION_ID, IDEMPOTENCY_KEY
 from predictions.api.serializers import (
     ErrorSerializer,
@@ -59,7 +60,8 @@ class ModelDetailView(APIView):
 class PredictView(APIView):
     # JSON only: one body type for clients generated from the schema.
     parser_classes = [StrictJSONParser]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    # The user's rate and the predict scope's: one cache read and one write for both.
+    throttle_classes = [AnonRateThrottle, UserAndScopeRateThrottle]
     throttle_scope = "predict"
 
     @extend_schema(

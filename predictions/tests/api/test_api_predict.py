@@ -222,3 +222,16 @@ def test_predictions_are_throttled_with_retry_after(served, token_client, monkey
     assert int(answers[2].headers["Retry-After"]) > 0
     assert answers[2].json()["code"] == "throttled"
     assert wallet_balance(user=customer).balance == 86
+
+
+def test_the_user_rate_counts_predictions_with_every_other_call(served, token_client, monkeypatch):
+    # As DRF's own throttles do: a prediction the predict scope refuses still counts
+    # towards the user's rate, which every view shares.
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "predict", "1/min")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "3/min")
+
+    answers = [post(token_client, {"inputs": [{"x1": 1}]}) for _ in range(2)]
+    answers += [token_client.get("/api/v1/balance") for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [200, 429, 200, 429]
+    assert 0 < int(answers[1].headers["Retry-After"]) <= 60
