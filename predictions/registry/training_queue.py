@@ -1,10 +1,11 @@
 """Training in the background: one queued task per case, fastest first.
 
 A first run serves the site at once and trains behind it: `train_models --queue` enqueues
-a django-q2 task per case that has no production version. Each task keeps its case's
-status (`training_status`) up to date: the models page shows it, and a prediction on the
-case is refused with "training, ready in about N s" (API: 503 with Retry-After) before
-anything is charged.
+a django-q2 task per case that has no production version. Each task fits its case and
+serves it (`training.case_fit`), keeping the case's status (`training_status`) up to date:
+the models page shows it, and a prediction on the case is refused with "training, ready
+in about N s" (API: 503 with Retry-After) before anything is charged. Then it queues the
+version's evaluation, which completes the model card while the model serves.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from django.conf import settings
 from predictions.ml.cases import get_case
 from predictions.ml.cases.base import Case
 from predictions.models import ModelVersion
-from predictions.registry.training import case_train
+from predictions.registry.services import model_version_card_update
+from predictions.registry.training import (
+    EVALUATION_FAILED,
+    case_fit,
+    dataset_fingerprint,
+    version_evaluate,
+)
 from predictions.registry.training_status import (
     expected_seconds,
     fastest_first,
@@ -27,6 +34,7 @@ from predictions.registry.training_status import (
 )
 
 TRAIN_TASK = "predictions.registry.tasks.case_train_task"
+EVALUATE_TASK = "predictions.registry.tasks.version_evaluate_task"
 
 
 def cases_train_enqueue(cases: Iterable[Case]) -> list[Case]:
@@ -50,8 +58,12 @@ def cases_train_enqueue(cases: Iterable[Case]) -> list[Case]:
 
 
 def case_train_queued(*, slug: str) -> None:
-    """The queued task's work: train the case unless a production version came meanwhile,
-    keeping its status up to date; a failure is left in the status for the models page."""
+    """The queued task's work: fit the case and serve it unless a production version came
+    meanwhile, keeping its status up to date, then queue its evaluation (behind the other
+    cases' fits: every model serves before any is judged); a failure is left in the status
+    for the models page."""
+    from django_q.tasks import async_task
+
     case = get_case(slug)
     if ModelVersion.objects.filter(model__slug=slug, status=ModelVersion.Status.PRODUCTION):
         training_status_clear(slug)
@@ -67,8 +79,31 @@ def case_train_queued(*, slug: str) -> None:
 
     training_status_write(slug, state="training", ready_by=ready_by)
     try:
-        case_train(case=case, datasets_dir=settings.DATASETS_DIR, progress=progress)
+        version, _data = case_fit(case=case, datasets_dir=settings.DATASETS_DIR, progress=progress)
     except Exception as exc:
         training_status_write(slug, state="failed", ready_by=ready_by, error=str(exc)[:500])
         raise
     training_status_clear(slug)
+    async_task(
+        EVALUATE_TASK,
+        version.pk,
+        group="training",
+        task_name=f"evaluate-{slug}-v{version.version}-{uuid.uuid4().hex[:8]}",
+    )
+
+
+def version_evaluate_queued(*, version_id: int) -> None:
+    """The queued evaluation: the version's data read again (refused when it changed since
+    the fit), judged, its card completed (`training.version_evaluate`)."""
+    version = ModelVersion.objects.select_related("model").get(pk=version_id)
+    case = get_case(version.model.slug)
+    data = case.load_training_data(settings.DATASETS_DIR)
+    fingerprint, _files = dataset_fingerprint(case, settings.DATASETS_DIR, data)
+    if fingerprint != version.data_fingerprint:
+        model_version_card_update(
+            version_id=version_id,
+            evaluation=EVALUATION_FAILED,
+            evaluation_error="The dataset changed after this version was fitted; retrain it.",
+        )
+        return
+    version_evaluate(case=case, version=version, data=data)
