@@ -1,0 +1,234 @@
+"""A newcomer's first run, timed: README's `bin/run` on a fresh clone, from the moment it is
+started (the requirements already installed) to the site answering, to each model serving
+and to the first paid prediction on the fastest case.
+
+    .venv/bin/python bench/first_run.py [--quick] [--keep]
+
+It clones this checkout's committed HEAD into a temporary folder, links `../shared` beside
+the clone as it is beside this checkout (bin/run's datasets: DATASETS_DIR defaults to
+`../shared/datasets`) and this checkout's `.venv` into it, runs `bin/setup` there (the
+install, not timed: with the requirements installed it does nothing), then starts
+`bin/run` with a newcomer's environment (no DATABASE_URL, MEDIA_ROOT or DEBUG: SQLite and
+media inside the clone) on a free port and watches it through HTTP only:
+
+- the site answering: the home page `200`;
+- the demo user's token (`POST /api/v1/auth/token`), then a prediction on the fastest case
+  (cirrhosis) every half second while it answers `503` with `Retry-After`, until `200`;
+  the charge is checked: the wallet is lower by the model's price, the answer's `cost`;
+- each model serving (`GET /api/v1/models`: a production version) and, without --quick,
+  each model's evaluation attached to its card (its version's metrics).
+
+Besides the seconds, the CPU seconds bin/run's processes had used by then (from /proc):
+on a shared machine the seconds depend on the neighbours, the CPU does not. --quick (what
+CI runs) stops at the first paid prediction; the full run waits for every evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from proc_cpu import cpu_seconds, process_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+FASTEST = "cirrhosis-survival"
+DEMO = {"email": "demo@mlbilling.local", "password": "demo-password-2026"}
+# A newcomer's shell has none of the project's variables; these are what a run needs.
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATASETS_DIR")
+SITE_TIMEOUT = 180
+FIRST_PREDICTION_TIMEOUT = 300
+ALL_MODELS_TIMEOUT = 1800
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="Stop at the first paid prediction.")
+    parser.add_argument("--keep", action="store_true", help="Keep the clone (its log, database).")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="mlbilling-first-run-"))
+    clone = folder / "mlbilling"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    (folder / "shared").symlink_to((ROOT.parent / "shared").resolve())
+    (clone / ".venv").symlink_to((ROOT / ".venv").resolve())
+    subprocess.run([str(clone / "bin" / "setup"), "requirements.txt"], check=True)
+
+    port = _free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
+    log = (folder / "bin-run.log").open("w")
+    load_before = _load()
+    started = time.monotonic()
+    run = subprocess.Popen(
+        [str(clone / "bin" / "run")],
+        cwd=clone,
+        env={**env, "ADDRESS": f"127.0.0.1:{port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    rows: list[tuple[str, float, float]] = []
+
+    def mark(what: str) -> None:
+        rows.append((what, time.monotonic() - started, _tree_cpu(run.pid)))
+        print(f"  {rows[-1][1]:6.1f} s  {what}", flush=True)
+
+    try:
+        _until(lambda: _get(site + "/")[0] == 200, SITE_TIMEOUT, "the site to answer")
+        mark("site answers (home page 200)")
+        token = _post(site + "/api/v1/auth/token", {**DEMO, "name": "first-run bench"})[1]
+        auth = {"Authorization": f"Token {token['token']}"}
+        balance_before = _get(site + "/api/v1/balance", auth)[1]["balance"]
+        served: set[str] = set()
+        evaluated: set[str] = set()
+        refusals = 0
+
+        def paid_prediction() -> dict[str, Any] | None:
+            nonlocal refusals
+            _watch_models(site, served, evaluated, mark)
+            status, body = _post(
+                site + f"/api/v1/models/{FASTEST}/predict", {"inputs": [_example(site)]}, auth
+            )
+            if status == 503 and body.get("code") == "model_training":
+                refusals += 1
+                return None
+            if status != 200:
+                raise SystemExit(f"the prediction answered {status}: {body}")
+            return body
+
+        answer = _until(paid_prediction, FIRST_PREDICTION_TIMEOUT, "the first paid prediction")
+        mark(f"first paid prediction ({FASTEST}, after {refusals} answers 503 model_training)")
+        balance_after = _get(site + "/api/v1/balance", auth)[1]["balance"]
+        price = _model(site, FASTEST)["price_per_row"]
+        charged = _hundredths(balance_before) - _hundredths(balance_after)
+        if not (charged == _hundredths(price) == _hundredths(answer["cost"])):
+            raise SystemExit(
+                f"charge wrong: balance {balance_before} -> {balance_after}, price {price}, "
+                f"cost {answer['cost']}"
+            )
+        print(f"  charged {answer['cost']} credits, the model's price; balance {balance_after}")
+        if not args.quick:
+            _until(
+                lambda: _watch_models(site, served, evaluated, mark),
+                ALL_MODELS_TIMEOUT,
+                "every model's evaluation",
+            )
+    finally:
+        os.killpg(run.pid, signal.SIGTERM)
+        try:
+            run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+        log.close()
+        if args.keep:
+            print(f"clone and log kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    print(f"\nbin/run on a fresh clone ({'quick' if args.quick else 'full'} run)")
+    print(f"load average before: {load_before}; after: {_load()}; cores: {os.cpu_count()}")
+    print(f"{'event':<72} {'seconds':>8} {'bin/run CPU s':>14}")
+    for what, seconds, cpu in rows:
+        print(f"{what:<72} {seconds:8.1f} {cpu:14.1f}")
+
+
+def _watch_models(site: str, served: set[str], evaluated: set[str], mark: Any) -> bool:
+    """Marks the models that serve, and those whose evaluation is attached, since the last
+    look; True once every model is evaluated."""
+    models = _get(site + "/api/v1/models")[1]
+    models = models.get("results", models) if isinstance(models, dict) else models
+    for model in models:
+        version = model.get("production_version")
+        if version and model["slug"] not in served:
+            served.add(model["slug"])
+            mark(f"{model['slug']} serves")
+        if version and version.get("metrics") and model["slug"] not in evaluated:
+            evaluated.add(model["slug"])
+            mark(f"{model['slug']} evaluated (its card complete)")
+    return len(evaluated) == len(models)
+
+
+_examples: dict[str, dict[str, Any]] = {}
+
+
+def _example(site: str) -> dict[str, Any]:
+    if FASTEST not in _examples:
+        _examples[FASTEST] = _model(site, FASTEST)["example"]
+    return _examples[FASTEST]
+
+
+def _model(site: str, slug: str) -> dict[str, Any]:
+    return _get(f"{site}/api/v1/models/{slug}")[1]
+
+
+def _until(attempt: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = attempt()
+        except OSError:  # not listening yet, or a connection dropped while it starts
+            result = None
+        if result:
+            return result
+        time.sleep(0.5)
+    raise SystemExit(f"gave up waiting for {what} after {timeout} s")
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    return _request(urllib.request.Request(url, headers=headers or {}))
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode()
+    request_headers = {"Content-Type": "application/json", **(headers or {})}
+    return _request(urllib.request.Request(url, data=data, headers=request_headers))
+
+
+def _request(request: urllib.request.Request) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, _json(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _json(error.read())
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return {}
+
+
+def _hundredths(amount: str) -> int:
+    units, _, cents = amount.partition(".")
+    return int(units) * 100 + int(cents.ljust(2, "0"))
+
+
+def _tree_cpu(pid: int) -> float:
+    return sum(cpu_seconds(child) or 0.0 for child in process_tree(pid))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
