@@ -1,10 +1,12 @@
-"""`bin/run` in one process: prepare the local site, serve it, start the worker once it answers.
+"""`bin/run` in one process: prepare the local site, serve it, run the worker beside it.
 
 Every `manage.py` start-up imports Django and the six cases' ML stack, about 3 s of CPU
-(more on a busy machine): run as four commands, migrate, seed_demo, train_models and
-runserver cost four of them before the site answered. Here they run in one process, and
-the worker (a second process, it has to be) starts only once the site answers, so that
-the two start-ups do not compete for the CPU the first page needs.
+(several times that in wall time on a busy machine): run as separate commands, migrate,
+seed_demo, train_models, runserver and qcluster paid five of them before the first model
+served. Here one process prepares the site and serves it, and the worker is a fork of it
+made before the server starts, so it starts with everything imported; it waits for the
+site to answer before it runs the cluster, so that the first page has the CPU first.
+django-q2 forks its own workers the same way (`multiprocessing`'s "fork" context).
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ from __future__ import annotations
 import io
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
+import traceback
 import urllib.request
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
 # How long the announcement waits for the site to answer before it gives up on it.
@@ -56,22 +56,38 @@ class Command(BaseCommand):
         # Queues the training of the models that have none yet (from DATASETS_DIR): the
         # site never says "no model" for a model that is about to train.
         call_command("train_models", if_missing=True, queue=True, stdout=self.stdout)
-        worker: list[subprocess.Popen] = []
-        threading.Thread(
-            target=self._when_answering,
-            args=(address, lambda: self._start_worker(worker, address, logins)),
-            daemon=True,
-        ).start()
+        worker = self._fork_worker(address, logins)
         # SIGTERM (bin/run's parent going away, `kill`) ends the server like Ctrl-C does,
         # so the worker is stopped below.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             call_command("runserver", address, use_reloader=options["reload"])
         finally:
-            for process in worker:
-                _stop(process)
+            _stop(worker)
 
-    def _when_answering(self, address: str, then: Callable[[], None]) -> None:
+    def _fork_worker(self, address: str, logins: list[str]) -> int:
+        """The worker process: a fork of this one that, once the site answers, prints the
+        demo logins and runs the cluster (which trains the queued models, fastest first,
+        each serving once fitted, its evaluation for the model card a later task)."""
+        # Neither a database connection nor unwritten output may be shared with the child.
+        connections.close_all()
+        self.stdout.flush()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid:
+            return pid
+        try:
+            self._when_answering(address)
+            self.stdout.write("\n".join(["", *logins, f"The site: http://{address}/", ""]))
+            self.stdout.flush()
+            call_command("qcluster")
+        except Exception:
+            traceback.print_exc()
+            os._exit(1)
+        finally:
+            os._exit(0)
+
+    def _when_answering(self, address: str) -> None:
         deadline = time.monotonic() + ANSWER_WAIT_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -79,25 +95,19 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.2)
             else:
-                then()
                 return
 
-    def _start_worker(
-        self, worker: list[subprocess.Popen], address: str, logins: list[str]
-    ) -> None:
-        # The worker trains the queued models, fastest first: each serves once fitted, and
-        # its evaluation (for the model card) follows as a later task.
-        manage = str(settings.BASE_DIR / "manage.py")
-        worker.append(subprocess.Popen([sys.executable, manage, "qcluster"]))  # noqa: S603 (our own command)
-        lines = "\n".join(logins)
-        self.stdout.write(f"\n{lines}\nThe site: http://{address}/\n")
 
-
-def _stop(process: subprocess.Popen, timeout: float = 30) -> None:
+def _stop(pid: int, timeout: float = 30) -> None:
     """SIGTERM (the cluster finishes its tasks' current step), then SIGKILL after `timeout`."""
-    process.terminate()
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.2)
+    except (ProcessLookupError, ChildProcessError):  # gone already
+        return
