@@ -167,19 +167,15 @@ def model_version_evaluated(
     card: dict[str, Any],
 ) -> ModelVersion:
     """Attach its evaluation to a version registered before it was judged: the metrics,
-    the figures (added beside the ones it has; none is rewritten) and the card's entries
-    in `card`. The artifact is not touched: it serves meanwhile, its sha256 holds."""
+    the figures (the card's list; a version is registered without any) and the card's
+    entries in `card`. The artifact is not touched: it serves meanwhile, its sha256 holds."""
     with transaction.atomic():
         version = (
             ModelVersion.objects.select_for_update().select_related("model").get(pk=version_id)
         )
         stored = _figures_store(version.model.slug, version.version, figures_dir, figures)
         version.metrics = metrics
-        version.card = {
-            **version.card,
-            **card,
-            "figures": [*version.card.get("figures", []), *stored],
-        }
+        version.card = {**version.card, **card, "figures": stored}
         version.save(update_fields=["metrics", "card"])
         return version
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 
@@ -21,7 +22,9 @@ from predictions.ml.cases.base import Case
 from predictions.models import ModelVersion
 from predictions.registry.services import model_version_card_update
 from predictions.registry.training import (
+    EVALUATION_DONE,
     EVALUATION_FAILED,
+    EVALUATION_PENDING,
     case_fit,
     dataset_fingerprint,
     version_evaluate,
@@ -57,6 +60,25 @@ def cases_train_enqueue(cases: Iterable[Case]) -> list[Case]:
     return ordered
 
 
+def evaluations_unfinished_enqueue(cases: Iterable[Case]) -> list[ModelVersion]:
+    """Queue again the evaluation of each serving version of `cases` whose evaluation never
+    finished (the worker stopped while it ran or before: bin/run ended), so that its card
+    does not say "evaluation running" until the broker redelivers the task an hour later;
+    the task skips a version judged meanwhile."""
+    from django_q.tasks import async_task
+
+    versions = list(
+        ModelVersion.objects.select_related("model").filter(
+            model__slug__in=[case.slug for case in cases],
+            status=ModelVersion.Status.PRODUCTION,
+            card__evaluation=EVALUATION_PENDING,
+        )
+    )
+    for version in versions:
+        _evaluation_enqueue(async_task, version)
+    return versions
+
+
 def case_train_queued(*, slug: str) -> None:
     """The queued task's work: fit the case and serve it unless a production version came
     meanwhile, keeping its status up to date, then queue its evaluation (behind the other
@@ -84,18 +106,15 @@ def case_train_queued(*, slug: str) -> None:
         training_status_write(slug, state="failed", ready_by=ready_by, error=str(exc)[:500])
         raise
     training_status_clear(slug)
-    async_task(
-        EVALUATE_TASK,
-        version.pk,
-        group="training",
-        task_name=f"evaluate-{slug}-v{version.version}-{uuid.uuid4().hex[:8]}",
-    )
+    _evaluation_enqueue(async_task, version)
 
 
 def version_evaluate_queued(*, version_id: int) -> None:
     """The queued evaluation: the version's data read again (refused when it changed since
     the fit), judged, its card completed (`training.version_evaluate`)."""
     version = ModelVersion.objects.select_related("model").get(pk=version_id)
+    if version.card.get("evaluation") == EVALUATION_DONE:  # delivered twice: judged already
+        return
     case = get_case(version.model.slug)
     data = case.load_training_data(settings.DATASETS_DIR)
     fingerprint, _files = dataset_fingerprint(case, settings.DATASETS_DIR, data)
@@ -107,3 +126,8 @@ def version_evaluate_queued(*, version_id: int) -> None:
         )
         return
     version_evaluate(case=case, version=version, data=data)
+
+
+def _evaluation_enqueue(async_task: Callable[..., Any], version: ModelVersion) -> None:
+    name = f"evaluate-{version.model.slug}-v{version.version}-{uuid.uuid4().hex[:8]}"
+    async_task(EVALUATE_TASK, version.pk, group="training", task_name=name)

@@ -12,6 +12,7 @@ django-q2 forks its own workers the same way (`multiprocessing`'s "fork" context
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import signal
 import sys
@@ -76,11 +77,17 @@ class Command(BaseCommand):
         pid = os.fork()
         if pid:
             return pid
+        # Its own process group: `_stop` can end the cluster's processes together.
+        os.setpgid(0, 0)
         try:
             self._when_answering(address)
             self.stdout.write("\n".join(["", *logins, f"The site: http://{address}/", ""]))
             self.stdout.flush()
             call_command("qcluster")
+            # qcluster returns once its sentinel runs; `manage.py qcluster` then waits for
+            # it at exit (multiprocessing joins its children), which os._exit would skip.
+            for process in multiprocessing.active_children():
+                process.join()
         except Exception:
             traceback.print_exc()
             os._exit(1)
@@ -99,13 +106,15 @@ class Command(BaseCommand):
 
 
 def _stop(pid: int, timeout: float = 30) -> None:
-    """SIGTERM (the cluster finishes its tasks' current step), then SIGKILL after `timeout`."""
+    """SIGTERM to the worker: the cluster stops once its tasks finish their current step.
+    A training that needs longer is cut short: SIGKILL to the worker's process group (its
+    task stays in the queue, and a model's evaluation is queued again by the next run)."""
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while os.waitpid(pid, os.WNOHANG) == (0, 0):
             if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return
             time.sleep(0.2)

@@ -10,7 +10,10 @@ from predictions.ml.cases import CASES, UnknownCase, get_case
 from predictions.ml.cases.base import DatasetMissing
 from predictions.models import ModelVersion
 from predictions.registry.training import case_train, version_meets_ci_floor
-from predictions.registry.training_queue import cases_train_enqueue
+from predictions.registry.training_queue import (
+    cases_train_enqueue,
+    evaluations_unfinished_enqueue,
+)
 from predictions.registry.training_status import expected_seconds, training_in_progress
 
 
@@ -38,7 +41,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Queue one background task per case (fastest first) for the workers "
-                "instead of training here; a case already queued or training is skipped."
+                "instead of training here; a case already queued or training is skipped. "
+                "A serving version whose evaluation never finished has it queued again."
             ),
         )
         parser.add_argument(
@@ -58,10 +62,16 @@ class Command(BaseCommand):
             self.stdout.write("No cases are registered.")
             return
         started = time.perf_counter()
+        selected = cases
         if options["if_missing"]:
             cases = self._missing(cases)
         if options["queue"]:
             self._queue(cases)
+            for version in evaluations_unfinished_enqueue(selected):
+                self.stdout.write(
+                    f"{version.model.slug}: v{version.version} serves, its evaluation "
+                    "never finished: queued again"
+                )
             return
         for case in cases:
             self._train(case, options["sample"])

@@ -232,3 +232,31 @@ def test_readyz_stays_ok_while_a_model_trains(enqueued, tiny_case, client: Clien
     check = response.json()["checks"]["model:tiny"]
     assert check["ok"] is True
     assert check["detail"].startswith("training, about")
+
+
+def test_a_serving_version_whose_evaluation_never_finished_is_queued_again(enqueued, tiny_case):
+    _queue("--case", "tiny")
+    case_train_task("tiny")
+    version = ModelVersion.objects.get(model__slug="tiny")
+    enqueued.clear()  # the worker stopped before it ran the evaluation (bin/run ended)
+
+    output = _queue("--case", "tiny")
+
+    assert [args[:2] for args in enqueued] == [(EVALUATE_TASK, version.pk)]
+    assert "tiny: v1 serves, its evaluation never finished: queued again" in output
+    version_evaluate_task(version.pk)
+    enqueued.clear()
+    _queue("--case", "tiny")
+    assert enqueued == []
+
+
+def test_an_evaluation_delivered_twice_is_done_once(enqueued, tiny_case, monkeypatch):
+    _queue("--case", "tiny")
+    case_train_task("tiny")
+    version_evaluate_task(*enqueued[-1][1:])
+    judged = ModelVersion.objects.get(model__slug="tiny").card
+    monkeypatch.setattr(tiny_case, "evaluate", lambda data: 1 / 0)
+
+    version_evaluate_task(*enqueued[-1][1:])  # the broker hands it out again
+
+    assert ModelVersion.objects.get(model__slug="tiny").card == judged
