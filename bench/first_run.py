@@ -26,6 +26,7 @@ CI runs) stops at the first paid prediction; the full run waits for every evalua
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -111,6 +112,7 @@ def main() -> None:
 
         answer = _until(paid_prediction, FIRST_PREDICTION_TIMEOUT, "the first paid prediction")
         mark(f"first paid prediction ({FASTEST}, after {refusals} answers 503 model_training)")
+        _watch_models(site, served, evaluated, mark, now=True)
         balance_after = _get(site + "/api/v1/balance", auth)[1]["balance"]
         price = _model(site, FASTEST)["price_per_row"]
         charged = _hundredths(balance_before) - _hundredths(balance_after)
@@ -127,11 +129,17 @@ def main() -> None:
                 "every model's evaluation",
             )
     finally:
+        # run_local stops its worker (its own process group) on SIGTERM; should it hang,
+        # every process it had is killed.
+        processes = process_tree(run.pid)
         os.killpg(run.pid, signal.SIGTERM)
         try:
             run.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
+            for pid in processes:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            run.wait()
         log.close()
         if args.keep:
             print(f"clone and log kept in {folder}")
@@ -145,11 +153,13 @@ def main() -> None:
         print(f"{what:<72} {seconds:8.1f} {cpu:14.1f}")
 
 
-def _watch_models(site: str, served: set[str], evaluated: set[str], mark: Any) -> bool:
+def _watch_models(
+    site: str, served: set[str], evaluated: set[str], mark: Any, *, now: bool = False
+) -> bool:
     """Marks the models that serve, and those whose evaluation is attached, since the last
-    look (at most every WATCH_SECONDS: the catalogue is large); True once every model is
-    evaluated."""
-    if time.monotonic() - _watched[0] < WATCH_SECONDS:
+    look (at most every WATCH_SECONDS unless `now`: the catalogue is large); True once
+    every model is evaluated."""
+    if not now and time.monotonic() - _watched[0] < WATCH_SECONDS:
         return False
     _watched[0] = time.monotonic()
     models = _get(site + "/api/v1/models")[1]
