@@ -34,7 +34,7 @@ TRAINING_SECONDS = {
     "elder-monitoring": 8,
     "android-malware": 12,
     "nhanes-age": 25,
-    "product-category": 45,
+    "product-category": 90,
 }
 # The steps `case_fit` reports (training._StepTimer): progress is steps done of these.
 TRAINING_STEPS = 3
