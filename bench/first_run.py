@@ -61,19 +61,14 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="mlbilling-first-run-"))
-    clone = folder / "mlbilling"
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    (folder / "shared").symlink_to((ROOT.parent / "shared").resolve())
-    (clone / ".venv").symlink_to((ROOT / ".venv").resolve())
-    subprocess.run([str(clone / "bin" / "setup"), "requirements.txt"], check=True)
-
+    clone = _fresh_clone(folder)
     port = _free_port()
-    site = f"http://127.0.0.1:{port}"
+    watch = Watch(f"http://127.0.0.1:{port}")
     env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
     log = (folder / "bin-run.log").open("w")
     load_before = _load()
-    started = time.monotonic()
-    run = subprocess.Popen(
+    watch.started = time.monotonic()
+    watch.run = subprocess.Popen(
         [str(clone / "bin" / "run")],
         cwd=clone,
         env={**env, "ADDRESS": f"127.0.0.1:{port}"},
@@ -81,65 +76,12 @@ def main() -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    rows: list[tuple[str, float, float]] = []
-
-    def mark(what: str) -> None:
-        rows.append((what, time.monotonic() - started, _tree_cpu(run.pid)))
-        print(f"  {rows[-1][1]:6.1f} s  {what}", flush=True)
-
     try:
-        _until(lambda: _get(site + "/")[0] == 200, SITE_TIMEOUT, "the site to answer")
-        mark("site answers (home page 200)")
-        token = _post(site + "/api/v1/auth/token", {**DEMO, "name": "first-run bench"})[1]
-        auth = {"Authorization": f"Token {token['token']}"}
-        balance_before = _get(site + "/api/v1/balance", auth)[1]["balance"]
-        served: set[str] = set()
-        evaluated: set[str] = set()
-        refusals = 0
-
-        def paid_prediction() -> dict[str, Any] | None:
-            nonlocal refusals
-            _watch_models(site, served, evaluated, mark)
-            status, body = _post(
-                site + f"/api/v1/models/{FASTEST}/predict", {"inputs": [_example(site)]}, auth
-            )
-            if status == 503 and body.get("code") == "model_training":
-                refusals += 1
-                return None
-            if status != 200:
-                raise SystemExit(f"the prediction answered {status}: {body}")
-            return body
-
-        answer = _until(paid_prediction, FIRST_PREDICTION_TIMEOUT, "the first paid prediction")
-        mark(f"first paid prediction ({FASTEST}, after {refusals} answers 503 model_training)")
-        _watch_models(site, served, evaluated, mark, now=True)
-        balance_after = _get(site + "/api/v1/balance", auth)[1]["balance"]
-        price = _model(site, FASTEST)["price_per_row"]
-        charged = _hundredths(balance_before) - _hundredths(balance_after)
-        if not (charged == _hundredths(price) == _hundredths(answer["cost"])):
-            raise SystemExit(
-                f"charge wrong: balance {balance_before} -> {balance_after}, price {price}, "
-                f"cost {answer['cost']}"
-            )
-        print(f"  charged {answer['cost']} credits, the model's price; balance {balance_after}")
+        watch.first_paid_prediction()
         if not args.quick:
-            _until(
-                lambda: _watch_models(site, served, evaluated, mark),
-                ALL_MODELS_TIMEOUT,
-                "every model's evaluation",
-            )
+            _until(watch.models, ALL_MODELS_TIMEOUT, "every model's evaluation")
     finally:
-        # run_local stops its worker (its own process group) on SIGTERM; should it hang,
-        # every process it had is killed.
-        processes = process_tree(run.pid)
-        os.killpg(run.pid, signal.SIGTERM)
-        try:
-            run.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            for pid in processes:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            run.wait()
+        _stop(watch.run)
         log.close()
         if args.keep:
             print(f"clone and log kept in {folder}")
@@ -149,44 +91,100 @@ def main() -> None:
     print(f"\nbin/run on a fresh clone ({'quick' if args.quick else 'full'} run)")
     print(f"load average before: {load_before}; after: {_load()}; cores: {os.cpu_count()}")
     print(f"{'event':<72} {'seconds':>8} {'bin/run CPU s':>14}")
-    for what, seconds, cpu in rows:
+    for what, seconds, cpu in watch.rows:
         print(f"{what:<72} {seconds:8.1f} {cpu:14.1f}")
 
 
-def _watch_models(
-    site: str, served: set[str], evaluated: set[str], mark: Any, *, now: bool = False
-) -> bool:
-    """Marks the models that serve, and those whose evaluation is attached, since the last
-    look (at most every WATCH_SECONDS unless `now`: the catalogue is large); True once
-    every model is evaluated."""
-    if not now and time.monotonic() - _watched[0] < WATCH_SECONDS:
-        return False
-    _watched[0] = time.monotonic()
-    models = _get(site + "/api/v1/models")[1]
-    models = models.get("results", models) if isinstance(models, dict) else models
-    for model in models:
-        version = model.get("production_version")
-        if version and model["slug"] not in served:
-            served.add(model["slug"])
-            mark(f"{model['slug']} serves")
-        if version and version.get("metrics") and model["slug"] not in evaluated:
-            evaluated.add(model["slug"])
-            mark(f"{model['slug']} evaluated (its card complete)")
-    return len(evaluated) == len(models)
+def _fresh_clone(folder: Path) -> Path:
+    """This checkout's HEAD cloned into `folder`, `../shared` and `.venv` linked as here,
+    and `bin/setup` run (the install, not timed)."""
+    clone = folder / "mlbilling"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    (folder / "shared").symlink_to((ROOT.parent / "shared").resolve())
+    (clone / ".venv").symlink_to((ROOT / ".venv").resolve())
+    subprocess.run([str(clone / "bin" / "setup"), "requirements.txt"], check=True)
+    return clone
 
 
-_watched = [0.0]
-_examples: dict[str, dict[str, Any]] = {}
+class Watch:
+    """What bin/run's site says over HTTP, each event marked with the seconds since the
+    start and the CPU seconds bin/run's processes had used."""
+
+    def __init__(self, site: str) -> None:
+        self.site = site
+        self.run: subprocess.Popen
+        self.started = 0.0
+        self.rows: list[tuple[str, float, float]] = []
+        self.served: set[str] = set()
+        self.evaluated: set[str] = set()
+        self.watched = 0.0
+
+    def mark(self, what: str) -> None:
+        self.rows.append((what, time.monotonic() - self.started, _tree_cpu(self.run.pid)))
+        print(f"  {self.rows[-1][1]:6.1f} s  {what}", flush=True)
+
+    def first_paid_prediction(self) -> None:
+        _until(lambda: _get(self.site + "/")[0] == 200, SITE_TIMEOUT, "the site to answer")
+        self.mark("site answers (home page 200)")
+        token = _post(self.site + "/api/v1/auth/token", {**DEMO, "name": "first-run bench"})
+        auth = {"Authorization": f"Token {token[1]['token']}"}
+        before = _get(self.site + "/api/v1/balance", auth)[1]["balance"]
+        model = _get(f"{self.site}/api/v1/models/{FASTEST}")[1]
+        refusals = []
+
+        def predict() -> dict[str, Any] | None:
+            self.models()
+            status, body = _post(
+                f"{self.site}/api/v1/models/{FASTEST}/predict", {"inputs": [model["example"]]}, auth
+            )
+            if status == 503 and body.get("code") == "model_training":
+                refusals.append(body)
+                return None
+            if status != 200:
+                raise SystemExit(f"the prediction answered {status}: {body}")
+            return body
+
+        answer = _until(predict, FIRST_PREDICTION_TIMEOUT, "the first paid prediction")
+        self.mark(f"first paid prediction ({FASTEST}, after {len(refusals)} answers 503)")
+        self.models(now=True)
+        after = _get(self.site + "/api/v1/balance", auth)[1]["balance"]
+        charged = _hundredths(before) - _hundredths(after)
+        if not (charged == _hundredths(model["price_per_row"]) == _hundredths(answer["cost"])):
+            raise SystemExit(f"charge wrong: balance {before} -> {after}, answer {answer}")
+        print(f"  charged {answer['cost']} credits, the model's price; balance {after}")
+
+    def models(self, *, now: bool = False) -> bool:
+        """Marks the models that serve, and those whose evaluation is attached, since the
+        last look (at most every WATCH_SECONDS unless `now`: the catalogue is large); True
+        once every model is evaluated."""
+        if not now and time.monotonic() - self.watched < WATCH_SECONDS:
+            return False
+        self.watched = time.monotonic()
+        models = _get(self.site + "/api/v1/models")[1]
+        models = models.get("results", models) if isinstance(models, dict) else models
+        for model in models:
+            version = model.get("production_version")
+            if version and model["slug"] not in self.served:
+                self.served.add(model["slug"])
+                self.mark(f"{model['slug']} serves")
+            if version and version.get("metrics") and model["slug"] not in self.evaluated:
+                self.evaluated.add(model["slug"])
+                self.mark(f"{model['slug']} evaluated (its card complete)")
+        return len(self.evaluated) == len(models)
 
 
-def _example(site: str) -> dict[str, Any]:
-    if FASTEST not in _examples:
-        _examples[FASTEST] = _model(site, FASTEST)["example"]
-    return _examples[FASTEST]
-
-
-def _model(site: str, slug: str) -> dict[str, Any]:
-    return _get(f"{site}/api/v1/models/{slug}")[1]
+def _stop(run: subprocess.Popen) -> None:
+    """run_local stops its worker (its own process group) on SIGTERM; should it hang,
+    every process it had is killed."""
+    processes = process_tree(run.pid)
+    os.killpg(run.pid, signal.SIGTERM)
+    try:
+        run.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        run.wait()
 
 
 def _until(attempt: Any, timeout: float, what: str) -> Any:

@@ -28,7 +28,6 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
 from predictions.models import ModelVersion
@@ -90,6 +89,9 @@ def training_data_sample(data: TrainingData, size: int, *, seed: int = 0) -> Tra
     total = len(data.y)
     if size >= total:
         return data
+    # Imported here: queueing (bin/run, before its site answers) imports this module.
+    from sklearn.model_selection import train_test_split
+
     index = np.arange(total)
     try:
         chosen, _ = train_test_split(index, train_size=size, stratify=data.y, random_state=seed)

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 
 from predictions.ml.cases import get_case
-from predictions.ml.cases.base import Case
 from predictions.models import ModelVersion
 from predictions.registry.services import model_version_card_update
 from predictions.registry.training import (
@@ -40,28 +39,27 @@ TRAIN_TASK = "predictions.registry.tasks.case_train_task"
 EVALUATE_TASK = "predictions.registry.tasks.version_evaluate_task"
 
 
-def cases_train_enqueue(cases: Iterable[Case]) -> list[Case]:
+def cases_train_enqueue(slugs: Iterable[str]) -> list[str]:
     """Queue one training task per case, fastest first; each status says when it should
-    be ready (the trainings ahead of it shared among the cluster's workers)."""
+    be ready (the trainings ahead of it shared among the cluster's workers). Slugs, not
+    cases: queueing imports no case module (bin/run queues before its site answers)."""
     from django_q.tasks import async_task
 
     workers = max(1, int(settings.Q_CLUSTER.get("workers", 1)))
-    ordered = fastest_first(cases)
+    ordered = fastest_first(slugs)
     now, ahead = time.time(), 0.0
-    for position, case in enumerate(ordered):
+    for position, slug in enumerate(ordered):
         # The first `workers` cases start at once; each later one waits its share.
         wait = ahead / workers if position >= workers else 0.0
-        training_status_write(
-            case.slug, state="queued", ready_by=now + wait + expected_seconds(case.slug)
-        )
-        name = f"train-{case.slug}-{uuid.uuid4().hex[:8]}"
-        async_task(TRAIN_TASK, case.slug, group="training", task_name=name)
-        ahead += expected_seconds(case.slug)
+        training_status_write(slug, state="queued", ready_by=now + wait + expected_seconds(slug))
+        name = f"train-{slug}-{uuid.uuid4().hex[:8]}"
+        async_task(TRAIN_TASK, slug, group="training", task_name=name)
+        ahead += expected_seconds(slug)
     return ordered
 
 
-def evaluations_unfinished_enqueue(cases: Iterable[Case]) -> list[ModelVersion]:
-    """Queue again the evaluation of each serving version of `cases` whose evaluation never
+def evaluations_unfinished_enqueue(slugs: Iterable[str]) -> list[ModelVersion]:
+    """Queue again the evaluation of each serving version of `slugs` whose evaluation never
     finished (the worker stopped while it ran or before: bin/run ended), so that its card
     does not say "evaluation running" until the broker redelivers the task an hour later;
     the task skips a version judged meanwhile."""
@@ -69,7 +67,7 @@ def evaluations_unfinished_enqueue(cases: Iterable[Case]) -> list[ModelVersion]:
 
     versions = list(
         ModelVersion.objects.select_related("model").filter(
-            model__slug__in=[case.slug for case in cases],
+            model__slug__in=list(slugs),
             status=ModelVersion.Status.PRODUCTION,
             card__evaluation=EVALUATION_PENDING,
         )

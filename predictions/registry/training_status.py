@@ -20,7 +20,6 @@ from pathlib import Path
 
 from django.conf import settings
 
-from predictions.ml.cases.base import Case
 from predictions.registry.errors import ModelTraining, NoProductionVersion
 
 # Seconds from a case's queued task starting to its model serving (`training.case_fit`:
@@ -69,8 +68,8 @@ def expected_seconds(slug: str) -> int:
     return TRAINING_SECONDS.get(slug, max(TRAINING_SECONDS.values()))
 
 
-def fastest_first(cases: Iterable[Case]) -> list[Case]:
-    return sorted(cases, key=lambda case: expected_seconds(case.slug))
+def fastest_first(slugs: Iterable[str]) -> list[str]:
+    return sorted(slugs, key=expected_seconds)
 
 
 def training_status(slug: str) -> TrainingStatus | None:

@@ -1,12 +1,14 @@
 """`bin/run` in one process: prepare the local site, serve it, run the worker beside it.
 
-Every `manage.py` start-up imports Django and the six cases' ML stack, about 3 s of CPU
-(several times that in wall time on a busy machine): run as separate commands, migrate,
-seed_demo, train_models, runserver and qcluster paid five of them before the first model
-served. Here one process prepares the site and serves it, and the worker is a fork of it
-made before the server starts, so it starts with everything imported; it waits for the
-site to answer before it runs the cluster, so that the first page has the CPU first.
-django-q2 forks its own workers the same way (`multiprocessing`'s "fork" context).
+Every `manage.py` start-up imports Django and the project, a few seconds of CPU (several
+times that in wall time on a busy machine): run as separate commands, migrate, seed_demo,
+train_models, runserver and qcluster paid five of them before the first model served.
+Here one process prepares the site and serves it, and the worker is a fork of it made
+before the server starts, so it starts with all that imported (django-q2 forks its own
+workers the same way, `multiprocessing`'s "fork" context); it waits for the site to
+answer before it runs the cluster, so that the first page has the CPU first. None of
+this imports a case module: the ML stack is imported where a case is used (the cases
+registry is lazy), by the worker's tasks and the first prediction.
 """
 
 from __future__ import annotations
