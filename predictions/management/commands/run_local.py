@@ -107,10 +107,11 @@ class Command(BaseCommand):
                 return
 
 
-def _stop(pid: int, timeout: float = 30) -> None:
-    """SIGTERM to the worker: the cluster stops once its tasks finish their current step.
-    A training that needs longer is cut short: SIGKILL to the worker's process group (its
-    task stays in the queue, and a model's evaluation is queued again by the next run)."""
+def _stop(pid: int, timeout: float = 10) -> None:
+    """SIGTERM to the worker: the cluster stops once its running tasks end. One that needs
+    longer (an evaluation: minutes) is cut short, so that Ctrl-C is quick: SIGKILL to the
+    worker's process group. A fit cut short is queued again by the next run (its model
+    has no version), an evaluation too (its version's card says it never finished)."""
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
