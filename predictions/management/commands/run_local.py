@@ -110,8 +110,8 @@ class Command(BaseCommand):
 def _stop(pid: int, timeout: float = 10) -> None:
     """SIGTERM to the worker: the cluster stops once its running tasks end. One that needs
     longer (an evaluation: minutes) is cut short, so that Ctrl-C is quick: SIGKILL to the
-    worker's process group. A fit cut short is queued again by the next run (its model
-    has no version), an evaluation too (its version's card says it never finished)."""
+    worker's process group; the next run queues that evaluation again (its version's card
+    says it never finished). Fits take seconds; queued tasks not yet run stay queued."""
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
