@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from django.conf import settings
 
@@ -63,8 +62,6 @@ def evaluations_unfinished_enqueue(slugs: Iterable[str]) -> list[ModelVersion]:
     finished (the worker stopped while it ran or before: bin/run ended), so that its card
     does not say "evaluation running" until the broker redelivers the task an hour later;
     the task skips a version judged meanwhile."""
-    from django_q.tasks import async_task
-
     versions = list(
         ModelVersion.objects.select_related("model").filter(
             model__slug__in=list(slugs),
@@ -73,7 +70,7 @@ def evaluations_unfinished_enqueue(slugs: Iterable[str]) -> list[ModelVersion]:
         )
     )
     for version in versions:
-        _evaluation_enqueue(async_task, version)
+        _evaluation_enqueue(version)
     return versions
 
 
@@ -82,8 +79,6 @@ def case_train_queued(*, slug: str) -> None:
     meanwhile, keeping its status up to date, then queue its evaluation (behind the other
     cases' fits: every model serves before any is judged); a failure is left in the status
     for the models page."""
-    from django_q.tasks import async_task
-
     case = get_case(slug)
     if ModelVersion.objects.filter(model__slug=slug, status=ModelVersion.Status.PRODUCTION):
         training_status_clear(slug)
@@ -104,7 +99,7 @@ def case_train_queued(*, slug: str) -> None:
         training_status_write(slug, state="failed", ready_by=ready_by, error=str(exc)[:500])
         raise
     training_status_clear(slug)
-    _evaluation_enqueue(async_task, version)
+    _evaluation_enqueue(version)
 
 
 def version_evaluate_queued(*, version_id: int) -> None:
@@ -126,6 +121,8 @@ def version_evaluate_queued(*, version_id: int) -> None:
     version_evaluate(case=case, version=version, data=data)
 
 
-def _evaluation_enqueue(async_task: Callable[..., Any], version: ModelVersion) -> None:
+def _evaluation_enqueue(version: ModelVersion) -> None:
+    from django_q.tasks import async_task
+
     name = f"evaluate-{version.model.slug}-v{version.version}-{uuid.uuid4().hex[:8]}"
     async_task(EVALUATE_TASK, version.pk, group="training", task_name=name)

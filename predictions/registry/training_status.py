@@ -25,8 +25,9 @@ from predictions.registry.errors import ModelTraining, NoProductionVersion
 # Seconds from a case's queued task starting to its model serving (`training.case_fit`:
 # the data loaded, production fitted on all of it, registered; a worker's first task also
 # imports the ML stack), measured here with the 2 cores shared with other busy work, so
-# on the high side; the evaluation runs after, as its own task, while the model serves. They order the queue (fastest first) and make
-# the estimates. A case missing here is put last with the longest estimate.
+# on the high side; the evaluation runs after, as its own task, while the model serves.
+# They order the queue (fastest first) and make the estimates. A case missing here is put
+# last with the longest estimate.
 TRAINING_SECONDS = {
     "cirrhosis-survival": 8,
     "glioma-grade": 10,
