@@ -15,8 +15,10 @@ media inside the clone) on a free port and watches it through HTTP only:
 - the demo user's token (`POST /api/v1/auth/token`), then a prediction on the fastest case
   (cirrhosis) every half second while it answers `503` with `Retry-After`, until `200`;
   the charge is checked: the wallet is lower by the model's price, the answer's `cost`;
-- each model serving (`GET /api/v1/models`: a production version) and, without --quick,
-  each model's evaluation attached to its card (its version's metrics).
+- each model serving (its version's `promoted_at`, read from bin/run's database after the
+  run: watching the catalogue meanwhile would cost the server CPU) and, without --quick,
+  each model's evaluation attached to its card (`GET /api/v1/models` after the first
+  prediction: its version's metrics).
 
 Besides the seconds, the CPU seconds bin/run's processes had used by then (from /proc):
 on a shared machine the seconds depend on the neighbours, the CPU does not. --quick (what
@@ -28,16 +30,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +72,7 @@ def main() -> None:
     env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
     log = (folder / "bin-run.log").open("w")
     load_before = _load()
-    watch.started = time.monotonic()
+    watch.started, watch.started_epoch = time.monotonic(), time.time()
     watch.run = subprocess.Popen(
         [str(clone / "bin" / "run")],
         cwd=clone,
@@ -83,6 +88,7 @@ def main() -> None:
     finally:
         _stop(watch.run)
         log.close()
+        watch.promotions(clone / "db.sqlite3")
         if args.keep:
             print(f"clone and log kept in {folder}")
         else:
@@ -92,7 +98,7 @@ def main() -> None:
     print(f"load average before: {load_before}; after: {_load()}; cores: {os.cpu_count()}")
     print(f"{'event':<72} {'seconds':>8} {'bin/run CPU s':>14}")
     for what, seconds, cpu in watch.rows:
-        print(f"{what:<72} {seconds:8.1f} {cpu:14.1f}")
+        print(f"{what:<72} {seconds:8.1f} {'' if math.isnan(cpu) else f'{cpu:.1f}':>14}")
 
 
 def _fresh_clone(folder: Path) -> Path:
@@ -114,8 +120,8 @@ class Watch:
         self.site = site
         self.run: subprocess.Popen
         self.started = 0.0
+        self.started_epoch = 0.0
         self.rows: list[tuple[str, float, float]] = []
-        self.served: set[str] = set()
         self.evaluated: set[str] = set()
         self.watched = 0.0
 
@@ -133,7 +139,6 @@ class Watch:
         refusals = []
 
         def predict() -> dict[str, Any] | None:
-            self.models()
             status, body = _post(
                 f"{self.site}/api/v1/models/{FASTEST}/predict", {"inputs": [model["example"]]}, auth
             )
@@ -154,9 +159,9 @@ class Watch:
         print(f"  charged {answer['cost']} credits, the model's price; balance {after}")
 
     def models(self, *, now: bool = False) -> bool:
-        """Marks the models that serve, and those whose evaluation is attached, since the
-        last look (at most every WATCH_SECONDS unless `now`: the catalogue is large); True
-        once every model is evaluated."""
+        """Marks the models whose evaluation is attached since the last look (at most every
+        WATCH_SECONDS unless `now`: the catalogue is large, and each look costs the server
+        CPU); True once every model is evaluated."""
         if not now and time.monotonic() - self.watched < WATCH_SECONDS:
             return False
         self.watched = time.monotonic()
@@ -164,13 +169,24 @@ class Watch:
         models = models.get("results", models) if isinstance(models, dict) else models
         for model in models:
             version = model.get("production_version")
-            if version and model["slug"] not in self.served:
-                self.served.add(model["slug"])
-                self.mark(f"{model['slug']} serves")
             if version and version.get("metrics") and model["slug"] not in self.evaluated:
                 self.evaluated.add(model["slug"])
                 self.mark(f"{model['slug']} evaluated (its card complete)")
         return len(self.evaluated) == len(models)
+
+    def promotions(self, database: Path) -> None:
+        """Each model's start of serving, from its version's `promoted_at` in bin/run's
+        SQLite database: exact, and read after the run, so that watching for it cost the
+        server nothing (no CPU figure, then)."""
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            rows = db.execute(
+                "SELECT m.slug, v.promoted_at FROM predictions_modelversion v "
+                "JOIN predictions_mlmodel m ON m.id = v.model_id WHERE v.promoted_at IS NOT NULL"
+            ).fetchall()
+        for slug, promoted_at in rows:
+            at = datetime.fromisoformat(promoted_at).replace(tzinfo=UTC).timestamp()
+            self.rows.append((f"{slug} serves", at - self.started_epoch, math.nan))
+        self.rows.sort(key=lambda row: row[1])
 
 
 def _stop(run: subprocess.Popen) -> None:
