@@ -6,9 +6,9 @@ train_models, runserver and qcluster paid five of them before the first model se
 Here one process prepares the site and serves it, and the worker is a fork of it made
 before the server starts, so it starts with all that imported (django-q2 forks its own
 workers the same way, `multiprocessing`'s "fork" context); it waits for the site to
-answer before it runs the cluster, so that the first page has the CPU first. The site
-needs no case module (the cases registry is lazy): the ML stack they pull in is imported
-by the worker while the server starts, and by the server once it answers.
+answer before it runs the cluster, so that the first page has the CPU first. None of
+this imports a case module: the ML stack is imported where a case is used (the cases
+registry is lazy), by the worker's tasks and the first prediction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 import urllib.request
@@ -28,8 +27,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-
-from predictions.ml.cases import CASES
 
 # How long the announcement waits for the site to answer before it gives up on it.
 ANSWER_WAIT_SECONDS = 120
@@ -63,10 +60,6 @@ class Command(BaseCommand):
         # site never says "no model" for a model that is about to train.
         call_command("train_models", if_missing=True, queue=True, stdout=self.stdout)
         worker = self._fork_worker(address, logins)
-        if not options["reload"]:
-            # The case modules (the ML stack) are imported once the site answers, while
-            # nobody waits for them: the first model page or prediction then does not.
-            threading.Thread(target=self._import_cases, args=(address,), daemon=True).start()
         # SIGTERM (bin/run's parent going away, `kill`) ends the server like Ctrl-C does,
         # so the worker is stopped below.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
@@ -89,10 +82,6 @@ class Command(BaseCommand):
         # Its own process group: `_stop` can end the cluster's processes together.
         os.setpgid(0, 0)
         try:
-            # The cases' modules now, while the server starts (a process of its own, so it
-            # takes its own share of the CPU): the cluster's workers, forked from this one,
-            # then start their first training with the ML stack imported.
-            _cases_import()
             self._when_answering(address)
             self.stdout.write("\n".join(["", *logins, f"The site: http://{address}/", ""]))
             self.stdout.flush()
@@ -107,10 +96,6 @@ class Command(BaseCommand):
         finally:
             os._exit(0)
 
-    def _import_cases(self, address: str) -> None:
-        self._when_answering(address)
-        _cases_import()
-
     def _when_answering(self, address: str) -> None:
         deadline = time.monotonic() + ANSWER_WAIT_SECONDS
         while time.monotonic() < deadline:
@@ -120,12 +105,6 @@ class Command(BaseCommand):
                 time.sleep(0.2)
             else:
                 return
-
-
-def _cases_import() -> None:
-    """Import every case's module: the registry imports one when its case is first read."""
-    for slug in CASES:
-        CASES[slug]  # the read imports it
 
 
 def _stop(pid: int, timeout: float = 10) -> None:
