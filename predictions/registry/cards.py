@@ -10,13 +10,15 @@ state, no display, safe in a server process.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.utils.translation import gettext_noop
-from matplotlib.figure import Figure
 
 from predictions.ml.cases.base import Case
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _DPI = 110
 
@@ -38,7 +40,7 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     matrix = np.asarray(production["confusion_matrix"], dtype=float)
     labels = production["labels"]
     size = max(3.2, 0.6 * len(labels) + 2)
-    fig = Figure(figsize=(size, size), dpi=_DPI)
+    fig = _figure(figsize=(size, size))
     ax = fig.add_subplot()
     # Row-normalised colours show recall per class; the numbers stay raw counts.
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -79,7 +81,7 @@ def _comparable(metrics: dict[str, dict[str, Any]]) -> list[str]:
 
 def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) -> dict[str, str]:
     names = _comparable(metrics)
-    fig = Figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6), dpi=_DPI)
+    fig = _figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6))
     ax = fig.add_subplot()
     x = np.arange(len(names))
     width = 0.38
@@ -121,6 +123,14 @@ def _error_bar(value: dict[str, Any]) -> tuple[float, float]:
     if value.get("ci_low") is None or value.get("ci_high") is None:
         return value.get("std") or 0.0, value.get("std") or 0.0
     return value["mean"] - value["ci_low"], value["ci_high"] - value["mean"]
+
+
+def _figure(figsize: tuple[float, float]) -> Figure:
+    # Imported here: the model card's pages read this module's tables, and matplotlib is
+    # a fifth of a web process's start-up, needed only where training draws.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, dpi=_DPI)
 
 
 def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str]:

@@ -25,23 +25,29 @@ class ModelListing:
     one carrying the case's title and default price, so readers never meet None.
     """
 
-    case: Case
     model: MLModel
     production: ModelVersion | None
     # Where its background training stands while it has no production version.
     training: TrainingStatus | None = None
 
+    @property
+    def case(self) -> Case:
+        # Looked up when read: a list of the models (the landing page's) then imports no
+        # case module, nor the ML stack they pull in.
+        return get_case(self.model.slug)
 
-def _listing(case: Case, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
+
+def _listing(slug: str, model: MLModel | None, production: ModelVersion | None) -> ModelListing:
     if model is None:
+        case = get_case(slug)
         model = MLModel(
-            slug=case.slug,
+            slug=slug,
             title=case.title,
             description=case.description,
             price_per_row=case.default_price,
         )
-    training = None if production is not None else training_status(case.slug)
-    return ModelListing(case=case, model=model, production=production, training=training)
+    training = None if production is not None else training_status(slug)
+    return ModelListing(model=model, production=production, training=training)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -70,26 +76,26 @@ def model_list() -> list[ModelListing]:
         m.slug: m for m in MLModel.objects.filter(slug__in=list(CASES)).prefetch_related(production)
     }
     listings = []
-    for slug, case in CASES.items():
+    for slug in CASES:
         model = models.get(slug)
         if model is not None and not model.is_active:
             continue
         shown = model.production_versions[0] if model and model.production_versions else None
-        listings.append(_listing(case, model, shown))
+        listings.append(_listing(slug, model, shown))
     return listings
 
 
 def model_listing(*, slug: str) -> ModelListing:
     """One case on offer with its production version; raises `UnknownCase` when there is
     no such case or an operator deactivated it."""
-    case = get_case(slug)
+    get_case(slug)  # raises UnknownCase
     model = MLModel.objects.filter(slug=slug).first()
     if model is not None and not model.is_active:
         raise UnknownCase(slug)
     shown = None
     if model is not None:
         shown = model.versions.filter(status=ModelVersion.Status.PRODUCTION).first()
-    return _listing(case, model, shown)
+    return _listing(slug, model, shown)
 
 
 def figure_file(*, version: ModelVersion, name: str) -> str | None:

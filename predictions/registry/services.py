@@ -143,14 +143,7 @@ def _version_create(
         artifact_name = default_storage.save(
             f"models/{case.slug}/{number}-{secrets.token_hex(8)}.joblib", ContentFile(content)
         )
-        stored = []
-        for figure in figures:
-            assert figures_dir is not None, "figures need the folder they were written to"
-            with (figures_dir / figure["file"]).open("rb") as handle:
-                saved = default_storage.save(
-                    f"{version_dir(case.slug, number)}/{figure['file']}", File(handle)
-                )
-            stored.append({**figure, "file": Path(saved).name})
+        stored = _figures_store(case.slug, number, figures_dir, figures)
         return ModelVersion.objects.create(
             model=model,
             version=number,
@@ -163,6 +156,52 @@ def _version_create(
             trained_at=trained_at,
             card={**card, "figures": stored},
         )
+
+
+def model_version_evaluated(
+    *,
+    version_id: int,
+    metrics: dict[str, Any],
+    figures_dir: Path | None,
+    figures: Sequence[dict[str, str]],
+    card: dict[str, Any],
+) -> ModelVersion:
+    """Attach its evaluation to a version registered before it was judged: the metrics,
+    the figures (the card's list; a version is registered without any) and the card's
+    entries in `card`. The artifact is not touched: it serves meanwhile, its sha256 holds."""
+    with transaction.atomic():
+        version = (
+            ModelVersion.objects.select_for_update().select_related("model").get(pk=version_id)
+        )
+        stored = _figures_store(version.model.slug, version.version, figures_dir, figures)
+        version.metrics = metrics
+        version.card = {**version.card, **card, "figures": stored}
+        version.save(update_fields=["metrics", "card"])
+        return version
+
+
+def model_version_card_update(*, version_id: int, **entries: Any) -> ModelVersion:
+    """Set entries of a version's card (e.g. an evaluation that failed), keeping the rest."""
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version_id)
+        version.card = {**version.card, **entries}
+        version.save(update_fields=["card"])
+        return version
+
+
+def _figures_store(
+    slug: str, number: int, figures_dir: Path | None, figures: Sequence[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Copy the figures from `figures_dir` into the version's folder; their card entries."""
+    stored = []
+    for figure in figures:
+        assert figures_dir is not None, "figures need the folder they were written to"
+        with (figures_dir / figure["file"]).open("rb") as handle:
+            saved = default_storage.save(
+                f"{version_dir(slug, number)}/{figure['file']}", File(handle)
+            )
+        stored.append({**figure, "file": Path(saved).name})
+    return stored
 
 
 def model_version_promote(*, version_id: int) -> ModelVersion:

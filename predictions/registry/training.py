@@ -1,10 +1,15 @@
-"""Training a case end to end: data -> honest evaluation -> fitted artifact -> registry.
+"""Training a case end to end: data -> fitted artifact -> registry -> honest evaluation.
 
-`case_train` is what `manage.py train_models` runs for each case. A new version is
-promoted when it meets every bar of its case. When it misses one it stays a candidate,
-unless the model has no production version at all: then it is promoted anyway and its card
-says the bar was not met, because a service that serves an honestly labelled model beats
-one that serves nothing, and `train_models --check-bars` (CI) still fails on it.
+`case_train` is what `manage.py train_models` runs for each case, in two parts that the
+background training (`training_queue`) runs as two tasks: `case_fit` fits production on
+all the data and registers the version; `version_evaluate` judges it by the case's
+protocol (baseline and production, repeated cross-validation: most of the time) and
+completes its card. A new version is promoted when it meets every bar of its case. When it
+misses one it stays a candidate, unless the model has no production version at all: then
+it is promoted as soon as it is fitted, its card saying "evaluation running" until the
+evaluation is attached and then whether the bar was met, because a service that serves an
+honestly labelled model beats one that serves nothing; `train_models --check-bars` (CI)
+still evaluates every version and fails on one below its bar.
 """
 
 from __future__ import annotations
@@ -23,15 +28,26 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
 from predictions.models import ModelVersion
 from predictions.registry.cards import evaluation_figures
-from predictions.registry.services import model_version_promote, model_version_register
+from predictions.registry.services import (
+    model_version_card_update,
+    model_version_evaluated,
+    model_version_promote,
+    model_version_register,
+)
 
 # Cases may draw with pyplot; there is no display on a server or in CI.
 matplotlib.use("Agg")
+
+# A version's card["evaluation"]: registered and (for a first version) serving, its
+# evaluation still to come; judged; or the evaluation raised (the card keeps the error).
+# A card without the entry predates the split of fit and evaluation: it was judged first.
+EVALUATION_PENDING = "pending"
+EVALUATION_DONE = "done"
+EVALUATION_FAILED = "failed"
 
 
 @dataclass
@@ -73,6 +89,9 @@ def training_data_sample(data: TrainingData, size: int, *, seed: int = 0) -> Tra
     total = len(data.y)
     if size >= total:
         return data
+    # Imported here: queueing (bin/run, before its site answers) imports this module.
+    from sklearn.model_selection import train_test_split
+
     index = np.arange(total)
     try:
         chosen, _ = train_test_split(index, train_size=size, stratify=data.y, random_state=seed)
@@ -129,12 +148,27 @@ def case_train(
     sample: int | None = None,
     progress: Callable[[str], None] = lambda line: None,
 ) -> TrainingOutcome:
-    """Train, evaluate and register one case; promote it by the rule in the module doc.
+    """Fit, register, evaluate one case; promote it by the rule in the module doc.
 
     Raises `DatasetMissing` when a dataset file is absent.
     """
+    version, data = case_fit(case=case, datasets_dir=datasets_dir, sample=sample, progress=progress)
+    return version_evaluate(case=case, version=version, data=data, progress=progress)
+
+
+def case_fit(
+    *,
+    case: Case,
+    datasets_dir: Path,
+    sample: int | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> tuple[ModelVersion, TrainingData]:
+    """Load the data, fit production on all of it and register the version, its card saying
+    the evaluation is pending. When the model has no production version the new one is
+    promoted at once: nothing else could serve, and its evaluation (the slow part: repeated
+    cross-validation) follows while it serves. Returns the version and the data it was fitted on.
+    """
     step = _StepTimer(progress)
-    timings = step.timings
     for name in case.dataset_files:
         if not (datasets_dir / name).is_file():
             raise DatasetMissing(datasets_dir / name)
@@ -142,47 +176,89 @@ def case_train(
         data = case.load_training_data(datasets_dir)
         if sample:
             data = training_data_sample(data, sample)
-    with step("evaluating baseline and production"):
-        metrics = case.evaluate(data)
     with step("fitting production on all the data"):
         model = case.fit_production(data)
-    bars = bars_report(case, metrics.get("production", {}))
-    bars_met = all(b["met"] for b in bars)
-    promote = bars_met or not _has_production(case)
     fingerprint, files = dataset_fingerprint(case, datasets_dir, data)
-    with tempfile.TemporaryDirectory() as tmp, step("drawing figures and registering"):
-        out_dir = Path(tmp)
-        figures = [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
-        figures += evaluation_figures(case, metrics, out_dir)
+    with step("registering"):
         version = model_version_register(
             case=case,
             model=model,
-            metrics=_jsonable(metrics),
-            figures_dir=out_dir,
-            figures=figures,
+            metrics={},
             data_fingerprint=fingerprint,
             card={
-                "bars": bars,
-                "bars_met": bars_met,
-                "promoted_below_bar": promote and not bars_met,
+                "evaluation": EVALUATION_PENDING,
                 "sample": sample,
                 "rows": len(data.y),
                 "dataset_files": files,
                 "notes": _jsonable(data.notes),
-                "timings": timings,
+                "timings": step.timings,
             },
         )
-    if promote:
+        if not _has_production(case):
+            version = model_version_promote(version_id=version.pk)
+    return version, data
+
+
+def version_evaluate(
+    *,
+    case: Case,
+    version: ModelVersion,
+    data: TrainingData,
+    progress: Callable[[str], None] = lambda line: None,
+) -> TrainingOutcome:
+    """Judge a version `case_fit` registered by its case's protocol (baseline and production)
+    and complete its card: metrics, bars, figures. A candidate that meets its bars is
+    promoted now; a version that serves already (the first of its model) stays, its card
+    saying whether it meets them. A failed evaluation is written on the card, then raised.
+    """
+    step = _StepTimer(progress, dict(version.card.get("timings", {})))
+    try:
+        with step("evaluating baseline and production"):
+            metrics = case.evaluate(data)
+        bars = bars_report(case, metrics.get("production", {}))
+        bars_met = all(b["met"] for b in bars)
+        # Promoted by `case_fit` (the first version of its model), before it was judged.
+        served = version.status != ModelVersion.Status.CANDIDATE
+        with tempfile.TemporaryDirectory() as tmp, step("drawing figures"):
+            out_dir = Path(tmp)
+            figures = [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
+            figures += evaluation_figures(case, metrics, out_dir)
+            version = model_version_evaluated(
+                version_id=version.pk,
+                metrics=_jsonable(metrics),
+                figures_dir=out_dir,
+                figures=figures,
+                card={
+                    "evaluation": EVALUATION_DONE,
+                    "bars": bars,
+                    "bars_met": bars_met,
+                    "promoted_below_bar": served and not bars_met,
+                    "timings": step.timings,
+                },
+            )
+    except Exception as exc:
+        model_version_card_update(
+            version_id=version.pk, evaluation=EVALUATION_FAILED, evaluation_error=str(exc)[:500]
+        )
+        raise
+    if bars_met and version.status == ModelVersion.Status.CANDIDATE:
         version = model_version_promote(version_id=version.pk)
-    return TrainingOutcome(version=version, promoted=promote, bars_met=bars_met, timings=timings)
+    return TrainingOutcome(
+        version=version,
+        promoted=version.status == ModelVersion.Status.PRODUCTION,
+        bars_met=bars_met,
+        timings=step.timings,
+    )
 
 
 class _StepTimer:
     """Times the named steps of a training run and reports each through `progress`."""
 
-    def __init__(self, progress: Callable[[str], None]) -> None:
+    def __init__(
+        self, progress: Callable[[str], None], timings: dict[str, float] | None = None
+    ) -> None:
         self.progress = progress
-        self.timings: dict[str, float] = {}
+        self.timings: dict[str, float] = {} if timings is None else timings
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:

@@ -6,11 +6,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from predictions.ml.cases import CASES, UnknownCase, get_case
+from predictions.ml.cases import CASES
 from predictions.ml.cases.base import DatasetMissing
 from predictions.models import ModelVersion
 from predictions.registry.training import case_train, version_meets_ci_floor
-from predictions.registry.training_queue import cases_train_enqueue
+from predictions.registry.training_queue import (
+    cases_train_enqueue,
+    evaluations_unfinished_enqueue,
+)
 from predictions.registry.training_status import expected_seconds, training_in_progress
 
 
@@ -38,7 +41,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Queue one background task per case (fastest first) for the workers "
-                "instead of training here; a case already queued or training is skipped."
+                "instead of training here; a case already queued or training is skipped. "
+                "A serving version whose evaluation never finished has it queued again."
             ),
         )
         parser.add_argument(
@@ -48,29 +52,36 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            cases = [get_case(options["slug"])] if options["slug"] else list(CASES.values())
-        except UnknownCase:
+        # Slugs until a case is trained: queueing (bin/run, before its site answers) then
+        # imports no case module and none of the ML stack they pull in.
+        slugs = [options["slug"]] if options["slug"] else list(CASES)
+        if options["slug"] and options["slug"] not in CASES:
             raise CommandError(
                 f"Unknown case {options['slug']!r}; known: {', '.join(CASES) or 'none'}."
-            ) from None
-        if not cases:
+            )
+        if not slugs:
             self.stdout.write("No cases are registered.")
             return
         started = time.perf_counter()
+        selected = slugs
         if options["if_missing"]:
-            cases = self._missing(cases)
+            slugs = self._missing(slugs)
         if options["queue"]:
-            self._queue(cases)
+            self._queue(slugs)
+            for version in evaluations_unfinished_enqueue(selected):
+                self.stdout.write(
+                    f"{version.model.slug}: v{version.version} serves, its evaluation "
+                    "never finished: queued again"
+                )
             return
-        for case in cases:
-            self._train(case, options["sample"])
+        for slug in slugs:
+            self._train(CASES[slug], options["sample"])
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         if options["check_bars"]:
             below_bar = [
                 f"{version.model.slug} v{version.version}"
                 for version in ModelVersion.objects.select_related("model").filter(
-                    model__slug__in=[case.slug for case in cases],
+                    model__slug__in=slugs,
                     status=ModelVersion.Status.PRODUCTION,
                 )
                 if not version_meets_ci_floor(CASES[version.model.slug], version)
@@ -78,27 +89,26 @@ class Command(BaseCommand):
             if below_bar:
                 raise CommandError(f"Production models below their bar: {', '.join(below_bar)}.")
 
-    def _missing(self, cases: list[Any]) -> list[Any]:
+    def _missing(self, slugs: list[str]) -> list[str]:
         missing = []
-        for case in cases:
+        for slug in slugs:
             existing = ModelVersion.objects.filter(
-                model__slug=case.slug, status=ModelVersion.Status.PRODUCTION
+                model__slug=slug, status=ModelVersion.Status.PRODUCTION
             ).first()
             if existing is None:
-                missing.append(case)
+                missing.append(slug)
             else:
-                self.stdout.write(f"{case.slug}: production v{existing.version} exists, skipped")
+                self.stdout.write(f"{slug}: production v{existing.version} exists, skipped")
         return missing
 
-    def _queue(self, cases: list[Any]) -> None:
-        pending = [case for case in cases if not training_in_progress(case.slug)]
-        for case in cases:
-            if case not in pending:
-                self.stdout.write(f"{case.slug}: already queued or training, skipped")
-        for case in cases_train_enqueue(pending):
+    def _queue(self, slugs: list[str]) -> None:
+        pending = [slug for slug in slugs if not training_in_progress(slug)]
+        for slug in slugs:
+            if slug not in pending:
+                self.stdout.write(f"{slug}: already queued or training, skipped")
+        for slug in cases_train_enqueue(pending):
             self.stdout.write(
-                f"{case.slug}: queued, ready in about {expected_seconds(case.slug)} s "
-                "after it starts"
+                f"{slug}: queued, ready in about {expected_seconds(slug)} s after it starts"
             )
 
     def _train(self, case: Any, sample: int | None) -> None:
