@@ -99,3 +99,37 @@ class DailyTransfers(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} account {self.account_id}: {self.total}"
+
+
+class WalletSpending(models.Model):
+    """A wallet's running spending (charges and captures net of refunds, since its first
+    movement) at the end of each day of one month: what a wallet spent between two days is
+    the difference of two values, so the top spenders of any window read two rows per
+    wallet instead of every transfer in it (see `analytics.wallet_spending`).
+
+    `through_NN` is the running spending at the end of day NN of the month, NULL when the
+    wallet did not spend that day (or the day is not folded yet): the value then is the
+    latest earlier one of the month, else `opening`, the running spending at the end of
+    the month before. Every wallet that ever spent has a row in every month since, so a
+    wallet that is missing from a month had spent nothing yet.
+    """
+
+    month = models.DateField()  # the month's first day
+    wallet_id = models.BigIntegerField()
+    opening = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "wallet_id"], name="wallet_spending_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} wallet {self.wallet_id}"
+
+
+# One nullable column per day of a month (31 of them, written in a loop, not by hand): a
+# NULL costs nothing in a PostgreSQL row, so a wallet that spent on 12 days of a month
+# stores 12 values.
+for _day in range(1, 32):
+    WalletSpending.add_to_class(f"through_{_day:02}", models.BigIntegerField(null=True))
+del _day

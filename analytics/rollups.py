@@ -21,14 +21,16 @@ from analytics.models import (
     DailyPredictions,
     DailyTransfers,
     RollupWatermark,
+    WalletSpending,
 )
 from analytics.periods import Period
 from analytics.selectors import daily
+from analytics.wallet_spending import spending_fold
 from billing.models import Transfer
 from predictions.models import ModelVersion, Prediction
 
 GRACE = timedelta(minutes=15)
-ROLLUPS = (DailyPredictions, DailyLatency, DailyActivity, DailyTransfers)
+ROLLUPS = (DailyPredictions, DailyLatency, DailyActivity, DailyTransfers, WalletSpending)
 
 
 def last_closed_day(now: datetime) -> date:
@@ -99,3 +101,4 @@ def _fold(period: Period) -> None:
         DailyTransfers(day=day, kind=kind, account_id=account, total=total, signed=signed)
         for day, kind, account, total, signed in daily.transfer_groups(period)
     )
+    spending_fold(period)

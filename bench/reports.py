@@ -7,16 +7,20 @@
     ... bench/reports.py --quick    # what CI runs, so the bench cannot rot: a hundredth
 
 The database is created if missing. Seeds, per unit of --scale, 10,000 users, 1,000,000
-predictions and 2,000,000 transfers spread over 365 days with generate_series SQL (a few
-minutes per unit, not hours), plus holds, top-ups and batch jobs; then folds the daily
-roll-ups (`rollups_fold --rebuild`: the seed writes into closed days).
-Rows are written in time order (ORDER BY: the joins would shuffle them), as a live
-service appends them: a date range then lies in neighbouring pages, as it does in
-production (shuffled rows would make every report read most of the table). The seed's
-`work_mem` keeps those sorts in memory (on disk, one took half an hour at --scale 10).
+predictions and 2,000,000 transfers spread over 365 days with set-based SQL (INSERT ...
+SELECT FROM generate_series), plus holds, top-ups and batch jobs; then folds the daily
+roll-ups (`rollups_fold --rebuild`: the seed writes into closed days). Each user spends on
+about every other day. The two large tables get their indexes and constraints after their
+rows (`bulkload.indexes_deferred`): kept up row by row, with deferred foreign-key checks
+queued per row, they made the ten-times seed take 71 minutes.
+Rows are written in time order, as a live service appends them: a date range then lies in
+neighbouring pages, as it does in production (shuffled rows would make every report read
+most of the table). A row picks its user and accounts by subscripting arrays rather than
+by a join, which would shuffle the rows and need a sort of millions to restore the order.
 Each page is fetched through the Django test client (view, queries and template), five
-times; the table shows the median. The seeded ledger is consistent in sums (wallet
-caches equal their transfers) but not in running balances (`balance_after` is 0).
+times; the table shows the median. The seeded ledger is double entry and consistent in
+sums (wallet caches equal their transfers: `billing_reconcile` passes) but not in running
+balances (`balance_after` is 0).
 """
 
 from __future__ import annotations
@@ -39,12 +43,13 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django
 from benchdb import ensure_database
+from bulkload import indexes_deferred
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -69,6 +74,8 @@ QUICK = Scale(users=100, predictions=10_000, transfers=20_000, topups=500, holds
 DAYS = 365
 WINDOWS = (30, 180, 365)
 RUNS = 5
+# The tables of millions of rows: their indexes are built after the rows go in.
+BULK_TABLES = ["predictions_prediction", "billing_transfer"]
 MODELS = ["android-malware", "products", "elderly", "nhanes-age", "cirrhosis", "glioma"]
 
 
@@ -110,9 +117,16 @@ SELECT row_number() OVER (ORDER BY v.id) AS n, v.id AS version_id, m.slug
 FROM predictions_modelversion v JOIN predictions_mlmodel m ON m.id = v.model_id
 WHERE m.slug = ANY(%(models)s::text[]);
 
+-- A generated row picks its user, version and accounts by subscripting arrays that each
+-- uncorrelated subquery builds once: no join, so the rows come out in the order generated
+-- (time order) without sorting millions of them. (Read from a table instead, an array of
+-- 100,000 ids is stored compressed and would be decompressed for every subscript.)
+
 INSERT INTO predictions_prediction (id, user_id, model_version_id, source, status, rows, inputs,
     outputs, cost, balance_after, latency_ms, idempotency_key, request_hash, error, created_at)
-SELECT gen_random_uuid(), u.user_id, v.version_id, 'api', s.status, 1, '{{}}'::jsonb, NULL,
+SELECT gen_random_uuid(), (SELECT array_agg(user_id ORDER BY n) FROM bench_users)[s.un],
+       (SELECT array_agg(version_id ORDER BY n) FROM bench_versions)[s.vn], 'api', s.status, 1,
+       '{{}}'::jsonb, NULL,
        CASE WHEN s.status = 'succeeded' THEN 10 ELSE 0 END, NULL,
        2 + random() * random() * 200, NULL, '', '',
        now() - ({predictions} - i)::float / {predictions} * {days} * interval '1 day'
@@ -121,33 +135,29 @@ FROM (
            CASE WHEN i %% 20 = 0 THEN 'failed' WHEN i %% 20 = 1 THEN 'refused'
                 ELSE 'succeeded' END AS status
     FROM generate_series(1, {predictions}) AS i
-) AS s
-JOIN bench_users u ON u.n = s.un
-JOIN bench_versions v ON v.n = s.vn
-ORDER BY s.i;
+) AS s;
 
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
     balance_after, refund_of_id, description, created_by_id, created_at)
 SELECT t.kind, 'bench:' || t.i,
-       CASE t.kind WHEN 'charge' THEN u.wallet_id WHEN 'grant' THEN promo.id
-                   WHEN 'topup' THEN clearing.id ELSE rev.id END,
-       CASE t.kind WHEN 'charge' THEN rev.id ELSE u.wallet_id END,
-       u.wallet_id,
+       CASE t.kind WHEN 'charge' THEN t.wallet
+                   WHEN 'grant' THEN (SELECT id FROM billing_account WHERE code = %(promotions)s)
+                   WHEN 'topup' THEN (SELECT id FROM billing_account WHERE code = %(clearing)s)
+                   ELSE t.revenue END,
+       CASE t.kind WHEN 'charge' THEN t.revenue ELSE t.wallet END,
+       t.wallet,
        CASE t.kind WHEN 'grant' THEN 10000 WHEN 'topup' THEN 5000 ELSE 10 END,
        0, NULL, '', NULL,
        now() - ({transfers} - t.i)::float / {transfers} * {days} * interval '1 day'
 FROM (
-    SELECT i, 1 + (hashint4(i + 7) & 2147483647) %% {users} AS un, 1 + i %% 6 AS vn,
+    SELECT i, (SELECT array_agg(wallet_id ORDER BY n) FROM bench_users)
+               [1 + (hashint4(i + 7) & 2147483647) %% {users}] AS wallet,
+           (SELECT array_agg(a.id ORDER BY v.n) FROM bench_versions v
+            JOIN billing_account a ON a.code = %(revenue_prefix)s || v.slug)[1 + i %% 6] AS revenue,
            CASE WHEN i %% 40 = 0 THEN 'grant' WHEN i %% 40 = 1 THEN 'topup'
                 WHEN i %% 40 = 2 THEN 'refund' ELSE 'charge' END AS kind
     FROM generate_series(1, {transfers}) AS i
-) AS t
-JOIN bench_users u ON u.n = t.un
-JOIN bench_versions v ON v.n = t.vn
-JOIN billing_account rev ON rev.code = %(revenue_prefix)s || v.slug
-CROSS JOIN (SELECT id FROM billing_account WHERE code = %(promotions)s) AS promo
-CROSS JOIN (SELECT id FROM billing_account WHERE code = %(clearing)s) AS clearing
-ORDER BY t.i;
+) AS t;
 
 -- An opening grant per wallet: no wallet goes below zero whatever the random draws.
 INSERT INTO billing_transfer (kind, reference, debit_id, credit_id, wallet_id, amount,
@@ -219,17 +229,26 @@ def seed(scale: Scale) -> None:
         "promotions": PROMOTIONS,
         "clearing": clearing_account("sandbox"),
     }
-    # One statement per execute: psycopg binds parameters server-side, one command at a time.
+    # One transaction: a failed seed leaves no table without its indexes.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        with indexes_deferred(cursor, BULK_TABLES):
+            # One statement per execute: psycopg binds parameters server-side, one at a time.
+            sql = SEED_SQL.format(days=DAYS, **asdict(scale))
+            for statement in sql.split(";\n\n"):
+                cursor.execute(statement, parameters)
+            print(f"rows inserted in {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = '2GB'")
-        sql = SEED_SQL.format(days=DAYS, **asdict(scale))
-        for statement in sql.split(";\n\n"):
-            cursor.execute(statement, parameters)
         cursor.execute("ANALYZE")
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
+    print(f"seeded in {time.perf_counter() - started:.0f} s (indexes and constraints included)")
     started = time.perf_counter()
     rollups_rebuild()
-    print(f"daily roll-ups folded in {time.perf_counter() - started:.0f} s")
+    # The fold rewrote the carried rows of each month: vacuum them now, as autovacuum
+    # would later, so the timings read the roll-ups as they settle.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"daily roll-ups folded in {time.perf_counter() - started:.0f} s (vacuum included)")
 
 
 def _cpu_seconds(pid: int) -> float:

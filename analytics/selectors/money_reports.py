@@ -22,10 +22,10 @@ from analytics.selectors import daily
 from analytics.selectors.common import (
     SPENDING_KINDS,
     model_slugs,
-    spending_amount,
 )
+from analytics.selectors.wallet_spending import top_spenders
 from analytics.tables import Column, Table
-from billing.models import Account, Hold, HoldStatus, Transfer, TransferKind
+from billing.models import Account, Hold, HoldStatus, TransferKind
 from billing.money import credits_text
 from billing.selectors import Reconciliation, ledger_reconcile
 from billing.system_accounts import REVENUE_PREFIX
@@ -112,22 +112,17 @@ def _revenue_totals(
 
 
 def top_users_report(*, period: Period, limit: int = TOP_USERS) -> list[Table]:
-    """The users who spent the most in the period (charges and captures net of refunds)."""
-    top = list(
-        Transfer.objects.filter(**period.bounds(), kind__in=SPENDING_KINDS)
-        .order_by()
-        .values_list("wallet_id")
-        .annotate(spent=Sum(spending_amount()))
-        .order_by("-spent", "wallet_id")[:limit]
-    )
-    users = dict(
-        User.objects.filter(wallet__id__in=[wallet for wallet, _spent in top]).values_list(
-            "wallet__id", "pk"
-        )
-    )
-    emails = dict(User.objects.filter(pk__in=users.values()).values_list("pk", "email"))
+    """The users who spent the most in the period (charges and captures net of refunds),
+    from the per-wallet running spending (`analytics.wallet_spending`)."""
+    top = top_spenders(period, limit)
+    users = {
+        wallet: (pk, email)
+        for wallet, pk, email in User.objects.filter(
+            wallet__id__in=[wallet for wallet, _spent in top]
+        ).values_list("wallet__id", "pk", "email")
+    }
     predictions = dict(
-        Prediction.objects.filter(**period.bounds(), user_id__in=users.values())
+        Prediction.objects.filter(**period.bounds(), user_id__in=[pk for pk, _ in users.values()])
         .order_by()
         .values_list("user_id")
         .annotate(Count("pk"))
@@ -135,9 +130,9 @@ def top_users_report(*, period: Period, limit: int = TOP_USERS) -> list[Table]:
     rows = [
         {
             "rank": rank,
-            "email": emails[users[wallet]],
+            "email": users[wallet][1],
             "spent": spent,
-            "predictions": predictions.get(users[wallet], 0),
+            "predictions": predictions.get(users[wallet][0], 0),
         }
         for rank, (wallet, spent) in enumerate(top, start=1)
     ]
