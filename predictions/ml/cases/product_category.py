@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 from scipy import sparse
@@ -44,6 +46,7 @@ from sklearn.pipeline import Pipeline
 from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.evaluation import cross_validate_classifier
 from predictions.ml.figures import figure_save
+from predictions.ml.rounding import round_column, three_decimals
 from predictions.ml.schema import Field, Schema
 
 DATASET_FILES = ("case_2/pricerunner_aggregate.csv",)
@@ -202,23 +205,24 @@ class ProductCategoryCase(Case):
         top3 = "; ".join(f"{item['label']} ({item['probability']:.3f})" for item in result["top3"])
         return {**super().result_to_columns(result), "top3": top3}
 
-    def predict_columns(self, model: Any, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-        # `predict` then `result_to_columns`, without dicts per row: the batch path.
+    def predict_columns(self, model: Any, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        # `predict` then `result_to_columns`, column-wise: the labels and the top-3 text are
+        # built in Arrow's kernels, the rounding in NumPy (exactly Python's).
         proba = model.predict_proba(self.rows_to_matrix(rows))
-        classes = [str(c) for c in model.classes_]
-        best = proba.argmax(axis=1)
-        top = np.argsort(proba, axis=1)[:, ::-1][:, :TOP_K].tolist()
-        rounded = [
-            [round(p, 6) for p in row]
-            for row in np.take_along_axis(proba, np.array(top), axis=1).tolist()
+        labels = pa.array([str(c) for c in model.classes_], type=pa.string())
+        best = proba.argmax(axis=1)  # the first of equal maxima, as `format_result` takes
+        top = np.argsort(proba, axis=1)[:, ::-1][:, :TOP_K]
+        rounded = round_column(np.take_along_axis(proba, top, axis=1), 6)
+        ranks = [
+            pc.binary_join_element_wise(
+                labels.take(pa.array(top[:, k])), " (", three_decimals(rounded[:, k]), ")", ""
+            )
+            for k in range(TOP_K)
         ]
         return {
-            "prediction": [classes[i] for i in best.tolist()],
-            "probability": [round(p, 6) for p in proba[np.arange(len(best)), best].tolist()],
-            "top3": [
-                "; ".join(f"{classes[i]} ({p:.3f})" for i, p in zip(indices, ps, strict=True))
-                for indices, ps in zip(top, rounded, strict=True)
-            ],
+            "prediction": labels.take(pa.array(best)),
+            "probability": round_column(proba[np.arange(len(best)), best], 6).tolist(),
+            "top3": pc.binary_join_element_wise(*ranks, "; "),
         }
 
 
