@@ -48,6 +48,7 @@ from predictions.ml.evaluation import cross_validate_classifier
 from predictions.ml.figures import figure_save
 from predictions.ml.rounding import round_column, three_decimals
 from predictions.ml.schema import Field, Schema
+from predictions.ml.tfidf import CharWbTransform, WordBigramTransform
 
 DATASET_FILES = ("case_2/pricerunner_aggregate.csv",)
 TITLE, MERCHANT, TARGET, GROUP = "Product Title", "Merchant ID", "Category Label", "Cluster ID"
@@ -244,6 +245,7 @@ class TitleFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: np.ndarray, y: Any = None, **params: Any) -> sparse.csr_matrix:
         # One pass over the training titles: counting character n-grams is the slow part.
         # Splitting on spaces keeps the merchant token whole; min_df drops n-grams seen once.
+        self.__dict__.pop("_serving_transforms", None)
         self.words_ = TfidfVectorizer(
             ngram_range=(1, 2), sublinear_tf=True, min_df=2, tokenizer=str.split, token_pattern=None
         )
@@ -256,10 +258,26 @@ class TitleFeatures(TransformerMixin, BaseEstimator):
         return sparse.hstack([words, self.chars_.fit_transform(X[:, 0])], format="csr")
 
     def transform(self, X: np.ndarray) -> sparse.csr_matrix:
-        words = self.words_.transform(self._words(X))
+        # The vectorizers' own matrices, built without their Python per n-gram.
+        words_transform, chars_transform = self._serving()
+        words = words_transform.transform(self._words(X))
         if not self.chars:
             return words
-        return sparse.hstack([words, self.chars_.transform(X[:, 0])], format="csr")
+        return sparse.hstack([words, chars_transform.transform(X[:, 0])], format="csr")
+
+    def _serving(self) -> tuple[WordBigramTransform, CharWbTransform | None]:
+        """The fast transforms of the fitted vectorizers, made on first use (they keep
+        what they learn between calls, so they are not pickled with the model)."""
+        serving = self.__dict__.get("_serving_transforms")
+        if serving is None:
+            chars = CharWbTransform(self.chars_) if self.chars else None
+            serving = self._serving_transforms = (WordBigramTransform(self.words_), chars)
+        return serving
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the instance keeps its transforms
+        state.pop("_serving_transforms", None)
+        return state
 
     def _words(self, X: np.ndarray) -> list[str]:
         if not self.merchant:
