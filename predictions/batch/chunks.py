@@ -8,13 +8,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from predictions.ml.cases.base import Case
 
 logger = logging.getLogger(__name__)
 
-Columns = dict[str, list[Any]]
+# Each output column's values: a list, or an Arrow text column a case built column-wise.
+Columns = dict[str, list[Any] | pa.StringArray]
 
 
 def chunk_outcomes(
@@ -30,7 +32,10 @@ def chunk_outcomes(
     every_error = [row if row.__class__ is str else "" for row in checked]
     for name in names:
         column = spread[name]
-        for position, value in zip(valid, outputs[name], strict=True):
+        values = outputs[name]
+        if isinstance(values, pa.Array):
+            values = values.to_pylist()
+        for position, value in zip(valid, values, strict=True):
             column[position] = value
     for position, error in zip(valid, errors, strict=True):
         every_error[position] = error
@@ -45,7 +50,7 @@ def _predict_columns(
         return {name: [] for name in names}, []
     try:
         columns = case.predict_columns(model, rows)
-        return {name: list(columns[name]) for name in names}, [""] * len(rows)
+        return {name: columns[name] for name in names}, [""] * len(rows)
     except Exception:
         logger.warning("Batch chunk prediction failed; retrying row by row.", exc_info=True)
     outcomes = [_row_outcome(case, model, row) for row in rows]

@@ -24,9 +24,11 @@ from mlbilling.csv_export import escape_cell, escape_column, quote_column
 _LINE_END = "\r\n"  # csv.writer's, which the result has always used
 
 
-def _text_column(values: Sequence[Any]) -> pa.StringArray:
+def _text_column(values: Sequence[Any] | pa.StringArray) -> pa.StringArray:
     """Values as `csv.writer` writes them (None as an empty cell, numbers as str()),
     escaped where they were text (a number is never a formula), quoted as needed."""
+    if isinstance(values, pa.Array):
+        return quote_column(escape_column(values))
     kinds = set(map(type, values))
     if kinds <= {str}:
         return quote_column(escape_column(pa.array(values, type=pa.string())))
@@ -59,7 +61,7 @@ class Outcomes:
     each row's error ("" where it succeeded), for its rows with the header's number of
     cells; `bad` rows (the wrong number of cells) as (place in the chunk, cells, message)."""
 
-    outputs: dict[str, list[Any]]
+    outputs: dict[str, list[Any] | pa.StringArray]
     errors: list[str]
     bad: Sequence[tuple[int, Sequence[str], str]] = ()
 

@@ -199,6 +199,7 @@ class Case(ABC):
         """Clean rows -> the values of each of `output_columns`, column by column (the batch
         path). By default each row's `predict` result through `result_to_columns`, so a
         case's outputs need nothing more here; a case may compute the same columns
-        vectorised instead (the case contract test holds the two equal)."""
+        vectorised instead, a text column then possibly as an Arrow string array (the case
+        contract test holds the two equal)."""
         results = [self.result_to_columns(result) for result in self.predict(model, rows)]
         return {name: [result[name] for result in results] for name in self.output_columns()}

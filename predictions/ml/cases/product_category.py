@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 from scipy import sparse
@@ -44,7 +46,9 @@ from sklearn.pipeline import Pipeline
 from predictions.ml.cases.base import Bar, Case, TrainingData
 from predictions.ml.evaluation import cross_validate_classifier
 from predictions.ml.figures import figure_save
+from predictions.ml.rounding import round_column, three_decimals
 from predictions.ml.schema import Field, Schema
+from predictions.ml.tfidf import CharWbTransform, WordBigramTransform
 
 DATASET_FILES = ("case_2/pricerunner_aggregate.csv",)
 TITLE, MERCHANT, TARGET, GROUP = "Product Title", "Merchant ID", "Category Label", "Cluster ID"
@@ -202,23 +206,24 @@ class ProductCategoryCase(Case):
         top3 = "; ".join(f"{item['label']} ({item['probability']:.3f})" for item in result["top3"])
         return {**super().result_to_columns(result), "top3": top3}
 
-    def predict_columns(self, model: Any, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-        # `predict` then `result_to_columns`, without dicts per row: the batch path.
+    def predict_columns(self, model: Any, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        # `predict` then `result_to_columns`, column-wise: the labels and the top-3 text are
+        # built in Arrow's kernels, the rounding in NumPy (exactly Python's).
         proba = model.predict_proba(self.rows_to_matrix(rows))
-        classes = [str(c) for c in model.classes_]
-        best = proba.argmax(axis=1)
-        top = np.argsort(proba, axis=1)[:, ::-1][:, :TOP_K].tolist()
-        rounded = [
-            [round(p, 6) for p in row]
-            for row in np.take_along_axis(proba, np.array(top), axis=1).tolist()
+        labels = pa.array([str(c) for c in model.classes_], type=pa.string())
+        best = proba.argmax(axis=1)  # the first of equal maxima, as `format_result` takes
+        top = np.argsort(proba, axis=1)[:, ::-1][:, :TOP_K]
+        rounded = round_column(np.take_along_axis(proba, top, axis=1), 6)
+        ranks = [
+            pc.binary_join_element_wise(
+                labels.take(pa.array(top[:, k])), " (", three_decimals(rounded[:, k]), ")", ""
+            )
+            for k in range(TOP_K)
         ]
         return {
-            "prediction": [classes[i] for i in best.tolist()],
-            "probability": [round(p, 6) for p in proba[np.arange(len(best)), best].tolist()],
-            "top3": [
-                "; ".join(f"{classes[i]} ({p:.3f})" for i, p in zip(indices, ps, strict=True))
-                for indices, ps in zip(top, rounded, strict=True)
-            ],
+            "prediction": labels.take(pa.array(best)),
+            "probability": round_column(proba[np.arange(len(best)), best], 6).tolist(),
+            "top3": pc.binary_join_element_wise(*ranks, "; "),
         }
 
 
@@ -240,6 +245,7 @@ class TitleFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: np.ndarray, y: Any = None, **params: Any) -> sparse.csr_matrix:
         # One pass over the training titles: counting character n-grams is the slow part.
         # Splitting on spaces keeps the merchant token whole; min_df drops n-grams seen once.
+        self.__dict__.pop("_serving_transforms", None)
         self.words_ = TfidfVectorizer(
             ngram_range=(1, 2), sublinear_tf=True, min_df=2, tokenizer=str.split, token_pattern=None
         )
@@ -252,10 +258,26 @@ class TitleFeatures(TransformerMixin, BaseEstimator):
         return sparse.hstack([words, self.chars_.fit_transform(X[:, 0])], format="csr")
 
     def transform(self, X: np.ndarray) -> sparse.csr_matrix:
-        words = self.words_.transform(self._words(X))
+        # The vectorizers' own matrices, built without their Python per n-gram.
+        words_transform, chars_transform = self._serving()
+        words = words_transform.transform(self._words(X))
         if not self.chars:
             return words
-        return sparse.hstack([words, self.chars_.transform(X[:, 0])], format="csr")
+        return sparse.hstack([words, chars_transform.transform(X[:, 0])], format="csr")
+
+    def _serving(self) -> tuple[WordBigramTransform, CharWbTransform | None]:
+        """The fast transforms of the fitted vectorizers, made on first use (they keep
+        what they learn between calls, so they are not pickled with the model)."""
+        serving = self.__dict__.get("_serving_transforms")
+        if serving is None:
+            chars = CharWbTransform(self.chars_) if self.chars else None
+            serving = self._serving_transforms = (WordBigramTransform(self.words_), chars)
+        return serving
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the instance keeps its transforms
+        state.pop("_serving_transforms", None)
+        return state
 
     def _words(self, X: np.ndarray) -> list[str]:
         if not self.merchant:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from predictions.ml.cases.base import Case, TrainingData
@@ -26,3 +29,12 @@ def assert_serving_matches_training(case: Case, data: TrainingData, rows: list[d
     matrix = case.rows_to_matrix(case.schema.validate_rows(rows))
     expected = np.asarray(data.X, dtype=float)[: len(rows)]
     np.testing.assert_allclose(matrix, expected, rtol=1e-9, equal_nan=True)
+
+
+def batch_columns(case: Case, model: Any, rows: list[dict]) -> dict[str, list]:
+    """`case.predict_columns` with every column as a list (a case may build a text column
+    as an Arrow array)."""
+    return {
+        name: values.to_pylist() if isinstance(values, pa.Array) else list(values)
+        for name, values in case.predict_columns(model, rows).items()
+    }

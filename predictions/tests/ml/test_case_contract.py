@@ -29,7 +29,7 @@ from predictions.registry.services import (
     model_version_register,
     model_version_rollback,
 )
-from predictions.tests.ml.case_checks import field_errors
+from predictions.tests.ml.case_checks import batch_columns, field_errors
 from predictions.tests.tiny_case import TinyCase
 
 ALL_CASES: list[Case] = [*CASES.values(), TinyCase()]
@@ -261,6 +261,6 @@ def test_the_batch_columns_are_the_rows_results_through_result_to_columns(case, 
 
     results = [case.result_to_columns(result) for result in case.predict(model, rows)]
 
-    assert case.predict_columns(model, rows) == {
+    assert batch_columns(case, model, rows) == {
         name: [result[name] for result in results] for name in case.output_columns()
     }

@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from scipy import sparse
 
 from predictions.ml.cases import get_case
-from predictions.tests.ml.case_checks import field_errors
+from predictions.ml.cases.product_category import NO_MERCHANT
+from predictions.tests.ml.case_checks import batch_columns, field_errors
 
 CASE = get_case("product-category")
+SAMPLE_TITLES = [
+    "samsung wf80f5e0w2w 8kg 1400 spin washing machine white",
+    "apple iphone 8 plus 64gb silver",
+    "bosch serie 4 wan28281gb",
+]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +115,77 @@ def test_the_vectorised_batch_columns_match_each_rows_result(model, data) -> Non
     )
     results = [CASE.result_to_columns(result) for result in CASE.predict(model, rows)]
 
-    columns = CASE.predict_columns(model, rows)
+    columns = batch_columns(CASE, model, rows)
 
     assert len(set(columns["prediction"])) > 3
     assert columns == {name: [r[name] for r in results] for name in CASE.output_columns()}
+
+
+def _sklearn_features(model, X: np.ndarray):
+    """The model's features through scikit-learn's own vectorizers (what `transform` did
+    before it built the same matrices itself)."""
+    features = model.named_steps["features"]
+    words = features.words_.transform(features._words(X))
+    return sparse.hstack([words, features.chars_.transform(X[:, 0])], format="csr")
+
+
+def _assert_same_matrix(ours, theirs) -> None:
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)  # bit for bit, not approximately
+
+
+def test_the_features_are_the_vectorizers_own_on_every_training_title(model, data) -> None:
+    features = model.named_steps["features"]
+    X = data.X
+
+    _assert_same_matrix(features.transform(X), _sklearn_features(model, X))
+    assert np.array_equal(
+        model.predict_proba(X),
+        model.named_steps["model"].predict_proba(_sklearn_features(model, X)),
+    )
+
+
+# Text a shop might send and text it should not: real words in any case, other scripts
+# and cases (final sigma, dotted capital I), spaces of every kind, control characters.
+awkward_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("abcxyz0123456789 -_./\t\n\r\x0b\x0c\x1c\x1d\x85\xa0")),
+        # capital, small and final sigma; dotted capital I, I, dotless i; sharp s, Dz, ffi
+        st.sampled_from(list("\u03a3\u03c3\u03c2\u0130I\u0131\u00df\u01c5\ufb03")),
+        st.characters(),
+    ),
+    max_size=12,
+)
+real_word = st.sampled_from(" ".join(SAMPLE_TITLES).split()).flatmap(
+    lambda word: st.sampled_from([word, word.upper(), word.title()])
+)
+separator = st.sampled_from([" ", "  ", "\t", "\n", "\xa0", "\u2003", "\x1c", ""])
+awkward_title = st.lists(st.tuples(st.one_of(real_word, awkward_text), separator)).map(
+    lambda parts: "".join(token + space for token, space in parts)
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    titles=st.lists(awkward_title, min_size=1, max_size=20),
+    merchant=st.sampled_from([NO_MERCHANT, 1, 126, 99_999]),
+)
+def test_the_features_of_any_text_are_the_vectorizers_own(model, titles, merchant) -> None:
+    X = np.array([[title, merchant] for title in titles], dtype=object)
+
+    # Twice: the second call reads the words' n-grams the first one kept.
+    for _ in range(2):
+        _assert_same_matrix(model.named_steps["features"].transform(X), _sklearn_features(model, X))
+
+
+def test_the_kept_n_grams_are_not_pickled_with_the_model(model) -> None:
+    features = model.named_steps["features"]
+    features.transform(np.array([["samsung tv", 1]], dtype=object))
+
+    copy = pickle.loads(pickle.dumps(model))  # noqa: S301  # our own bytes
+
+    assert "_serving_transforms" in features.__dict__
+    assert "_serving_transforms" not in copy.named_steps["features"].__dict__
+    X = np.array([["bosch washing machine 8kg", 126]], dtype=object)
+    assert np.array_equal(copy.predict_proba(X), model.predict_proba(X))
