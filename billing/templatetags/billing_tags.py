@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format
 
-from billing.money import format_credits
+from billing.money import credits_number
 
 register = template.Library()
 
@@ -14,4 +13,4 @@ def credits(units: int | None) -> str:
     ("12,50" in Russian), like every other number on the page."""
     if units is None:
         return ""
-    return format_credits(int(units)).replace(".", get_format("DECIMAL_SEPARATOR"))
+    return credits_number(int(units))
