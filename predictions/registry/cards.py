@@ -2,7 +2,8 @@
 
 The case draws its own EDA figures (`Case.eda_figures`); these are the generic ones:
 the out-of-fold confusion matrix and baseline vs production metrics with their spread.
-Their titles and captions are stored in English and translated when the card is shown.
+Their titles and captions are stored in English and translated when the card is shown;
+their axis labels and legends are drawn in each language (predictions.ml.figures).
 Figures are drawn on `matplotlib.figure.Figure` objects with the Agg canvas: no pyplot
 state, no display, safe in a server process.
 """
@@ -13,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.utils.translation import gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 from matplotlib.figure import Figure
 
 from predictions.ml.cases.base import Case
-
-_DPI = 110
+from predictions.ml.figures import figure_save
 
 
 def evaluation_figures(
@@ -38,7 +39,7 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     matrix = np.asarray(production["confusion_matrix"], dtype=float)
     labels = production["labels"]
     size = max(3.2, 0.6 * len(labels) + 2)
-    fig = Figure(figsize=(size, size), dpi=_DPI)
+    fig = Figure(figsize=(size, size))
     ax = fig.add_subplot()
     # Row-normalised colours show recall per class; the numbers stay raw counts.
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -55,11 +56,12 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
         )
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel(gettext("predicted"))
+    ax.set_ylabel(gettext("true"))
     return _save(
         fig,
-        out_dir / "confusion_matrix.png",
+        out_dir,
+        "confusion_matrix",
         title=gettext_noop("Confusion matrix (production, out of fold)"),
         caption=gettext_noop(
             "Every row was predicted by a model that never saw it during training; "
@@ -79,7 +81,7 @@ def _comparable(metrics: dict[str, dict[str, Any]]) -> list[str]:
 
 def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) -> dict[str, str]:
     names = _comparable(metrics)
-    fig = Figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6), dpi=_DPI)
+    fig = Figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6))
     ax = fig.add_subplot()
     x = np.arange(len(names))
     width = 0.38
@@ -94,7 +96,7 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
             width,
             yerr=np.array([_error_bar(metrics[which][n]) for n in names]).T,
             capsize=3,
-            label=which,
+            label=gettext(which),
             color=colour,
         )
     for bar in case.bars:
@@ -103,10 +105,11 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
             ax.hlines(bar.value, i - 0.45, i + 0.45, colors="#b3261e", linestyles="dashed")
     ax.set_xticks(x, names, fontsize=9)
     ax.legend(fontsize=8)
-    ax.set_title("mean and 95 % interval (± std where none); dashed: the bar", fontsize=9)
+    ax.set_title(gettext("mean and 95 % interval (± std where none); dashed: the bar"), fontsize=9)
     return _save(
         fig,
-        out_dir / "metrics.png",
+        out_dir,
+        "metrics",
         title=gettext_noop("Baseline vs production"),
         caption=gettext_noop(
             "Both judged by the same protocol; error bars are the 95 % interval of the mean "
@@ -122,10 +125,11 @@ def _error_bar(value: dict[str, Any]) -> tuple[float, float]:
     return value["mean"] - value["ci_low"], value["ci_high"] - value["mean"]
 
 
-def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str]:
+def _save(fig: Figure, out_dir: Path, name: str, *, title: str, caption: str) -> dict[str, Any]:
     fig.tight_layout()
-    fig.savefig(path)
-    return {"file": path.name, "title": title, "caption": caption, "kind": "evaluation"}
+    return figure_save(
+        fig, out_dir=out_dir, name=name, title=title, caption=caption, kind="evaluation"
+    )
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -177,7 +181,7 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{name}."))
         elif isinstance(value, float):
-            flat[prefix + name] = f"{value:.4f}"
+            flat[prefix + name] = number_format(round(value, 4), decimal_pos=4)
         elif value is not None and not isinstance(value, list):
             flat[prefix + name] = str(value)
     return flat

@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.figures import drawn_in_every_language
 from predictions.models import ModelVersion
 from predictions.registry.cards import evaluation_figures
 from predictions.registry.services import model_version_promote, model_version_register
@@ -152,8 +153,12 @@ def case_train(
     fingerprint, files = dataset_fingerprint(case, datasets_dir, data)
     with tempfile.TemporaryDirectory() as tmp, step("drawing figures and registering"):
         out_dir = Path(tmp)
-        figures = [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
-        figures += evaluation_figures(case, metrics, out_dir)
+        figures = drawn_in_every_language(
+            lambda: (
+                [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
+                + evaluation_figures(case, metrics, out_dir)
+            )
+        )
         version = model_version_register(
             case=case,
             model=model,

@@ -7,25 +7,26 @@ the training process.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext, gettext_noop
 from matplotlib.figure import Figure
 
 from predictions.ml.cases.elder_monitoring.data import hours_matrix, injected_hours, split_hours
 from predictions.ml.cases.elder_monitoring.evaluation import select_params
 from predictions.ml.cases.elder_monitoring.model import ENVIRONMENT, ROOMS, HomeRoutineModel
+from predictions.ml.figures import figure_save
 
 
-def draw(frame: pd.DataFrame, out_dir: Path) -> list[dict[str, str]]:
+def draw(frame: pd.DataFrame, out_dir: Path) -> list[dict[str, Any]]:
     """Write the four figures into out_dir; return their file names, titles and captions."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     figures = [_rhythm(frame), _timeline(frame), _environment(frame), _scores(frame)]
-    described = []
-    for fig, name, title, caption in figures:
-        fig.savefig(out_dir / name, dpi=100, bbox_inches="tight")
-        described.append({"file": name, "title": title, "caption": caption})
-    return described
+    return [
+        figure_save(fig, out_dir=out_dir, name=name, title=title, caption=caption, values=values)
+        for fig, name, title, caption, values in figures
+    ]
 
 
 def _rhythm(frame: pd.DataFrame) -> tuple:
@@ -37,19 +38,22 @@ def _rhythm(frame: pd.DataFrame) -> tuple:
     image = top.imshow(
         profile.T.to_numpy(), aspect="auto", cmap="viridis", extent=(-0.5, 23.5, 4.5, -0.5)
     )
-    top.set_yticks(range(len(ROOMS)), [room.replace("_", " ") for room in ROOMS])
-    fig.colorbar(image, ax=(top, bottom), label="activations per hour (mean)")
+    top.set_yticks(range(len(ROOMS)), [_room(room) for room in ROOMS])
+    fig.colorbar(image, ax=(top, bottom), label=gettext("activations per hour (mean)"))
     bottom.bar(quiet.index, quiet.to_numpy(), color="grey")
-    bottom.set_ylabel("share of hours with no motion")
-    bottom.set_xlabel("hour of day (UTC)")
+    bottom.set_ylabel(gettext("share of hours with no motion"))
+    bottom.set_xlabel(gettext("hour of day (UTC)"))
     bottom.set_xticks(range(24))
     return (
         fig,
-        "rhythm.png",
-        "Daily rhythm while the home was occupied",
-        "Mean motion activations per room and hour of day (top) and the share of hours "
-        "with no motion at all (bottom). Up at 07 UTC (bathroom), active until 21-22, "
-        "bedroom at night; 35-73 % of night hours (23-05) are still, 5-29 % of daytime hours.",
+        "rhythm",
+        gettext_noop("Daily rhythm while the home was occupied"),
+        gettext_noop(
+            "Mean motion activations per room and hour of day (top) and the share of hours "
+            "with no motion at all (bottom). Up at 07 UTC (bathroom), active until 21-22, "
+            "bedroom at night; 35-73 % of night hours (23-05) are still, 5-29 % of daytime hours."
+        ),
+        None,
     )
 
 
@@ -60,31 +64,35 @@ def _timeline(frame: pd.DataFrame) -> tuple:
     ax = fig.subplots()
     bottom = np.zeros(len(daily))
     for room in ROOMS:
-        ax.bar(daily.index, daily[room], bottom=bottom, width=0.9, label=room.replace("_", " "))
+        ax.bar(daily.index, daily[room], bottom=bottom, width=0.9, label=_room(room))
         bottom += daily[room].to_numpy()
     ax.axvspan(pd.Timestamp("2020-01-25"), daily.index.max(), color="red", alpha=0.08)
-    ax.annotate("'empty house' (UCI)", (pd.Timestamp("2020-01-26"), bottom.max() * 0.9))
-    ax.set_ylabel("activations per day")
+    ax.annotate(gettext("'empty house' (UCI)"), (pd.Timestamp("2020-01-26"), bottom.max() * 0.9))
+    ax.set_ylabel(gettext("activations per day"))
     ax.legend(ncols=5, fontsize="small", loc="upper left")
     return (
         fig,
-        "timeline.png",
-        "Motion per day, and the 'empty house'",
-        "Activations per day by room. In the period UCI calls empty (shaded) 13 of 20 days "
-        "still have motion, walking from room to room at human hours, with CO2 as high as "
-        "while occupied: visits, not sensor noise. Only its still daytime hours are used as "
-        "natural 'no movement' examples.",
+        "timeline",
+        gettext_noop("Motion per day, and the 'empty house'"),
+        gettext_noop(
+            "Activations per day by room. In the period UCI calls empty (shaded) 13 of 20 days "
+            "still have motion, walking from room to room at human hours, with CO2 as high as "
+            "while occupied: visits, not sensor noise. Only its still daytime hours are used as "
+            "natural 'no movement' examples."
+        ),
+        None,
     )
 
 
 def _environment(frame: pd.DataFrame) -> tuple:
     moved = frame[list(ROOMS)].sum(axis=1) > 0
+    occupied = frame["period"] == "occupied"
     groups = {
-        "occupied": frame["period"] == "occupied",
-        "empty, motion": (frame["period"] == "empty") & moved,
-        "empty, still": (frame["period"] == "empty") & ~moved,
+        gettext("occupied"): occupied,
+        gettext("empty, motion"): (frame["period"] == "empty") & moved,
+        gettext("empty, still"): (frame["period"] == "empty") & ~moved,
     }
-    reference = frame.loc[groups["occupied"], list(ENVIRONMENT)]
+    reference = frame.loc[occupied, list(ENVIRONMENT)]
     center = reference.median()
     spread = reference.quantile(0.75) - reference.quantile(0.25)
     fig = Figure(figsize=(10, 4))
@@ -101,16 +109,19 @@ def _environment(frame: pd.DataFrame) -> tuple:
             box.set_facecolor(f"C{k}")
         ax.plot([], [], color=f"C{k}", linewidth=8, label=name)
     ax.set_xticks(range(len(ENVIRONMENT)), ENVIRONMENT, rotation=30)
-    ax.set_ylabel("(value - occupied median) / occupied IQR")
+    ax.set_ylabel(gettext("(value - occupied median) / occupied IQR"))
     ax.legend(fontsize="small")
     return (
         fig,
-        "environment.png",
-        "Gas and climate channels",
-        "Hourly means, scaled by the occupied period's median and interquartile range. "
-        "CO2 (co2cosirvalue) falls when the house is still and comes back when someone "
-        "moves in it; gas channels have long right tails (cooking), so they are modelled "
-        "on a log scale.",
+        "environment",
+        gettext_noop("Gas and climate channels"),
+        gettext_noop(
+            "Hourly means, scaled by the occupied period's median and interquartile range. "
+            "CO2 (co2cosirvalue) falls when the house is still and comes back when someone "
+            "moves in it; gas channels have long right tails (cooking), so they are modelled "
+            "on a log scale."
+        ),
+        None,
     )
 
 
@@ -120,26 +131,36 @@ def _scores(frame: pd.DataFrame) -> tuple:
     model = estimator.set_params(**select_params(estimator, train)).fit(hours_matrix(train))
     injected, kinds = injected_hours(normal, train, seed=0)
     samples = {
-        "normal (held out)": model.score_samples(hours_matrix(normal)),
-        "empty house, still day": model.score_samples(hours_matrix(still_days)),
+        gettext("normal (held out)"): model.score_samples(hours_matrix(normal)),
+        gettext("empty house, still day"): model.score_samples(hours_matrix(still_days)),
     }
     for kind in ("no_movement", "night", "gas", "cold"):
-        samples[f"injected: {kind}"] = model.score_samples(hours_matrix(injected[kinds == kind]))
+        label = gettext("injected: %(kind)s") % {"kind": kind}
+        samples[label] = model.score_samples(hours_matrix(injected[kinds == kind]))
     fig = Figure(figsize=(9, 4))
     ax = fig.subplots()
     # A log axis shows both the crowd near 1 and the far tail; a score of 0 is drawn at 0.1.
     ax.boxplot([np.maximum(v, 0.1) for v in samples.values()], vert=False)
     ax.set_yticks(range(1, len(samples) + 1), list(samples))
-    ax.axvline(model.threshold_, color="red", linestyle="--", label="threshold")
+    ax.axvline(model.threshold_, color="red", linestyle="--", label=gettext("threshold"))
     ax.set_xscale("log")
-    ax.set_xlabel("anomaly score")
+    ax.set_xlabel(gettext("anomaly score"))
     ax.legend()
     return (
         fig,
-        "scores.png",
-        "Anomaly scores on the labelled test set",
-        "Scores of the production model fitted on the first 70 % of occupied hours: held-out "
-        "normal hours against the still days of the empty house and injected anomalies "
-        f"(seed 0). The threshold ({model.threshold_:.2f}) is the training hours' 99th "
-        "percentile. Night wandering overlaps this resident's own busy nights.",
+        "scores",
+        gettext_noop("Anomaly scores on the labelled test set"),
+        gettext_noop(
+            "Scores of the production model fitted on the first 70 %% of occupied hours: "
+            "held-out normal hours against the still days of the empty house and injected "
+            "anomalies (seed 0). The threshold (%(threshold)s) is the training hours' 99th "
+            "percentile. Night wandering overlaps this resident's own busy nights."
+        ),
+        {"threshold": f"{model.threshold_:.2f}"},
     )
+
+
+def _room(room: str) -> str:
+    """A room's name as the card's text says it ("living_room" -> "Living room")."""
+    words = room.replace("_", " ")
+    return gettext(words[:1].upper() + words[1:])
