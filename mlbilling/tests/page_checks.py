@@ -92,6 +92,9 @@ LAYOUT_JS = """
       for (const cell of row.cells) {
         const box = cell.getBoundingClientRect();
         if (box.width <= 1 || box.height <= 1) continue;
+        // Not drawn at all (a closed <details> keeps its content's layout): nothing to lose.
+        const shown = {contentVisibilityAuto: true, visibilityProperty: true};
+        if (!cell.checkVisibility(shown)) continue;
         const problem = lost(cell) || (index < rowsProbed ? covered(cell) : null);
         if (problem) found.push(problem);
       }
@@ -109,9 +112,10 @@ LAYOUT_JS = """
 """
 
 # The page's own words, one string per text node, leaving out code and the user's data
-# (inputs hold what the person typed).
+# (inputs hold what the person typed); and the words drawn in the page's SVG figures (a
+# model card's axis labels and legends), read from the files the page shows.
 TEXTS_JS = """
-() => {
+async () => {
   const texts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -122,6 +126,15 @@ TEXTS_JS = """
   for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], img[alt]")) {
     for (const name of ["aria-label", "title", "placeholder", "alt"]) {
       if (el.getAttribute(name)) texts.push(el.getAttribute(name).trim());
+    }
+  }
+  for (const img of document.querySelectorAll("img")) {
+    const url = new URL(img.getAttribute("src") || "", location.href);
+    if (url.origin !== location.origin || !url.pathname.endsWith(".svg")) continue;
+    const svg = new DOMParser().parseFromString(await (await fetch(url)).text(), "image/svg+xml");
+    for (const node of svg.querySelectorAll("text")) {
+      const text = node.textContent.replace(/\\s+/g, " ").trim();
+      if (text) texts.push(text);
     }
   }
   return texts;

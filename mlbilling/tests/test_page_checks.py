@@ -80,3 +80,34 @@ def test_a_cell_under_another_element_is_found(page):
     problems = _problems(page, extra=over)
 
     assert any(p.startswith('cell "Status" is covered by DIV') for p in problems), problems
+
+
+def test_english_drawn_in_a_figure_of_a_russian_page_is_found(page):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="0" y="10">{}</text></svg>'
+    figures = {"/en.svg": svg.format("predicted"), "/ru.svg": svg.format("предсказанный класс")}
+
+    def serve(route):
+        path = route.request.url.removeprefix("http://sweep.test")
+        if path in figures:
+            route.fulfill(content_type="image/svg+xml", body=figures[path])
+        else:
+            card = f'<html><img src="{path}.svg" alt=""></html>'
+            route.fulfill(content_type="text/html", body=card)
+
+    page.route("http://sweep.test/**", serve)
+    try:
+        page.goto("http://sweep.test/en")
+        english = page_checks.english_on_russian_page(page)
+        page.goto("http://sweep.test/ru")
+        russian = page_checks.english_on_russian_page(page)
+    finally:
+        page.unroute("http://sweep.test/**")
+
+    assert english == ["predicted"]
+    assert russian == []
+
+
+def test_a_table_in_a_closed_details_is_not_blamed(page):
+    closed = "<details><summary>Inputs</summary><table><tr><td>x1</td></tr></table></details>"
+
+    assert _problems(page, extra=closed + "<h3>Next</h3><pre>{}</pre>") == []
