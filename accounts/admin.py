@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
@@ -22,6 +24,14 @@ class UserAdmin(BaseUserAdmin):
     # A plain multiple select: Django's two-box filter widget puts aria-label on an
     # element whose role forbids it (axe: aria-prohibited-attr).
     filter_horizontal = ()
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    filter_horizontal = ()  # as for users, above
 
 
 @admin.register(ApiToken)

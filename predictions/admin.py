@@ -81,7 +81,7 @@ class ArtifactUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = [(slug, case.title) for slug, case in CASES.items()]
+        self.fields["case"].choices = [(slug, gettext(case.title)) for slug, case in CASES.items()]
 
 
 @admin.register(ModelVersion)

@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.db import connections
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -165,12 +166,20 @@ CUSTOMER_PAGES = [
 ]
 
 
-def _operator_pages() -> list[str]:
-    pages = ["/admin/", reverse("analytics:reports")]
+def _operator_pages(operator) -> list[str]:
+    """Every admin page an operator can open with a link: the index, the reports, each
+    model's list, add form (where adding is allowed) and first row, the model-artifact
+    upload and the password change."""
+    pages = ["/admin/", reverse("admin:password_change"), reverse("analytics:reports")]
     pages += [reverse("analytics:report", args=[slug]) for slug in REPORTS]
-    for model in admin.site._registry:  # the admin has no public list
+    pages.append(reverse("admin:predictions_modelversion_upload"))
+    request = RequestFactory().get("/admin/")
+    request.user = operator
+    for model, model_admin in admin.site._registry.items():  # the admin has no public list
         meta = model._meta
         pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        if model_admin.has_add_permission(request):
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             change = f"admin:{meta.app_label}_{meta.model_name}_change"
@@ -216,7 +225,7 @@ def test_every_site_page_fits_every_screen_speaks_russian_and_passes_axe(sweep, 
 def test_every_admin_page_fits_every_screen_speaks_russian_and_passes_axe(sweep):
     promoted_on_a_sample("nhanes-age")
     wallet_grant(user=UserFactory(), amount=10_000, reason="sweep")
-    UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
     # Django's change lists are data grids of many columns: their .results box scrolls
     # sideways by design. Our own report tables must fit.
     sweep.scrolling_grids = "#changelist .results"
@@ -224,7 +233,7 @@ def test_every_admin_page_fits_every_screen_speaks_russian_and_passes_axe(sweep)
     for language in ("en", "ru"):
         operator = sweep.page(language)
         _log_in(operator, "operator@example.com")
-        for path in _operator_pages():
+        for path in _operator_pages(staff):
             sweep.visit(operator, "operator", path)
         operator.context.close()
 
