@@ -3,34 +3,41 @@ so that the two can never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from typing import Any
 
+from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import format_credits
+from billing.money import credits_number
 
 NUMERIC = ' class="num"'
 
 
-def _number(value: Any) -> str:
-    return str(value)
+def _credits(value: Any) -> str:
+    return credits_number(int(value))
 
 
 def _one_decimal(value: Any) -> str:
-    return f"{value:.1f}"
+    return number_format(value, decimal_pos=1)
 
 
+def _date(value: date) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+# A cell as the reader sees it: numbers and dates in the active language's format ("12,50",
+# "29.11.2026" in Russian), like every other number and date of the site.
 FORMATS: dict[str, Callable[[Any], str]] = {
     "text": str,
-    "int": _number,
-    "credits": format_credits,
-    "date": date.isoformat,
+    "int": number_format,
+    "credits": _credits,
+    "date": _date,
     "percent": _one_decimal,
     "ms": _one_decimal,
     "rate": _one_decimal,
@@ -42,6 +49,8 @@ class Column:
     key: str
     label: str
     kind: str = "text"
+    # Stored value -> what the reader sees (a model's choices: "queued" -> "в очереди").
+    choices: Mapping[Any, str] | None = None
 
     @property
     def heading(self) -> str:
@@ -57,7 +66,11 @@ class Column:
         return self.kind != "text" and self.kind != "date"
 
     def format(self, value: Any) -> str:
-        return "" if value is None else FORMATS[self.kind](value)
+        if value is None:
+            return ""
+        if self.choices is not None:
+            value = self.choices.get(value, value)
+        return FORMATS[self.kind](value)
 
 
 @dataclass

@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing"
-    verbose_name = "Billing"
+    verbose_name = _("Billing")
 
     def ready(self) -> None:
         from billing.signals import open_wallet_for_new_user

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from billing.money import localized_credits
+from billing.money import credits_number
 from billing.selectors import wallet_balance
 
 
@@ -14,6 +14,6 @@ def wallet(request: HttpRequest) -> dict[str, object]:
         return {}
     return {
         "wallet_balance": SimpleLazyObject(
-            lambda: localized_credits(wallet_balance(user=user).balance)
+            lambda: credits_number(wallet_balance(user=user).balance)
         )
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from billing.money import format_credits
+from billing.money import credits_number, format_credits
 from mlbilling.errors import DomainError
 
 
@@ -41,9 +41,9 @@ class InsufficientCredits(BillingError, CreditShortfall):
                 "(balance %(balance)s)."
             )
             % {
-                "needed": format_credits(needed),
-                "available": format_credits(available),
-                "balance": format_credits(balance),
+                "needed": credits_number(needed),
+                "available": credits_number(available),
+                "balance": credits_number(balance),
             },
             needed=needed,
             balance=balance,

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, JSONField, Q, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import format_credits
+from billing.money import credits_text
 
 
 class Account(models.Model):
@@ -29,24 +30,29 @@ class Account(models.Model):
         # the wallet (and so the user) once credits have moved.
         on_delete=models.CASCADE,
         related_name="wallet",
+        verbose_name=_("user"),
     )
     code = models.CharField(
+        _("code"),
         max_length=120,
         unique=True,
         null=True,
         blank=True,
         help_text=_('System accounts only, e.g. "clearing:sandbox", "revenue:<slug>".'),
     )
-    balance = models.BigIntegerField(null=True, blank=True, editable=False)
-    held = models.BigIntegerField(null=True, blank=True, editable=False)
+    balance = models.BigIntegerField(_("balance"), null=True, blank=True, editable=False)
+    held = models.BigIntegerField(_("held"), null=True, blank=True, editable=False)
     low_balance_threshold = models.BigIntegerField(
+        _("low balance threshold"),
         null=True,
         blank=True,
         help_text=_("Email the owner when the balance falls below this; empty turns it off."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -79,7 +85,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.code or f"wallet of {self.user}"
+        return self.code or gettext("wallet of %(user)s") % {"user": self.user}
 
     @property
     def is_wallet(self) -> bool:
@@ -124,22 +130,41 @@ class Transfer(models.Model):
     written.
     """
 
-    kind = models.CharField(max_length=20, choices=TransferKind.choices)
-    reference = models.CharField(max_length=200)
-    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
-    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
-    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    amount = models.BigIntegerField()
-    balance_after = models.BigIntegerField()
+    kind = models.CharField(_("kind"), max_length=20, choices=TransferKind.choices)
+    reference = models.CharField(_("reference"), max_length=200)
+    debit = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="debits", verbose_name=_("debit")
+    )
+    credit = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="credits", verbose_name=_("credit")
+    )
+    wallet = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("wallet")
+    )
+    amount = models.BigIntegerField(_("amount"))
+    balance_after = models.BigIntegerField(_("balance after"))
     refund_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("refund of"),
     )
     # Database defaults too: a row written by hand in SQL (the ledger bench) has no line.
     line_kind = models.CharField(
-        max_length=20, choices=LineKind.choices, blank=True, default="", db_default=""
+        _("line kind"),
+        max_length=20,
+        choices=LineKind.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
-    line_params = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
+    line_params = models.JSONField(
+        _("line parameters"), default=dict, blank=True, db_default=Value({}, JSONField())
+    )
     description = models.CharField(
+        _("description"),
         max_length=500,
         blank=True,
         help_text=_("A person's own note, such as an operator's reason, shown as written."),
@@ -151,10 +176,13 @@ class Transfer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The operator who made it; empty for the system."),
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "reference"], name="transfer_unique_reference"),
@@ -180,7 +208,7 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         # Shown as the admin page's title and wherever a refund names its charge.
-        return f"{self.kind} {self.reference}: {format_credits(self.amount)} credits"
+        return f"{self.get_kind_display()} {self.reference}: {credits_text(self.amount)}"
 
     @property
     def signed_amount(self) -> int:
@@ -198,17 +226,23 @@ class HoldStatus(models.TextChoices):
 class Hold(models.Model):
     """Credits reserved on a wallet (counted in its `held`) until captured or released."""
 
-    wallet = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="holds")
-    amount = models.BigIntegerField()
-    reference = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
-    captured_amount = models.BigIntegerField(null=True, blank=True)
-    description = models.CharField(max_length=500, blank=True)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    wallet = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="holds", verbose_name=_("wallet")
+    )
+    amount = models.BigIntegerField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE
+    )
+    captured_amount = models.BigIntegerField(_("captured amount"), null=True, blank=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(name="hold_amount_positive", condition=Q(amount__gt=0)),
@@ -232,7 +266,10 @@ class Hold(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"hold {self.reference} ({self.status})"
+        return gettext("hold %(reference)s (%(status)s)") % {
+            "reference": self.reference,
+            "status": self.get_status_display(),
+        }
 
 
 class TopUpState(models.TextChoices):
@@ -245,17 +282,23 @@ class TopUpState(models.TextChoices):
 class TopUp(models.Model):
     """A purchase of credits through a payment provider; credited once, when it succeeds."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    amount = models.BigIntegerField()
-    state = models.CharField(max_length=10, choices=TopUpState.choices, default=TopUpState.PENDING)
-    provider = models.CharField(max_length=40)
-    provider_reference = models.CharField(max_length=200, blank=True)
-    checkout_url = models.CharField(max_length=500, blank=True)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    amount = models.BigIntegerField(_("amount"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=TopUpState.choices, default=TopUpState.PENDING
+    )
+    provider = models.CharField(_("provider"), max_length=40)
+    provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
+    checkout_url = models.CharField(_("checkout URL"), max_length=500, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(name="topup_amount_positive", condition=Q(amount__gt=0)),
@@ -268,7 +311,10 @@ class TopUp(models.Model):
         indexes = [models.Index(fields=["user", "created_at"], name="topup_user_idx")]
 
     def __str__(self) -> str:
-        return f"top-up #{self.pk} ({self.state})"
+        return gettext("top-up #%(id)s (%(state)s)") % {
+            "id": self.pk,
+            "state": self.get_state_display(),
+        }
 
     @property
     def transfer_reference(self) -> str:

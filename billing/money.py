@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.formats import get_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from mlbilling.errors import DomainError
@@ -31,16 +31,18 @@ def format_credits(units: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def localized_credits(units: int) -> str:
-    """1250 -> "12.50", with the decimal separator of the active language ("12,50" in
-    Russian), like every other number on a page."""
-    return format_credits(units).replace(".", get_format("DECIMAL_SEPARATOR"))
+def credits_number(units: int) -> str:
+    """1250 -> "12.50" for a reader: the decimal separator of the active language ("12,50"
+    in Russian), by the same rule as every other number on the page (Django's
+    number_format). `format_credits` is the machine form: the API, CSV files and the value
+    of an input, which `parse_credits` reads back."""
+    return number_format(Decimal(units) / UNITS_PER_CREDIT, decimal_pos=2)
 
 
 def credits_text(units: int | None) -> str:
-    """1250 -> "12.50 credits", for pages where no heading names the unit; nothing for
-    no amount."""
-    return "" if units is None else f"{format_credits(units)} {_('credits')}"
+    """1250 -> "12.50 credits" (in Russian "12,50 кредита"), for pages where no heading
+    names the unit; nothing for no amount."""
+    return "" if units is None else f"{credits_number(units)} {_('credits')}"
 
 
 def parse_credits(text: str) -> int:
@@ -61,7 +63,7 @@ def parse_credits(text: str) -> int:
     if abs(value) > Decimal(MAX_UNITS) / UNITS_PER_CREDIT:
         raise InvalidAmount(
             _("The amount is too large (at most %(max)s credits).")
-            % {"max": format_credits(MAX_UNITS)}
+            % {"max": credits_number(MAX_UNITS)}
         )
     return int(value * UNITS_PER_CREDIT)
 
@@ -69,7 +71,7 @@ def parse_credits(text: str) -> int:
 def check_credit_bounds(units: int, *, low: int | None = None, high: int | None = None) -> int:
     """Return `units` if it lies within [low, high]; raise InvalidAmount otherwise."""
     if low is not None and units < low:
-        raise InvalidAmount(_("The minimum is %(min)s credits.") % {"min": format_credits(low)})
+        raise InvalidAmount(_("The minimum is %(min)s credits.") % {"min": credits_number(low)})
     if high is not None and units > high:
-        raise InvalidAmount(_("The maximum is %(max)s credits.") % {"max": format_credits(high)})
+        raise InvalidAmount(_("The maximum is %(max)s credits.") % {"max": credits_number(high)})
     return units

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.models import User
-from billing.money import format_credits
+from billing.money import credits_number
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ def send_low_balance_email(*, user_id: int, balance: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return
-    context = {"user": user, "balance": format_credits(balance)}
     # In the person's language even from a worker, where no browser says which.
     with translation.override(user.language or translation.get_language()):
+        context = {"user": user, "balance": credits_number(balance)}
         subject = render_to_string("billing/email/low_balance_subject.txt", context).strip()
         message = render_to_string("billing/email/low_balance.txt", context)
     try:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -78,6 +79,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "mlbilling.urls"
+
+# Forms render with the site's template settings, so templates/ can override a widget's
+# template (templates/admin/widgets/: Django's split date-time left its inputs unlabelled).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

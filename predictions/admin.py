@@ -9,10 +9,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin import ActionsOnlyAdmin
 from billing.admin_money import credits_display, credits_formfield
+from mlbilling.admin_json import json_display
+from mlbilling.admin_rows import labelled_row_form
 from predictions.batch.services import batch_job_cancel
 from predictions.ml.cases import CASES
 from predictions.models import BatchJob, MLModel, ModelVersion, Prediction
@@ -26,18 +29,31 @@ from predictions.registry.services import (
 
 @admin.register(MLModel)
 class MLModelAdmin(admin.ModelAdmin):
-    list_display = ["slug", "title", "price_per_row", "is_active", "production"]
+    list_display = ["slug", "shown_title", "price_per_row", "is_active", "production"]
     list_editable = ["price_per_row", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["slug", "title"]
     readonly_fields = ["slug", "created_at"]
     fields = ["slug", "title", "description", "price_per_row", "is_active", "created_at"]
 
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return labelled_row_form(super().get_changelist_form(request, **kwargs))
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # The price is typed in credits, here and in the list's editable column.
         if db_field.name == "price_per_row":
             return credits_formfield(db_field, help_text=_("Credits per predicted row, e.g. 0.05."))
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("title", "description"):
+            # The English source text the site translates from the catalogue: marked as
+            # English for screen readers (and the page sweep), whatever the admin's language.
+            field.widget.attrs["lang"] = "en"
+            field.help_text = _("In English: the site shows its translation from the catalogue.")
+        return field
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, obj: MLModel) -> str:
+        return gettext(obj.title)
 
     @admin.display(description=_("production version"))
     def production(self, obj: MLModel) -> str:
@@ -65,7 +81,7 @@ class ArtifactUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = [(slug, case.title) for slug, case in CASES.items()]
+        self.fields["case"].choices = [(slug, gettext(case.title)) for slug, case in CASES.items()]
 
 
 @admin.register(ModelVersion)
@@ -87,11 +103,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "promoted_at",
         "created_at",
         "data_fingerprint",
-        "metrics",
-        "input_schema",
-        "library_versions",
-        "card",
+        "metrics_json",
+        "input_schema_json",
+        "library_versions_json",
+        "card_json",
     ]
+
+    # The stored JSON is shown indented by the fields above, never as editable text.
+    exclude = ["metrics", "input_schema", "library_versions", "card"]
+    metrics_json = json_display("metrics", _("metrics"))
+    input_schema_json = json_display("input_schema", _("input schema"))
+    library_versions_json = json_display("library_versions", _("library versions"))
+    card_json = json_display("card", _("card"))
 
     @admin.display(description="sha256")
     def short_sha256(self, obj: ModelVersion) -> str:
@@ -110,7 +133,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         version = model_version_promote(version_id=queryset.get().pk)
         self.log_change(request, version, f"Promoted v{version.version} to production.")
-        self.message_user(request, f"{version.model.slug} v{version.version} is in production.")
+        self.message_user(
+            request,
+            gettext("%(model)s v%(version)d is in production.")
+            % {"model": version.model.slug, "version": version.version},
+        )
 
     @admin.action(description=_("Roll back the selected versions' models"))
     def roll_back(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
@@ -121,7 +148,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
                 continue
             self.log_change(request, version, f"Rolled back to v{version.version}.")
-            self.message_user(request, f"{slug} rolled back to v{version.version}.")
+            self.message_user(
+                request,
+                gettext("%(model)s rolled back to v%(version)d.")
+                % {"model": slug, "version": version.version},
+            )
 
     def get_urls(self) -> list[URLPattern]:
         upload = path(
@@ -146,7 +177,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.log_addition(request, version, "Uploaded artifact.")
                 self.message_user(
                     request,
-                    f"{version.model.slug} v{version.version} uploaded as a candidate.",
+                    gettext("%(model)s v%(version)d uploaded as a candidate.")
+                    % {"model": version.model.slug, "version": version.version},
                 )
                 return HttpResponseRedirect(
                     reverse("admin:predictions_modelversion_change", args=[version.pk])
@@ -162,13 +194,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 # --- Prediction records (prediction API helper) ---------------------------------------
 
-# Stored amounts (hundredths) and the admin fields that show them in credits.
-_in_credits = {
+# Stored amounts (hundredths) and JSON, and the admin fields that show them in credits or
+# indented.
+_shown_as = {
     "cost": "cost_credits",
     "balance_after": "balance_after_credits",
     "price_per_row": "price_per_row_credits",
     "max_cost": "max_cost_credits",
     "charged": "charged_credits",
+    "inputs": "inputs_json",
+    "outputs": "outputs_json",
 }
 
 
@@ -192,10 +227,12 @@ class PredictionAdmin(admin.ModelAdmin):
     # At a million rows the exact total is a second COUNT(*) of the whole table and a date
     # hierarchy a scan for its distinct months (~0.5 s): the created_at filter stays.
     show_full_result_count = False
-    fields = readonly_fields = [_in_credits.get(f.name, f.name) for f in Prediction._meta.fields]
+    fields = readonly_fields = [_shown_as.get(f.name, f.name) for f in Prediction._meta.fields]
 
     cost_credits = credits_display("cost", _("cost"))
     balance_after_credits = credits_display("balance_after", _("balance after"))
+    inputs_json = json_display("inputs", _("inputs"))
+    outputs_json = json_display("outputs", _("outputs"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -230,15 +267,22 @@ class BatchJobAdmin(ActionsOnlyAdmin):
     list_select_related = ["user", "model"]
     # Jobs change only through their services (holds and captures move money): the admin
     # shows them; cancelling goes through the action below.
-    fields = readonly_fields = [_in_credits.get(f.name, f.name) for f in BatchJob._meta.fields]
+    fields = readonly_fields = [_shown_as.get(f.name, f.name) for f in BatchJob._meta.fields]
     actions = ["cancel_jobs"]
 
     price_per_row_credits = credits_display("price_per_row", _("price per row"))
     max_cost_credits = credits_display("max_cost", _("maximum cost"))
     charged_credits = credits_display("charged", _("charged"))
 
-    @admin.action(description="Cancel the selected jobs (paying only for rows done)")
+    @admin.action(description=_("Cancel the selected jobs (paying only for rows done)"))
     def cancel_jobs(self, request, queryset):
         for job in queryset:
             batch_job_cancel(job=job)
-        self.message_user(request, f"Cancel requested for {queryset.count()} job(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Cancel requested for %(count)d job.", "Cancel requested for %(count)d jobs.", count
+            )
+            % {"count": count},
+        )

@@ -23,7 +23,7 @@ class MLModel(models.Model):
     # Hundredths of a credit per row, like every amount of money in the project.
     price_per_row = models.PositiveIntegerField(_("price per row"))
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MLModelManager()
 
@@ -49,22 +49,28 @@ class ModelVersion(models.Model):
         PRODUCTION = "production", _("production")
         ARCHIVED = "archived", _("archived")
 
-    model = models.ForeignKey(MLModel, on_delete=models.PROTECT, related_name="versions")
-    version = models.PositiveIntegerField()
-    artifact = models.FileField(max_length=255)
-    sha256 = models.CharField(max_length=64)
-    metrics = models.JSONField(default=dict)
-    input_schema = models.JSONField(default=dict)
-    library_versions = models.JSONField(default=dict)
-    data_fingerprint = models.CharField(max_length=80, blank=True)
-    trained_at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
+    model = models.ForeignKey(
+        MLModel, on_delete=models.PROTECT, related_name="versions", verbose_name=_("model")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    artifact = models.FileField(_("artifact"), max_length=255)
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    metrics = models.JSONField(_("metrics"), default=dict)
+    input_schema = models.JSONField(_("input schema"), default=dict)
+    library_versions = models.JSONField(_("library versions"), default=dict)
+    data_fingerprint = models.CharField(_("data fingerprint"), max_length=80, blank=True)
+    trained_at = models.DateTimeField(_("trained at"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CANDIDATE
+    )
     # Model card: figures (files under the version's folder), bars met, notes.
-    card = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    promoted_at = models.DateTimeField(null=True, blank=True)
+    card = models.JSONField(_("card"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         ordering = ["model", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["model", "version"], name="model_version_unique"),
@@ -108,30 +114,38 @@ class Prediction(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="predictions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="predictions",
+        verbose_name=_("user"),
     )
     model_version = models.ForeignKey(
-        "predictions.ModelVersion", on_delete=models.PROTECT, related_name="predictions"
+        "predictions.ModelVersion",
+        on_delete=models.PROTECT,
+        related_name="predictions",
+        verbose_name=_("model version"),
     )
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
-    status = models.CharField(max_length=16, choices=Status.choices)
-    rows = models.PositiveIntegerField()
-    inputs = models.JSONField()
-    outputs = models.JSONField(null=True, blank=True)
-    cost = models.BigIntegerField(default=0, help_text=_("Hundredths of a credit."))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    rows = models.PositiveIntegerField(_("rows"))
+    inputs = models.JSONField(_("inputs"))
+    outputs = models.JSONField(_("outputs"), null=True, blank=True)
+    cost = models.BigIntegerField(_("cost"), default=0, help_text=_("Hundredths of a credit."))
     # The wallet balance right after the charge: a replayed request answers with the
     # balance its first response showed.
-    balance_after = models.BigIntegerField(null=True, blank=True)
-    latency_ms = models.FloatField(default=0)
+    balance_after = models.BigIntegerField(_("balance after"), null=True, blank=True)
+    latency_ms = models.FloatField(_("latency (ms)"), default=0)
     # NULL, not "", when absent: the unique constraint must ignore requests without a key.
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True)  # noqa: DJ001
     # sha256 of the canonical request (model + inputs): the same key with another body
     # is refused instead of silently answering with the first result.
-    request_hash = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    request_hash = models.CharField(_("request hash"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("prediction")
+        verbose_name_plural = _("predictions")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="prediction_user_created"),
@@ -190,40 +204,57 @@ class BatchJob(models.Model):
     FINISHED = (Status.DONE, Status.CANCELLED, Status.FAILED)
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batch_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="batch_jobs",
+        verbose_name=_("user"),
     )
-    model = models.ForeignKey(MLModel, on_delete=models.PROTECT, related_name="batch_jobs")
+    model = models.ForeignKey(
+        MLModel, on_delete=models.PROTECT, related_name="batch_jobs", verbose_name=_("model")
+    )
     # Pinned at upload: a promotion during the job must not mix two models in one result.
     model_version = models.ForeignKey(
-        ModelVersion, on_delete=models.PROTECT, related_name="batch_jobs"
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="batch_jobs",
+        verbose_name=_("model version"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     original_name = models.CharField(_("file name"), max_length=255)
-    input_file = models.FileField(upload_to=_batch_file_name, max_length=255)
-    input_size = models.BigIntegerField()
-    input_sha256 = models.CharField(max_length=64)
-    result_file = models.FileField(upload_to=_batch_file_name, max_length=255, blank=True)
-    rows_total = models.PositiveIntegerField()
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_failed = models.PositiveIntegerField(default=0)
+    input_file = models.FileField(_("input file"), upload_to=_batch_file_name, max_length=255)
+    input_size = models.BigIntegerField(_("input size"))
+    input_sha256 = models.CharField(_("input sha256"), max_length=64)
+    result_file = models.FileField(
+        _("result file"), upload_to=_batch_file_name, max_length=255, blank=True
+    )
+    rows_total = models.PositiveIntegerField(_("rows total"))
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_failed = models.PositiveIntegerField(_("rows failed"), default=0)
     # Money, in hundredths of a credit: the price when the job was created, the most it
     # can cost (the hold) and what was captured at the end.
-    price_per_row = models.PositiveIntegerField()
-    max_cost = models.BigIntegerField()
-    charged = models.BigIntegerField(default=0)
+    price_per_row = models.PositiveIntegerField(_("price per row"))
+    max_cost = models.BigIntegerField(_("max cost"))
+    charged = models.BigIntegerField(_("charged"), default=0)
     hold = models.OneToOneField(
-        "billing.Hold", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "billing.Hold",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hold"),
     )
-    cancel_requested = models.BooleanField(default=False)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     # Each claim by a worker increments it; a worker writes only while it still holds
     # its attempt, so a worker that was given up for dead cannot overwrite a newer one.
-    attempt = models.PositiveIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -133,7 +133,7 @@ def batches_report(*, period: Period) -> list[Table]:
             slug="per-status",
             title=_("Batch jobs by status"),
             columns=[
-                Column("status", _("Status")),
+                Column("status", _("Status"), choices=dict(BatchJob.Status.choices)),
                 Column("jobs", _("Jobs"), "int"),
                 Column("rows_total", _("Rows"), "int"),
                 Column("rows_done", _("Rows done"), "int"),

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from analytics.admin_views import REPORTS
@@ -71,8 +72,21 @@ def test_the_csv_export_holds_the_cells_of_the_page(staff_client, tokyo, alpha, 
         exported = _csv(staff_client.get(url, {**MARCH, "csv": table}))
 
         assert exported[1:] == _cells(page, table)
-    assert _cells(page, "per-day")[0] == ["2026-03-01", "1", "0", "0", "1"]
-    assert _cells(page, "per-day")[2] == ["2026-03-03", "0", "0", "0", "0"]
+    assert _cells(page, "per-day")[0] == ["03/01/2026", "1", "0", "0", "1"]
+    assert _cells(page, "per-day")[2] == ["03/03/2026", "0", "0", "0", "0"]
+
+
+def test_a_russian_report_shows_russian_dates_and_decimals(staff_client, alpha):
+    user = UserFactory()
+    wallet_grant(user=user, amount=1_000, reason="funds")
+    wallet_charge(user=user, amount=250, reference="x", revenue_account="revenue:alpha")
+    url = reverse("analytics:report", args=["revenue"])
+
+    with translation.override("en"):  # the request's language must not outlive the test
+        page = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert ["alpha", "2,50", "0,00", "2,50"] in _cells(page, "per-model")
+    assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4}", row[0]) for row in _cells(page, "per-day"))
 
 
 def test_revenue_csv_matches_its_page_in_credits(staff_client, alpha):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 
 from billing.models import Transfer
-from billing.money import localized_credits
+from billing.money import credits_number
 from billing.pricing import price_text
 from billing.statement_lines import line_text
 
@@ -16,7 +16,7 @@ def credits(units: int | None) -> str:
     ("12,50" in Russian), like every other number on the page."""
     if units is None:
         return ""
-    return localized_credits(int(units))
+    return credits_number(int(units))
 
 
 @register.filter

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
-from billing.money import MAX_UNITS, InvalidAmount, format_credits, parse_credits
+from billing.money import (
+    MAX_UNITS,
+    InvalidAmount,
+    credits_number,
+    credits_text,
+    format_credits,
+    parse_credits,
+)
 
 
 @pytest.mark.parametrize(
@@ -11,6 +19,27 @@ from billing.money import MAX_UNITS, InvalidAmount, format_credits, parse_credit
 )
 def test_it_formats_hundredths_with_two_decimals(units, text):
     assert format_credits(units) == text
+
+
+@pytest.mark.parametrize(
+    ("language", "units", "number"),
+    [("en", 1250, "12.50"), ("ru", 1250, "12,50"), ("ru", -5, "-0,05"), ("ru", 0, "0,00")],
+)
+def test_a_reader_sees_credits_with_the_decimal_separator_of_the_language(language, units, number):
+    with translation.override(language):
+        assert credits_number(units) == number
+
+
+def test_credits_text_names_the_unit_in_the_language():
+    with translation.override("ru"):
+        assert credits_text(1250) == "12,50 кредита"
+    assert credits_text(1250) == "12.50 credits"
+
+
+def test_the_machine_form_stays_a_dot_whatever_the_language():
+    with translation.override("ru"):
+        assert format_credits(1250) == "12.50"
+        assert parse_credits(format_credits(1250)) == 1250
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ promoted in seconds, a CSV. A plugin of the root conftest (for `browser_page`)."
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from predictions.ml.cases import get_case
+from predictions.ml.figures import drawn_in_every_language
 from predictions.models import ModelVersion
 from predictions.registry.services import model_version_promote, model_version_register
 from predictions.registry.training import training_data_sample
@@ -74,14 +76,27 @@ def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/auth/login/" not in url)
 
 
-def promoted_on_a_sample(slug: str, rows: int = 300) -> ModelVersion:
+def promoted_on_a_sample(slug: str, rows: int = 300, *, figures: bool = False) -> ModelVersion:
     """Case `slug` fitted on `rows` rows and promoted (seconds; the full training with its
-    figures is train_models' own test)."""
+    evaluation is train_models' own test). With `figures`, its card gets the case's EDA
+    figures, drawn from the sample in every language as training draws them."""
     case = get_case(slug)
     data = training_data_sample(case.load_training_data(settings.DATASETS_DIR), rows)
-    version = model_version_register(
-        case=case, model=case.fit_production(data), metrics={"production": {}}
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        drawn = (
+            drawn_in_every_language(
+                lambda: [{**f, "kind": "eda"} for f in case.eda_figures(data, Path(folder))]
+            )
+            if figures
+            else []
+        )
+        version = model_version_register(
+            case=case,
+            model=case.fit_production(data),
+            metrics={"production": {}},
+            figures_dir=Path(folder),
+            figures=drawn,
+        )
     return model_version_promote(version_id=version.pk)
 
 

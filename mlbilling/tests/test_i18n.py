@@ -232,7 +232,7 @@ def test_a_low_balance_email_from_a_worker_is_in_the_users_language(settings):
 
     [message] = mail.outbox
     assert message.subject.endswith("вашем счёте мало кредитов")
-    assert "опустился до 1.50 кредита" in message.body
+    assert "опустился до 1,50 кредита" in message.body  # the Russian decimal comma
 
 
 def test_api_errors_keep_their_code_and_localise_only_the_detail():

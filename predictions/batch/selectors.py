@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 
 from billing.models import HoldStatus
-from billing.money import localized_credits
+from billing.money import credits_number
 from billing.selectors import wallet_balance
 from predictions.models import BatchJob
 
@@ -81,10 +81,10 @@ def batch_job_progress(*, job: BatchJob, now: Any = None) -> BatchProgress:
         percent=int(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
         elapsed=None if elapsed is None else number_format(elapsed, 1),
         remaining=None if remaining is None else number_format(remaining),
-        max_cost=localized_credits(job.max_cost),
-        held=localized_credits(job.hold.amount) if hold_active else None,
-        charged=localized_credits(job.charged),
-        balance=localized_credits(wallet_balance(user=job.user).balance),
+        max_cost=credits_number(job.max_cost),
+        held=credits_number(job.hold.amount) if hold_active else None,
+        charged=credits_number(job.charged),
+        balance=credits_number(wallet_balance(user=job.user).balance),
         finished=job.is_finished,
         result_ready=batch_result_ready(job),
         cancel_requested=job.cancel_requested,

@@ -2,7 +2,8 @@
 
 The case draws its own EDA figures (`Case.eda_figures`); these are the generic ones:
 the out-of-fold confusion matrix and baseline vs production metrics with their spread.
-Their titles and captions are stored in English and translated when the card is shown.
+Their titles and captions are stored in English and translated when the card is shown;
+their axis labels and legends are drawn in each language (predictions.ml.figures).
 Figures are drawn on `matplotlib.figure.Figure` objects with the Agg canvas: no pyplot
 state, no display, safe in a server process.
 """
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.utils.translation import gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 
 from predictions.ml.cases.base import Case
 
@@ -57,11 +59,12 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
         )
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel(gettext("predicted"))
+    ax.set_ylabel(gettext("true"))
     return _save(
         fig,
-        out_dir / "confusion_matrix.png",
+        out_dir,
+        "confusion_matrix",
         title=gettext_noop("Confusion matrix (production, out of fold)"),
         caption=gettext_noop(
             "Every row was predicted by a model that never saw it during training; "
@@ -96,7 +99,7 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
             width,
             yerr=np.array([_error_bar(metrics[which][n]) for n in names]).T,
             capsize=3,
-            label=which,
+            label=gettext(which),
             color=colour,
         )
     for bar in case.bars:
@@ -106,10 +109,11 @@ def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) 
     # Long metric names (elder-monitoring's detection_boundary_*) would overlap level.
     ax.set_xticks(x, names, fontsize=9, rotation=25, ha="right")
     ax.legend(fontsize=8)
-    ax.set_title("mean and 95 % interval (± std where none); dashed: the bar", fontsize=9)
+    ax.set_title(gettext("mean and 95 % interval (± std where none); dashed: the bar"), fontsize=9)
     return _save(
         fig,
-        out_dir / "metrics.png",
+        out_dir,
+        "metrics",
         title=gettext_noop("Baseline vs production"),
         caption=gettext_noop(
             "Both judged by the same protocol; error bars are the 95 % interval of the mean "
@@ -133,10 +137,13 @@ def _figure(figsize: tuple[float, float]) -> Figure:
     return Figure(figsize=figsize, dpi=_DPI)
 
 
-def _save(fig: Figure, path: Path, *, title: str, caption: str) -> dict[str, str]:
+def _save(fig: Figure, out_dir: Path, name: str, *, title: str, caption: str) -> dict[str, Any]:
+    from predictions.ml.figures import figure_save  # matplotlib: see `_figure`
+
     fig.tight_layout()
-    fig.savefig(path)
-    return {"file": path.name, "title": title, "caption": caption, "kind": "evaluation"}
+    return figure_save(
+        fig, out_dir=out_dir, name=name, title=title, caption=caption, kind="evaluation"
+    )
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -194,7 +201,7 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
         elif isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{name}."))
         elif isinstance(value, float):
-            flat[prefix + name] = f"{value:.4f}"
+            flat[prefix + name] = number_format(round(value, 4), decimal_pos=4)
         elif value is not None and not isinstance(value, list):
             flat[prefix + name] = str(value)
     return flat

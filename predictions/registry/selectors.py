@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch
 
@@ -101,6 +102,12 @@ def model_listing(*, slug: str) -> ModelListing:
 def figure_file(*, version: ModelVersion, name: str) -> str | None:
     """Storage name of a figure listed on the version's card, None for anything else."""
     for figure in version.card.get("figures", []):
-        if figure.get("file") == name:
+        if name in {figure.get("file"), *figure.get("files", {}).values()}:
             return f"{version_dir(version.model.slug, version.version)}/{name}"
     return None
+
+
+def figure_in_language(figure: dict[str, Any], language: str) -> str:
+    """The file of a card figure drawn in `language`; versions trained before figures were
+    drawn per language have one file."""
+    return figure.get("files", {}).get(language, figure["file"])

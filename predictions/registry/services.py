@@ -163,7 +163,7 @@ def model_version_evaluated(
     version_id: int,
     metrics: dict[str, Any],
     figures_dir: Path | None,
-    figures: Sequence[dict[str, str]],
+    figures: Sequence[dict[str, Any]],
     card: dict[str, Any],
 ) -> ModelVersion:
     """Attach its evaluation to a version registered before it was judged: the metrics,
@@ -190,8 +190,8 @@ def model_version_card_update(*, version_id: int, **entries: Any) -> ModelVersio
 
 
 def _figures_store(
-    slug: str, number: int, figures_dir: Path | None, figures: Sequence[dict[str, str]]
-) -> list[dict[str, str]]:
+    slug: str, number: int, figures_dir: Path | None, figures: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Copy the figures from `figures_dir` into the version's folder; their card entries."""
     stored = []
     for figure in figures:

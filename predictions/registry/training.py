@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from predictions.ml.cases.base import Case, DatasetMissing, TrainingData
+from predictions.ml.figures import drawn_in_every_language
 from predictions.models import ModelVersion
 from predictions.registry.cards import evaluation_figures
 from predictions.registry.services import (
@@ -221,8 +222,12 @@ def version_evaluate(
         served = version.status != ModelVersion.Status.CANDIDATE
         with tempfile.TemporaryDirectory() as tmp, step("drawing figures"):
             out_dir = Path(tmp)
-            figures = [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
-            figures += evaluation_figures(case, metrics, out_dir)
+            figures = drawn_in_every_language(
+                lambda: (
+                    [{**f, "kind": "eda"} for f in case.eda_figures(data, out_dir)]
+                    + evaluation_figures(case, metrics, out_dir)
+                )
+            )
             version = model_version_evaluated(
                 version_id=version.pk,
                 metrics=_jsonable(metrics),

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection
 from django.utils.translation import gettext as _
 
 from billing.errors import CreditShortfall, InsufficientCredits
-from billing.money import format_credits
+from billing.money import credits_number, format_credits
 from billing.services.wallets import AttachedRow, wallet_charge_with_row
 from billing.statement_lines import prediction_line
 from billing.system_accounts import revenue_account
@@ -52,7 +52,7 @@ class PredictionRefused(PredictionError, CreditShortfall):
         self.prediction = prediction
         super().__init__(
             _("Not enough credits: this prediction costs %(needed)s, %(available)s available.")
-            % {"needed": format_credits(needed), "available": format_credits(available)},
+            % {"needed": credits_number(needed), "available": credits_number(available)},
             needed=needed,
             balance=balance,
             available=available,

@@ -17,17 +17,24 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing.money import format_credits
+from billing.money import credits_number
 from billing.selectors import wallet_balance
 from predictions.ml.cases import UnknownCase
 from predictions.ml.schema import SchemaError, describe_fields
 from predictions.models import ModelVersion, Prediction
 from predictions.registry.cards import metrics_table, recorded_figures
 from predictions.registry.errors import NoProductionVersion
-from predictions.registry.selectors import ModelListing, figure_file, model_list, model_listing
+from predictions.registry.selectors import (
+    ModelListing,
+    figure_file,
+    figure_in_language,
+    model_list,
+    model_listing,
+)
 from predictions.serving import selectors
 from predictions.serving.forms import HistoryFilterForm, PredictForm
 from predictions.serving.results import result_view
@@ -45,13 +52,13 @@ def predict_form_context(request: HttpRequest, listing: ModelListing, form=None)
     """What templates/predictions/predict_form.html needs (also used by the card page)."""
     context = {
         "listing": listing,
-        "price": format_credits(listing.model.price_per_row),
+        "price": credits_number(listing.model.price_per_row),
         "predict_url": reverse("predictions:predict", args=[listing.model.slug]),
         "predict_form": form,
     }
     if request.user.is_authenticated:
         context["predict_form"] = form or PredictForm(case=listing.case)
-        context["available"] = format_credits(wallet_balance(user=request.user).available)
+        context["available"] = credits_number(wallet_balance(user=request.user).available)
     return context
 
 
@@ -83,8 +90,8 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
                     None,
                     _("Not enough credits: this costs %(needed)s, you have %(available)s.")
                     % {
-                        "needed": format_credits(exc.needed),
-                        "available": format_credits(exc.available),
+                        "needed": credits_number(exc.needed),
+                        "available": credits_number(exc.available),
                     },
                 )
             except (PredictionFailed, IdempotencyConflict, NoProductionVersion) as exc:
@@ -95,8 +102,8 @@ def predict(request: HttpRequest, slug: str) -> HttpResponse:
                     request,
                     _("Prediction done: %(cost)s credits charged, balance %(balance)s.")
                     % {
-                        "cost": format_credits(prediction.cost),
-                        "balance": format_credits(prediction.balance_after or 0),
+                        "cost": credits_number(prediction.cost),
+                        "balance": credits_number(prediction.balance_after or 0),
                     },
                 )
                 return redirect("predictions:detail", pk=prediction.pk)
@@ -156,7 +163,11 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 **figure,
                 "url": reverse(
                     "predictions:model_figure",
-                    kwargs={"slug": slug, "version": version.version, "name": figure["file"]},
+                    kwargs={
+                        "slug": slug,
+                        "version": version.version,
+                        "name": figure_in_language(figure, get_language()),
+                    },
                 ),
             }
             for figure in version.card.get("figures", [])

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import template
 from django.template.context import Context
+from django.utils.formats import number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,9 +29,24 @@ def spread(value: dict[str, Any] | None) -> str:
     evaluated before intervals were recorded."""
     if not value:
         return "—"
+    mean = _four_decimals(value["mean"])
     if value.get("ci_low") is not None and value.get("ci_high") is not None:
-        return f"{value['mean']:.4f} [{value['ci_low']:.4f}, {value['ci_high']:.4f}]"
-    return f"{value['mean']:.4f} ± {value['std']:.4f}"
+        return f"{mean} [{_four_decimals(value['ci_low'])}; {_four_decimals(value['ci_high'])}]"
+    return f"{mean} ± {_four_decimals(value['std'])}"
+
+
+def _four_decimals(number: float) -> str:
+    # The page's decimal separator, like every number on it ("0,8123" in Russian).
+    return number_format(round(number, 4), decimal_pos=4)
+
+
+@register.filter
+def figure_caption(figure: dict[str, Any]) -> str:
+    """A card figure's caption in the page's language, its numbers (stored beside it as
+    "values") put in after the translation."""
+    caption = translated(figure.get("caption", ""))
+    values = figure.get("values")
+    return caption % values if values else caption
 
 
 @register.filter

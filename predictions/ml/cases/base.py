@@ -153,7 +153,9 @@ class Case(ABC):
         return list(names)
 
     def eda_figures(self, data: TrainingData, out_dir: Path) -> list[dict[str, str]]:
-        """Write EDA figures (PNG/SVG) into out_dir; return [{"file", "title", "caption"}]."""
+        """Write EDA figures into out_dir (`predictions.ml.figures.figure_save`, which names
+        each file for the active language: training draws them once per language); return
+        their card entries [{"file", "title", "caption"}]."""
         return []
 
     def evaluation_figures(

@@ -253,8 +253,8 @@ class GliomaGradeCase(TabularCase):
             class_balance_figure(
                 data.y,
                 out_dir=out_dir,
-                title="Grades",
-                caption="Lower-grade glioma (LGG) 58 %, glioblastoma (GBM) 42 %.",
+                title=gettext_noop("Grades"),
+                caption=gettext_noop("Lower-grade glioma (LGG) 58 %, glioblastoma (GBM) 42 %."),
                 order=("LGG", "GBM"),
             ),
             _mutation_rates_figure(X, data.y, out_dir),
@@ -286,14 +286,14 @@ def _mutation_rates_figure(X: pd.DataFrame, y: np.ndarray, out_dir: Path) -> dic
     ax.barh(positions - 0.2, rates["LGG"], height=0.4, label="LGG", color="#4c72b0")
     ax.barh(positions + 0.2, rates["GBM"], height=0.4, label="GBM", color="#dd8452")
     ax.set_yticks(positions, rates.index)
-    ax.set_xlabel("share of tumours with the mutation")
+    ax.set_xlabel(gettext("share of tumours with the mutation"))
     ax.legend()
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="mutations_by_grade.png",
-        title="Mutation rates by grade",
-        caption=(
+        name="mutations_by_grade",
+        title=gettext_noop("Mutation rates by grade"),
+        caption=gettext_noop(
             "IDH1 (and ATRX, CIC, FUBP1, NOTCH1, IDH2) mark lower-grade gliomas; PTEN, EGFR, "
             "RB1, NF1 and PDGFRA are commoner in glioblastomas."
         ),
@@ -305,7 +305,10 @@ def _age_by_idh_figure(X: pd.DataFrame, y: np.ndarray, out_dir: Path) -> dict[st
     axes = fig.subplots(1, 2, sharey=True)
     mutant = (X["IDH1"] + X["IDH2"]) > 0
     bins = np.arange(10, 95, 5)
-    for ax, part, name in ((axes[0], ~mutant, "IDH wildtype"), (axes[1], mutant, "IDH mutant")):
+    for ax, part, name in (
+        (axes[0], ~mutant, gettext("IDH wildtype")),
+        (axes[1], mutant, gettext("IDH mutant")),
+    ):
         for grade, colour in (("LGG", "#4c72b0"), ("GBM", "#dd8452")):
             ax.hist(
                 X.loc[part & (y == grade), "age_years"],
@@ -315,15 +318,15 @@ def _age_by_idh_figure(X: pd.DataFrame, y: np.ndarray, out_dir: Path) -> dict[st
                 color=colour,
             )
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("age at diagnosis (years)")
-    axes[0].set_ylabel("patients")
+        ax.set_xlabel(gettext("age at diagnosis (years)"))
+    axes[0].set_ylabel(gettext("patients"))
     axes[0].legend()
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="age_by_idh.png",
-        title="Age at diagnosis by IDH status and grade",
-        caption=(
+        name="age_by_idh",
+        title=gettext_noop("Age at diagnosis by IDH status and grade"),
+        caption=gettext_noop(
             "IDH-mutant tumours are almost all LGG at any age; among IDH-wildtype tumours, "
             "GBM dominates and grows with age, which is where most errors remain."
         ),

@@ -260,8 +260,8 @@ class NhanesAgeCase(TabularCase):
             class_balance_figure(
                 data.y,
                 out_dir=out_dir,
-                title="Class balance",
-                caption=(
+                title=gettext_noop("Class balance"),
+                caption=gettext_noop(
                     "84 % of respondents are adults under 65: always answering 'Adult' is "
                     "right 84 % of the time, which is why the card reports ROC AUC and "
                     "macro F1 and the threshold is tuned."
@@ -273,9 +273,9 @@ class NhanesAgeCase(TabularCase):
                 columns=("oral_glucose_tolerance", "fasting_glucose", "insulin", "bmi"),
                 target="age_group",
                 out_dir=out_dir,
-                name="glucose_by_class.png",
-                title="Glucose handling by age group",
-                caption=(
+                name="glucose_by_class",
+                title=gettext_noop("Glucose handling by age group"),
+                caption=gettext_noop(
                     "Seniors tolerate a glucose load worse (2-hour glucose 141 vs 110 mg/dL "
                     "on average), have slightly higher fasting glucose and lower insulin; "
                     "BMI barely differs. The classes overlap a lot: the signal is weak."

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from matplotlib.figure import Figure
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -315,19 +315,20 @@ def _class_balance(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
     positions = np.arange(len(counts))
-    ax.barh(positions + 0.2, counts.to_numpy(), 0.4, label="offers (rows)")
-    ax.barh(positions - 0.2, products.to_numpy(), 0.4, label="distinct products")
-    ax.set_yticks(positions, counts.index)
+    ax.barh(positions + 0.2, counts.to_numpy(), 0.4, label=gettext("offers (rows)"))
+    ax.barh(positions - 0.2, products.to_numpy(), 0.4, label=gettext("distinct products"))
+    ax.set_yticks(positions, [gettext(category) for category in counts.index])
     ax.legend()
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="class_balance.png",
-        title="Offers and products per category",
-        caption=(
-            f"{len(frame)} offers of {frame[GROUP].nunique()} products; a product "
-            "appears at several merchants, so folds are grouped by product."
+        name="class_balance",
+        title=gettext_noop("Offers and products per category"),
+        caption=gettext_noop(
+            "%(offers)s offers of %(products)s products; a product appears at several "
+            "merchants, so folds are grouped by product."
         ),
+        values={"offers": len(frame), "products": int(frame[GROUP].nunique())},
     )
 
 
@@ -336,14 +337,15 @@ def _title_length(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     fig = Figure(figsize=(6, 3.5))
     ax = fig.subplots()
     ax.hist(lengths, bins=40)
-    ax.set_xlabel("title length (characters)")
-    ax.set_ylabel("offers")
+    ax.set_xlabel(gettext("title length (characters)"))
+    ax.set_ylabel(gettext("offers"))
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="title_length.png",
-        title="Length of product titles",
-        caption=f"Median {int(lengths.median())} characters, at most {lengths.max()}.",
+        name="title_length",
+        title=gettext_noop("Length of product titles"),
+        caption=gettext_noop("Median %(median)s characters, at most %(longest)s."),
+        values={"median": int(lengths.median()), "longest": int(lengths.max())},
     )
 
 
@@ -352,17 +354,18 @@ def _merchants(frame: pd.DataFrame, out_dir: Path) -> dict[str, str]:
     fig = Figure(figsize=(6, 3.5))
     ax = fig.subplots()
     ax.hist(per_merchant, bins=np.arange(0.5, 11.5, 1))
-    ax.set_xlabel("categories a merchant sells")
-    ax.set_ylabel("merchants")
+    ax.set_xlabel(gettext("categories a merchant sells"))
+    ax.set_ylabel(gettext("merchants"))
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="merchants.png",
-        title="How specialised merchants are",
-        caption=(
-            f"{len(per_merchant)} merchants; half sell at most "
-            f"{int(per_merchant.median())} categories, hence the optional merchant id."
+        name="merchants",
+        title=gettext_noop("How specialised merchants are"),
+        caption=gettext_noop(
+            "%(merchants)s merchants; half sell at most %(median)s categories, hence the "
+            "optional merchant id."
         ),
+        values={"merchants": len(per_merchant), "median": int(per_merchant.median())},
     )
 
 

@@ -63,7 +63,7 @@ def test_train_models_meets_the_survival_bars_and_draws_calibration_on_the_card(
     calibration = version.metrics["production"]["calibration"]
     assert [point["years"] for point in calibration] == [1, 2, 5, 10]
     files = {figure["file"] for figure in version.card["figures"]}
-    assert {"calibration.png", "risk_groups.png", "cohort_survival.png"} <= files
+    assert {"calibration.svg", "risk_groups.svg", "cohort_survival.svg"} <= files
 
 
 def test_the_api_answers_with_survival_outputs_and_charges(data, token_client, fresh_cache):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -64,7 +67,7 @@ def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(cli
     body = response.content.decode()
     production = trained_tiny.metrics["production"]["roc_auc"]
     assert production["ci_low"] < production["mean"] < production["ci_high"]
-    interval = f"{production['ci_low']:.4f}, {production['ci_high']:.4f}"
+    interval = f"{production['ci_low']:.4f}; {production['ci_high']:.4f}"
     assert f"{production['mean']:.4f} [{interval}]" in body
     assert "<code>x1</code>" in body
     assert "&quot;x1&quot;: 7.5" in body
@@ -72,7 +75,7 @@ def test_the_model_card_shows_schema_example_metrics_bars_figures_and_source(cli
     assert "roc_auc &gt;= 0.8" in body
     assert "CC BY 4.0" in body
     assert "Version 1" in body
-    figure_url = reverse("predictions:model_figure", args=["tiny", 1, "confusion_matrix.png"])
+    figure_url = reverse("predictions:model_figure", args=["tiny", 1, "confusion_matrix.svg"])
     assert figure_url in body
 
 
@@ -102,16 +105,16 @@ def test_an_unknown_model_card_is_not_found(client, tiny_case):
 
 def test_a_card_figure_is_served_without_debug_media(client, trained_tiny, settings):
     settings.DEBUG = False
-    url = reverse("predictions:model_figure", args=["tiny", 1, "metrics.png"])
+    url = reverse("predictions:model_figure", args=["tiny", 1, "metrics.svg"])
 
     response = client.get(url)
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content)
 
 
-@pytest.mark.parametrize("name", ["other.png", "..%2F1-x.joblib", "metrics.png.joblib"])
+@pytest.mark.parametrize("name", ["other.svg", "..%2F1-x.joblib", "metrics.svg.joblib"])
 def test_only_figures_listed_on_the_card_are_served(client, trained_tiny, name):
     url = reverse("predictions:model_figure", args=["tiny", 1, "x"]).replace("/x", f"/{name}")
 
@@ -127,10 +130,37 @@ def test_a_trained_model_card_reads_in_russian_figures_and_bars_included(client,
 
     body = response.content.decode()
     assert "Матрица ошибок (рабочая модель, вне фолда)" in body
+    # Numbers with the Russian decimal comma, the interval's ends apart by a semicolon.
+    production = trained_tiny.metrics["production"]["roc_auc"]
+    mean, low = (f"{production[key]:.4f}".replace(".", ",") for key in ("mean", "ci_low"))
+    assert f"{mean} [{low}; " in body
     assert "Порог качества" in body
     assert "Версия 1, обучена" in body
     # What the case itself wrote and the card stored stays as written.
     assert "Stratified 3-fold cross-validation." in body
+
+
+def _figure_texts(client, url: str) -> list[str]:
+    svg = b"".join(client.get(url).streaming_content).decode()
+    return [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]+)</text>", svg)]
+
+
+def test_a_russian_card_shows_its_figures_drawn_in_russian(client, trained_tiny):
+    with translation.override("en"):
+        english = client.get(reverse("predictions:model_detail", args=["tiny"])).content.decode()
+        russian = client.get(
+            reverse("predictions:model_detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="ru"
+        ).content.decode()
+    [english_url] = re.findall(r'src="([^"]+/confusion_matrix[^"]*)"', english)
+    [russian_url] = re.findall(r'src="([^"]+/confusion_matrix[^"]*)"', russian)
+
+    english_texts = _figure_texts(client, english_url)
+    russian_texts = _figure_texts(client, russian_url)
+
+    # The axis labels come from the catalogue, drawn in the reader's language.
+    assert {"predicted", "true"} <= set(english_texts)
+    assert {"предсказанный класс", "истинный класс"} <= set(russian_texts)
+    assert not {"predicted", "true"} & set(russian_texts)
 
 
 def test_every_other_stored_figure_reaches_the_card_in_english_and_russian(client, trained_tiny):

@@ -49,10 +49,11 @@ def test_it_writes_the_card_figures_into_the_version_folder(tiny_case):
 
     version = production_version(slug="tiny")
     folder = Path(settings.MEDIA_ROOT) / "models" / "tiny" / "1"
-    files = {figure["file"] for figure in version.card["figures"]}
-    assert files == {"confusion_matrix.png", "metrics.png"}
+    files = {file for figure in version.card["figures"] for file in figure["files"].values()}
+    drawn = {"confusion_matrix", "metrics"}
+    assert files == {f"{name}.svg" for name in drawn} | {f"{name}.ru.svg" for name in drawn}
     for name in files:
-        assert (folder / name).read_bytes().startswith(b"\x89PNG")
+        assert b"<svg" in (folder / name).read_bytes()
 
 
 def test_a_second_run_archives_the_first_version(tiny_case):

@@ -113,8 +113,8 @@ def test_the_queued_evaluation_completes_the_card_of_the_model_that_serves(
     assert version.metrics["production"]["roc_auc"]["mean"] >= 0.8
     assert [bar["met"] for bar in version.card["bars"]] == [True]
     assert {figure["file"] for figure in version.card["figures"]} == {
-        "confusion_matrix.png",
-        "metrics.png",
+        "confusion_matrix.svg",
+        "metrics.svg",
     }
     html = client.get(
         reverse("predictions:model_detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="en"
@@ -122,7 +122,7 @@ def test_the_queued_evaluation_completes_the_card_of_the_model_that_serves(
     assert "Evaluation running" not in html
     assert "Quality bar" in html
     assert "<code>roc_auc</code>" in html
-    assert "confusion_matrix.png" in html
+    assert "confusion_matrix.svg" in html
 
 
 def test_a_first_version_found_below_its_bar_keeps_serving_and_its_card_says_so(

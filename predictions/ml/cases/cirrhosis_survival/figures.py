@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from matplotlib.figure import Figure
 
 from predictions.ml.cases.cirrhosis_survival.evaluation import kaplan_meier_at
@@ -43,7 +43,7 @@ def eda(
             columns=("bilirubin", "albumin", "prothrombin", "copper", "age_years", "stage"),
             target="status",
             out_dir=out_dir,
-            name="labs_by_outcome.png",
+            name="labs_by_outcome",
             title=gettext_noop("Key values by status (secondary view)"),
             caption=gettext_noop(
                 "Patients who died had higher bilirubin, copper and prothrombin time, lower "
@@ -64,7 +64,7 @@ def _cohort_survival(target: np.ndarray, out_dir: Path) -> dict[str, str]:
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="cohort_survival.png",
+        name="cohort_survival",
         title=gettext_noop("Survival of the cohort (Kaplan-Meier)"),
         caption=gettext_noop(
             "418 patients, 161 deaths; transplants and the end of follow-up censor. About "
@@ -74,8 +74,8 @@ def _cohort_survival(target: np.ndarray, out_dir: Path) -> dict[str, str]:
 
 
 def _survival_axes(ax: Any) -> None:
-    ax.set_xlabel("years since registration")
-    ax.set_ylabel("alive")
+    ax.set_xlabel(gettext("years since registration"))
+    ax.set_ylabel(gettext("alive"))
     ax.set_ylim(0, 1.02)
 
 
@@ -95,16 +95,16 @@ def _calibration(calibration: list[dict[str, Any]], out_dir: Path) -> dict[str, 
         observed = np.array(horizon["observed"], dtype=float)  # None (no follow-up) -> NaN
         ax.plot([0, 1], [0, 1], color="#999999", linestyle="dashed", linewidth=1)
         ax.plot(horizon["predicted"], observed, marker="o", color=COLOURS[0])
-        ax.set_title(f"{horizon['years']} y", fontsize=10)
+        ax.set_title(gettext("%(years)s y") % {"years": horizon["years"]}, fontsize=10)
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("predicted survival")
-    fig.axes[0].set_ylabel("observed (Kaplan-Meier)")
+        ax.set_xlabel(gettext("predicted survival"))
+    fig.axes[0].set_ylabel(gettext("observed (Kaplan-Meier)"))
     fig.tight_layout()
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="calibration.png",
+        name="calibration",
         title=gettext_noop("Calibration at 1, 2, 5 and 10 years"),
         caption=gettext_noop(
             "Out of fold: patients in quarters of their predicted survival at each horizon; "
@@ -118,16 +118,16 @@ def _risk_groups(groups: list[dict[str, Any]], out_dir: Path) -> dict[str, str]:
     fig = Figure(figsize=(5.5, 3.6))
     ax = fig.subplots()
     for colour, group in zip(COLOURS, groups, strict=False):
-        label = f"{group['group']} ({group['patients']})"
+        label = f"{gettext(group['group'])} ({group['patients']})"
         observed = np.array(group["observed"], dtype=float)
         ax.step(CURVE_YEARS, observed, where="post", color=colour, label=label)
         ax.plot(CURVE_YEARS, group["predicted"], color=colour, linestyle="dashed")
     _survival_axes(ax)
-    ax.legend(fontsize=8, title="risk group", title_fontsize=8)
+    ax.legend(fontsize=8, title=gettext("risk group"), title_fontsize=8)
     return figure_save(
         fig,
         out_dir=out_dir,
-        name="risk_groups.png",
+        name="risk_groups",
         title=gettext_noop("Survival by risk group: observed and predicted"),
         caption=gettext_noop(
             "Out of fold: solid, the Kaplan-Meier survival of the patients each model put "
