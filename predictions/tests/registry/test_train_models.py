@@ -50,7 +50,7 @@ def test_it_writes_the_card_figures_into_the_version_folder(tiny_case):
     version = production_version(slug="tiny")
     folder = Path(settings.MEDIA_ROOT) / "models" / "tiny" / "1"
     files = {figure["file"] for figure in version.card["figures"]}
-    assert files == {"confusion_matrix.png", "metrics.png"}
+    assert files == {"confusion_matrix.png", "confusion_matrix_baseline.png", "metrics.png"}
     for name in files:
         assert (folder / name).read_bytes().startswith(b"\x89PNG")
 
