@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold
 
 
 def fold_summary(values: list[float], *, test_to_train: float = 0.25) -> dict[str, float]:
@@ -38,6 +39,24 @@ def fold_summary(values: list[float], *, test_to_train: float = 0.25) -> dict[st
         "ci_low": mean - half,
         "ci_high": mean + half,
     }
+
+
+class RepeatedStratifiedGroupKFold:
+    """Stratified group k-fold repeated with `n_repeats` shuffles (scikit-learn has the
+    repeated form of the ungrouped splitter only): every repeat keeps each group on one
+    side of every split."""
+
+    def __init__(self, *, n_splits: int = 5, n_repeats: int = 5, random_state: int = 0) -> None:
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+
+    def split(self, X: Any, y: Any, groups: Any) -> Any:
+        for repeat in range(self.n_repeats):
+            folds = StratifiedGroupKFold(
+                n_splits=self.n_splits, shuffle=True, random_state=self.random_state + repeat
+            )
+            yield from folds.split(X, y, groups)
 
 
 def cross_validate_classifier(
