@@ -80,7 +80,10 @@ def cross_validate_survival(
             folds.setdefault(name, []).append(float(value))
         if number < 5:  # the first repeat: every patient once
             held_out.append((test, model))
-    metrics: dict[str, Any] = {name: fold_summary(values) for name, values in folds.items()}
+    # Concordance and Brier scores all lie in [0, 1].
+    metrics: dict[str, Any] = {
+        name: fold_summary(values, within=(0.0, 1.0)) for name, values in folds.items()
+    }
     index = np.concatenate([test for test, _ in held_out])
     at_horizons = np.vstack([model.survival_at(X[test], HORIZONS) for test, model in held_out])
     metrics["calibration"] = [
