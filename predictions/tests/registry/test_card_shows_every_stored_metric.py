@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from predictions.ml.cases import CASES
@@ -121,8 +122,10 @@ def test_every_stored_metric_of_a_trained_version_is_on_its_card_in_both_languag
     version = production_version(slug=slug)
     url = reverse("predictions:model_detail", args=[slug])
 
-    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    # override: the language a request activates must not outlive this test.
+    with translation.override("en"):
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
 
     assert set(version.metrics) == {"baseline", "production"}
     assert _unshown(version.metrics, english) == []
