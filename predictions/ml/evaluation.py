@@ -15,15 +15,23 @@ import numpy as np
 from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold
 
 
-def fold_summary(values: list[float], *, test_to_train: float = 0.25) -> dict[str, float]:
+def fold_summary(
+    values: list[float],
+    *,
+    test_to_train: float = 0.25,
+    within: tuple[float, float] | None = None,
+) -> dict[str, float]:
     """Mean, spread and a 95 % interval of a metric across the folds of repeated k-fold CV.
 
     The interval uses Nadeau and Bengio's corrected variance (Machine Learning 52, 2003):
     fold scores share most of their training rows, so their plain variance understates the
     uncertainty; it is inflated by `test_to_train` (n_test / n_train, 1/4 for 5-fold) and
-    the mean gets a t interval with folds - 1 degrees of freedom.
+    the mean gets a t interval with folds - 1 degrees of freedom. The t interval is
+    symmetric; `within` (the metric's own range, e.g. (0, 1) for ROC AUC) cuts its ends
+    there, so a card never reads an AUC above 1.
     """
     scores = np.asarray(values, dtype=float)
     mean = float(np.mean(scores))
@@ -35,9 +43,27 @@ def fold_summary(values: list[float], *, test_to_train: float = 0.25) -> dict[st
         "mean": mean,
         "std": float(np.std(scores)),
         "folds": len(scores),
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "ci_low": mean - half if within is None else max(mean - half, within[0]),
+        "ci_high": mean + half if within is None else min(mean + half, within[1]),
     }
+
+
+class RepeatedStratifiedGroupKFold:
+    """Stratified group k-fold repeated with `n_repeats` shuffles (scikit-learn has the
+    repeated form of the ungrouped splitter only): every repeat keeps each group on one
+    side of every split."""
+
+    def __init__(self, *, n_splits: int = 5, n_repeats: int = 5, random_state: int = 0) -> None:
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+
+    def split(self, X: Any, y: Any, groups: Any) -> Any:
+        for repeat in range(self.n_repeats):
+            folds = StratifiedGroupKFold(
+                n_splits=self.n_splits, shuffle=True, random_state=self.random_state + repeat
+            )
+            yield from folds.split(X, y, groups)
 
 
 def cross_validate_classifier(
@@ -94,12 +120,19 @@ def cross_validate_classifier(
             scores.setdefault(name, []).append(value)
         y_true_all.append(y_test)
         y_pred_all.append(pred)
-    metrics: dict[str, Any] = {name: fold_summary(values) for name, values in scores.items()}
+    metrics: dict[str, Any] = {
+        name: fold_summary(values, within=_RANGES.get(name, (0.0, 1.0)))
+        for name, values in scores.items()
+    }
     y_true = np.concatenate(y_true_all)
     y_pred = np.concatenate(y_pred_all)
     metrics["labels"] = [str(label) for label in labels]
     metrics["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     return metrics
+
+
+# Every score here lies in [0, 1] but log loss, which has no upper end.
+_RANGES = {"log_loss": (0.0, np.inf)}
 
 
 def _fold_scores(

@@ -30,17 +30,18 @@ def evaluation_figures(
 ) -> list[dict[str, str]]:
     """Write the generic evaluation figures into out_dir; return their card entries."""
     figures = []
-    production = metrics.get("production", {})
-    if production.get("confusion_matrix") and production.get("labels"):
-        figures.append(_confusion_matrix(production, out_dir))
-    if _comparable(metrics):
+    for which in ("production", "baseline"):
+        judged = metrics.get(which, {})
+        if judged.get("confusion_matrix") and judged.get("labels"):
+            figures.append(_confusion_matrix(which, judged, out_dir))
+    if _both_sides(metrics):
         figures.append(_metric_bars(case, metrics, out_dir))
     return figures + case.evaluation_figures(metrics, out_dir)
 
 
-def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, str]:
-    matrix = np.asarray(production["confusion_matrix"], dtype=float)
-    labels = production["labels"]
+def _confusion_matrix(which: str, judged: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    matrix = np.asarray(judged["confusion_matrix"], dtype=float)
+    labels = judged["labels"]
     size = max(3.2, 0.6 * len(labels) + 2)
     fig = _figure(figsize=(size, size))
     ax = fig.add_subplot()
@@ -61,11 +62,17 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel(gettext("predicted"))
     ax.set_ylabel(gettext("true"))
+    # The baseline's matrix too: it was judged by the same protocol and stored with it.
+    titles = {
+        "production": gettext_noop("Confusion matrix (production, out of fold)"),
+        "baseline": gettext_noop("Confusion matrix (baseline, out of fold)"),
+    }
+    name = "confusion_matrix" if which == "production" else "confusion_matrix_baseline"
     return _save(
         fig,
         out_dir,
-        "confusion_matrix",
-        title=gettext_noop("Confusion matrix (production, out of fold)"),
+        name,
+        title=titles[which],
         caption=gettext_noop(
             "Every row was predicted by a model that never saw it during training; "
             "numbers are counts, the shade is the share of the true class."
@@ -74,16 +81,24 @@ def _confusion_matrix(production: dict[str, Any], out_dir: Path) -> dict[str, st
 
 
 def _comparable(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    """Names of the figures judged across folds (a mean), production's first; a metric
+    only one side recorded is listed too, with a dash on the other side."""
     baseline, production = metrics.get("baseline", {}), metrics.get("production", {})
-    return [
-        name
-        for name, value in production.items()
-        if isinstance(value, dict) and "mean" in value and isinstance(baseline.get(name), dict)
-    ]
+    names = [name for name, value in production.items() if _has_mean(value)]
+    return names + [n for n, v in baseline.items() if _has_mean(v) and n not in names]
+
+
+def _both_sides(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    baseline = metrics.get("baseline", {})
+    return [name for name in _comparable(metrics) if _has_mean(baseline.get(name))]
+
+
+def _has_mean(value: Any) -> bool:
+    return isinstance(value, dict) and "mean" in value
 
 
 def _metric_bars(case: Case, metrics: dict[str, dict[str, Any]], out_dir: Path) -> dict[str, str]:
-    names = _comparable(metrics)
+    names = _both_sides(metrics)
     fig = _figure(figsize=(max(4.5, 1.4 * len(names) + 1.5), 3.6))
     ax = fig.add_subplot()
     x = np.arange(len(names))
@@ -148,24 +163,35 @@ def _save(fig: Figure, out_dir: Path, name: str, *, title: str, caption: str) ->
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of the card's metrics table: each metric with baseline and production mean, std
-    and 95 % interval (None where the version recorded none)."""
+    and 95 % interval (None where the version recorded none, or that side did not record
+    the metric)."""
     rows = []
     for name in _comparable(metrics):
         row: dict[str, Any] = {"metric": name}
         for which in ("baseline", "production"):
-            value = metrics[which][name]
-            row[which] = {
-                "mean": value["mean"],
-                "std": value.get("std") or 0.0,
-                "ci_low": value.get("ci_low"),
-                "ci_high": value.get("ci_high"),
-            }
+            value = metrics.get(which, {}).get(name)
+            row[which] = (
+                {
+                    "mean": value["mean"],
+                    "std": value.get("std") or 0.0,
+                    "ci_low": value.get("ci_low"),
+                    "ci_high": value.get("ci_high"),
+                }
+                if _has_mean(value)
+                else None
+            )
         rows.append(row)
     return rows
 
 
-# Stored for the figures the card draws from them, not shown as numbers.
-_DRAWN = frozenset({"confusion_matrix", "labels", "calibration", "risk_groups", "curve_years"})
+# Stored for the figures the card draws from them, not shown as numbers: the confusion
+# matrices of both, the calibration of both (one figure), production's risk groups.
+DRAWN = {
+    "production": frozenset(
+        {"confusion_matrix", "labels", "calibration", "risk_groups", "curve_years"}
+    ),
+    "baseline": frozenset({"confusion_matrix", "labels", "calibration"}),
+}
 
 
 def recorded_figures(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -173,7 +199,13 @@ def recorded_figures(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
     chosen parameters...): one row per name, nested names dotted, values as text."""
     table = set(_comparable(metrics))
     flat = {
-        which: _flatten({k: v for k, v in metrics.get(which, {}).items() if k not in table})
+        which: _flatten(
+            {
+                k: v
+                for k, v in metrics.get(which, {}).items()
+                if k not in table and k not in DRAWN[which]
+            }
+        )
         for which in ("baseline", "production")
     }
     names = [*flat["production"], *(n for n in flat["baseline"] if n not in flat["production"])]
@@ -190,22 +222,40 @@ def recorded_figures(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for name, value in values.items():
-        if name in _DRAWN:
-            continue
         if isinstance(value, dict) and _has_interval(value):
             # A nested figure with its interval (detection per magnitude): one row, as the
             # metrics table shows its figures (the `spread` filter).
             flat[prefix + name] = (
-                f"{value['mean']:.4f} [{value['ci_low']:.4f}, {value['ci_high']:.4f}]"
+                f"{_as_text(value['mean'])} [{_as_text(value['ci_low'])}; "
+                f"{_as_text(value['ci_high'])}]"
             )
         elif isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{name}."))
-        elif isinstance(value, float):
-            flat[prefix + name] = number_format(round(value, 4), decimal_pos=4)
-        elif value is not None and not isinstance(value, list):
-            flat[prefix + name] = str(value)
+        elif value is not None:
+            flat[prefix + name] = _as_text(value)
     return flat
 
 
 def _has_interval(value: dict[str, Any]) -> bool:
     return all(value.get(key) is not None for key in ("mean", "ci_low", "ci_high"))
+
+
+def _as_text(value: Any) -> str:
+    """A stored value as the card prints it: floats to four decimals in the reader's
+    format, lists item by item (nothing a version stored is dropped for its shape)."""
+    if isinstance(value, list):
+        return "[" + "; ".join(_as_text(item) for item in value) + "]"
+    if isinstance(value, float):
+        return number_format(round(value, 4), decimal_pos=4)
+    return str(value)
+
+
+def bar_rows(version_card: dict[str, Any], metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's quality bars, each with production's figure as its mean and 95 %
+    interval: a bar is met by the mean, and the interval shows how firmly."""
+    production = metrics.get("production", {})
+    rows = []
+    for bar in version_card.get("bars", []):
+        figure = production.get(bar.get("metric"))
+        rows.append({**bar, "figure": figure if _has_mean(figure) else None})
+    return rows

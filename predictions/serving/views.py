@@ -26,7 +26,7 @@ from billing.selectors import wallet_balance
 from predictions.ml.cases import UnknownCase
 from predictions.ml.schema import SchemaError, describe_fields
 from predictions.models import ModelVersion, Prediction
-from predictions.registry.cards import metrics_table, recorded_figures
+from predictions.registry.cards import bar_rows, metrics_table, recorded_figures
 from predictions.registry.errors import NoProductionVersion
 from predictions.registry.selectors import (
     ModelListing,
@@ -180,6 +180,7 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "example_json": json.dumps(case.example, indent=2, ensure_ascii=False),
         "metrics_rows": metrics_table(version.metrics) if version else [],
         "recorded_rows": recorded_figures(version.metrics) if version else [],
+        "bar_rows": bar_rows(version.card, version.metrics) if version else [],
         "eda_figures": [f for f in figures if f.get("kind") == "eda"],
         "evaluation_figures": [f for f in figures if f.get("kind") != "eda"],
     }

@@ -210,7 +210,12 @@ class GliomaGradeCase(TabularCase):
     evaluation_protocol = gettext_noop(
         "Stratified 5-fold cross-validation repeated ten times (50 fits), every model "
         "fitted on the training part only, 95 % intervals with the Nadeau-Bengio "
-        "correction; Project and Primary_Diagnosis (leaks) unused."
+        "correction; Project and Primary_Diagnosis (leaks) unused. The blend's settings "
+        "were fixed after one search under an earlier 3x5-fold run of it (not nested). The "
+        "published "
+        "figures (ROC AUC 0.93, accuracy 0.88) come from single train/test splits, not "
+        "from repeated cross-validation: about a third of single 20 % folds here reach "
+        "0.93 too."
     )
 
     # --- training -----------------------------------------------------------------------

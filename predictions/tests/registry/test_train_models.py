@@ -50,7 +50,7 @@ def test_it_writes_the_card_figures_into_the_version_folder(tiny_case):
     version = production_version(slug="tiny")
     folder = Path(settings.MEDIA_ROOT) / "models" / "tiny" / "1"
     files = {file for figure in version.card["figures"] for file in figure["files"].values()}
-    drawn = {"confusion_matrix", "metrics"}
+    drawn = {"confusion_matrix", "confusion_matrix_baseline", "metrics"}
     assert files == {f"{name}.svg" for name in drawn} | {f"{name}.ru.svg" for name in drawn}
     for name in files:
         assert b"<svg" in (folder / name).read_bytes()

@@ -83,7 +83,10 @@ class CirrhosisSurvivalCase(TabularCase):
         "follow-up time is the target's time, never an input). Stratified 5-fold "
         "cross-validation repeated 5 times (25 fits), every model fitted on the training "
         "part only; 95 % intervals with the Nadeau-Bengio correction. Baseline: the "
-        "published Mayo model's Cox regression on its five variables, refitted per fold."
+        "published Mayo model's Cox regression on its five variables, refitted per fold. "
+        "Production's three added variables were chosen by comparing three variable sets "
+        "under this same protocol (not nested); the small ridge penalty is fixed, not "
+        "tuned."
     )
 
     # --- training -----------------------------------------------------------------------
@@ -108,7 +111,9 @@ class CirrhosisSurvivalCase(TabularCase):
     def evaluate(self, data: TrainingData) -> dict[str, dict[str, Any]]:
         X = np.asarray(data.X, dtype=float)
         return {
-            "baseline": cross_validate_survival(self.build_baseline, X, data.y),
+            # Production's risk groups are what the service answers; the baseline's would
+            # be drawn nowhere, so they are not computed.
+            "baseline": cross_validate_survival(self.build_baseline, X, data.y, risk_groups=False),
             "production": cross_validate_survival(self.build_production, X, data.y),
         }
 
@@ -124,7 +129,9 @@ class CirrhosisSurvivalCase(TabularCase):
     def evaluation_figures(
         self, metrics: dict[str, dict[str, Any]], out_dir: Path
     ) -> list[dict[str, str]]:
-        return figures.evaluation(metrics.get("production", {}), out_dir)
+        return figures.evaluation(
+            metrics.get("production", {}), metrics.get("baseline", {}), out_dir
+        )
 
     # --- serving ------------------------------------------------------------------------
     def rows_to_matrix(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -61,9 +61,16 @@ def _fold_scores(model: Any, train: np.ndarray, test: np.ndarray, X_test: Any) -
 
 
 def cross_validate_survival(
-    build: Callable[[], Any], X: np.ndarray, y: np.ndarray, *, repeats: int = 5
+    build: Callable[[], Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    repeats: int = 5,
+    risk_groups: bool = True,
 ) -> dict[str, Any]:
-    """Metrics of `build()` over repeated stratified 5-fold CV, with out-of-fold views."""
+    """Metrics of `build()` over repeated stratified 5-fold CV, with out-of-fold views
+    (calibration, and with `risk_groups` the survival of each risk group the model puts
+    patients in)."""
     folds: dict[str, list[float]] = {}
     held_out: list[tuple[np.ndarray, Any]] = []
     cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=0)
@@ -73,24 +80,27 @@ def cross_validate_survival(
             folds.setdefault(name, []).append(float(value))
         if number < 5:  # the first repeat: every patient once
             held_out.append((test, model))
-    metrics: dict[str, Any] = {name: fold_summary(values) for name, values in folds.items()}
-    metrics.update(_out_of_fold_views(X, y, held_out))
+    # Concordance and Brier scores all lie in [0, 1].
+    metrics: dict[str, Any] = {
+        name: fold_summary(values, within=(0.0, 1.0)) for name, values in folds.items()
+    }
+    index = np.concatenate([test for test, _ in held_out])
+    at_horizons = np.vstack([model.survival_at(X[test], HORIZONS) for test, model in held_out])
+    metrics["calibration"] = [
+        _calibration_at(horizon, at_horizons[:, column], y[index])
+        for column, horizon in enumerate(HORIZONS)
+    ]
+    if risk_groups:
+        metrics.update(_risk_group_views(X, y[index], held_out))
     return metrics
 
 
-def _out_of_fold_views(
-    X: np.ndarray, y: np.ndarray, held_out: list[tuple[np.ndarray, Any]]
+def _risk_group_views(
+    X: np.ndarray, target: np.ndarray, held_out: list[tuple[np.ndarray, Any]]
 ) -> dict[str, Any]:
-    index = np.concatenate([test for test, _ in held_out])
-    at_horizons = np.vstack([model.survival_at(X[test], HORIZONS) for test, model in held_out])
     curves = np.vstack([model.survival_at(X[test], CURVE_YEARS) for test, model in held_out])
     groups = np.concatenate([model.risk_group(model.predict(X[test])) for test, model in held_out])
-    target = y[index]
     return {
-        "calibration": [
-            _calibration_at(horizon, at_horizons[:, column], target)
-            for column, horizon in enumerate(HORIZONS)
-        ],
         "risk_groups": [
             {
                 "group": group,

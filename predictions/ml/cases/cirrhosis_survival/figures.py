@@ -79,27 +79,51 @@ def _survival_axes(ax: Any) -> None:
     ax.set_ylim(0, 1.02)
 
 
-def evaluation(production: dict[str, Any], out_dir: Path) -> list[dict[str, str]]:
+def evaluation(
+    production: dict[str, Any], baseline: dict[str, Any], out_dir: Path
+) -> list[dict[str, str]]:
     drawn = []
     if production.get("calibration"):
-        drawn.append(_calibration(production["calibration"], out_dir))
+        drawn.append(_calibration(production["calibration"], baseline.get("calibration"), out_dir))
     if production.get("risk_groups"):
         drawn.append(_risk_groups(production["risk_groups"], out_dir))
     return [{**entry, "kind": "evaluation"} for entry in drawn]
 
 
-def _calibration(calibration: list[dict[str, Any]], out_dir: Path) -> dict[str, str]:
+def _calibration(
+    calibration: list[dict[str, Any]],
+    baseline: list[dict[str, Any]] | None,
+    out_dir: Path,
+) -> dict[str, str]:
     fig = Figure(figsize=(3 * len(calibration), 3.2))
     axes = np.atleast_1d(fig.subplots(1, len(calibration)))
-    for ax, horizon in zip(axes, calibration, strict=True):
-        observed = np.array(horizon["observed"], dtype=float)  # None (no follow-up) -> NaN
+    # The baseline's points in grey beside production's, judged on the same folds.
+    others = baseline or [None] * len(calibration)
+    for ax, horizon, reference in zip(axes, calibration, others, strict=True):
         ax.plot([0, 1], [0, 1], color="#999999", linestyle="dashed", linewidth=1)
-        ax.plot(horizon["predicted"], observed, marker="o", color=COLOURS[0])
+        if reference is not None:
+            ax.plot(
+                reference["predicted"],
+                np.array(reference["observed"], dtype=float),
+                marker="s",
+                color="#9aa5b8",
+                label=gettext("baseline"),
+            )
+        # None (no follow-up at the horizon) -> NaN, a gap in the line.
+        observed = np.array(horizon["observed"], dtype=float)
+        ax.plot(
+            horizon["predicted"],
+            observed,
+            marker="o",
+            color=COLOURS[0],
+            label=gettext("production"),
+        )
         ax.set_title(gettext("%(years)s y") % {"years": horizon["years"]}, fontsize=10)
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(gettext("predicted survival"))
     fig.axes[0].set_ylabel(gettext("observed (Kaplan-Meier)"))
+    fig.axes[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return figure_save(
         fig,
