@@ -196,12 +196,22 @@ def _figures_store(
     stored = []
     for figure in figures:
         assert figures_dir is not None, "figures need the folder they were written to"
-        with (figures_dir / figure["file"]).open("rb") as handle:
-            saved = default_storage.save(
-                f"{version_dir(slug, number)}/{figure['file']}", File(handle)
-            )
-        stored.append({**figure, "file": Path(saved).name})
+        # Each language's drawing of the figure, under the name the storage gave it.
+        names = {
+            name: _figure_store(figures_dir / name, version_dir(slug, number))
+            for name in {figure["file"], *figure.get("files", {}).values()}
+        }
+        entry = {**figure, "file": names[figure["file"]]}
+        if "files" in figure:
+            entry["files"] = {lang: names[name] for lang, name in figure["files"].items()}
+        stored.append(entry)
     return stored
+
+
+def _figure_store(path: Path, folder: str) -> str:
+    """Copy a figure file into the version's folder; the name it was stored under."""
+    with path.open("rb") as handle:
+        return Path(default_storage.save(f"{folder}/{path.name}", File(handle))).name
 
 
 def model_version_promote(*, version_id: int) -> ModelVersion:

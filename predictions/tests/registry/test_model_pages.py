@@ -151,8 +151,8 @@ def test_a_russian_card_shows_its_figures_drawn_in_russian(client, trained_tiny)
         russian = client.get(
             reverse("predictions:model_detail", args=["tiny"]), HTTP_ACCEPT_LANGUAGE="ru"
         ).content.decode()
-    [english_url] = re.findall(r'src="([^"]+/confusion_matrix[^"]*)"', english)
-    [russian_url] = re.findall(r'src="([^"]+/confusion_matrix[^"]*)"', russian)
+    [english_url] = re.findall(r'src="([^"]+/confusion_matrix(?:\.ru)?\.svg)"', english)
+    [russian_url] = re.findall(r'src="([^"]+/confusion_matrix(?:\.ru)?\.svg)"', russian)
 
     english_texts = _figure_texts(client, english_url)
     russian_texts = _figure_texts(client, russian_url)
@@ -193,6 +193,6 @@ def test_a_stored_figure_with_its_interval_is_one_row_of_the_card(client, traine
 
     assert (
         '<code>detection_by_magnitude.cold.1-3</code></td><td class="num">—</td>'
-        '<td class="num">0.8900 [0.8380, 0.9350]'
+        '<td class="num">0.8900 [0.8380; 0.9350]'
     ) in body
     assert "detection_by_magnitude.cold.1-3.ci_low" not in body

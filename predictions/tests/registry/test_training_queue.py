@@ -114,6 +114,7 @@ def test_the_queued_evaluation_completes_the_card_of_the_model_that_serves(
     assert [bar["met"] for bar in version.card["bars"]] == [True]
     assert {figure["file"] for figure in version.card["figures"]} == {
         "confusion_matrix.svg",
+        "confusion_matrix_baseline.svg",
         "metrics.svg",
     }
     html = client.get(
