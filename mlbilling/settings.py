@@ -80,8 +80,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "mlbilling.urls"
 
-# Forms render with the site's template settings, so templates/ can override a widget's
-# template (templates/admin/widgets/: Django's split date-time left its inputs unlabelled).
+# Widgets render through TEMPLATES, so templates/admin/widgets/ can label Django's split date-time.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [

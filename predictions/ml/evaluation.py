@@ -103,19 +103,7 @@ def cross_validate_classifier(
         y_test = y[test_idx]
         fold = _fold_scores(y_test, proba, pred, labels, fitted.classes_)
         if per_distinct_group:
-            _, first = np.unique(
-                np.column_stack([groups[test_idx], y_test]), axis=0, return_index=True
-            )
-            distinct = _fold_scores(
-                y_test[first], proba[first], pred[first], labels, fitted.classes_
-            )
-            fold.update(
-                {
-                    f"{name}_per_distinct": distinct[name]
-                    for name in ("f1_macro", "roc_auc")
-                    if name in distinct
-                }
-            )
+            fold.update(_per_distinct_scores(groups[test_idx], y_test, proba, pred, labels, fitted))
         for name, value in fold.items():
             scores.setdefault(name, []).append(value)
         y_true_all.append(y_test)
@@ -129,6 +117,24 @@ def cross_validate_classifier(
     metrics["labels"] = [str(label) for label in labels]
     metrics["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     return metrics
+
+
+def _per_distinct_scores(
+    groups: np.ndarray,
+    y_test: np.ndarray,
+    proba: np.ndarray,
+    pred: np.ndarray,
+    labels: np.ndarray,
+    fitted: Any,
+) -> dict[str, float]:
+    """f1_macro and roc_auc of a test fold on its first row per (group, label)."""
+    _, first = np.unique(np.column_stack([groups, y_test]), axis=0, return_index=True)
+    distinct = _fold_scores(y_test[first], proba[first], pred[first], labels, fitted.classes_)
+    return {
+        f"{name}_per_distinct": distinct[name]
+        for name in ("f1_macro", "roc_auc")
+        if name in distinct
+    }
 
 
 # Every score here lies in [0, 1] but log loss, which has no upper end.

@@ -96,15 +96,7 @@ def evaluate_alerts(estimator: HomeRoutineModel, frame: pd.DataFrame) -> dict[st
             found = detection[(scenario.kind, scenario.label(*scenario.boundary))]
             metrics[f"detection_boundary_{scenario.kind}"] = _summary(*found)
             boundary.append(found)
-    # Precision when one hour in a day / week / month is anomalous, at the boundary
-    # magnitudes (the three kinds equally likely): per bootstrap round, from that round's
-    # detection and false-alarm rate.
-    point = precision_at_prevalence(np.mean([found[0] for found in boundary]), false_alarm_rate[0])
-    rounds = precision_at_prevalence(
-        np.mean([found[1] for found in boundary], axis=0), false_alarm_rate[1]
-    )
-    for name in PREVALENCES:
-        metrics[f"precision_one_a_{name}"] = _summary(point[name], rounds[name])
+    metrics.update(_precision_at_prevalences(boundary, false_alarm_rate))
     # The pessimistic reading: calibrated on the first half of the held-out days only and
     # judged on the second, where a colder spell than any calibration day came.
     later = day >= (int(day.max()) + 1) // 2
@@ -138,6 +130,19 @@ def evaluate_alerts(estimator: HomeRoutineModel, frame: pd.DataFrame) -> dict[st
         "bootstrap_rounds": BOOTSTRAP_ROUNDS,
     }
     return metrics
+
+
+def _precision_at_prevalences(
+    boundary: list[tuple[float, np.ndarray]], false_alarm_rate: tuple[float, np.ndarray]
+) -> dict[str, Any]:
+    """Precision when one hour in a day / week / month is anomalous, at the boundary
+    magnitudes (the three kinds equally likely): per bootstrap round, from that round's
+    detection and false-alarm rate."""
+    point = precision_at_prevalence(np.mean([found[0] for found in boundary]), false_alarm_rate[0])
+    rounds = precision_at_prevalence(
+        np.mean([found[1] for found in boundary], axis=0), false_alarm_rate[1]
+    )
+    return {f"precision_one_a_{name}": _summary(point[name], rounds[name]) for name in PREVALENCES}
 
 
 @dataclass
