@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from billing.errors import BillingError, PaymentsUnavailable, TooManyPendingTopUps, TopUpNotFound
 from billing.forms import LowBalanceForm, StatementFilterForm, TopUpForm
 from billing.models import TopUpState, Transfer
-from billing.money import format_credits
+from billing.money import credits_number, format_credits
 from billing.pricing import price_text
 from billing.providers import InvalidCallback
 from billing.providers.sandbox import SandboxProvider
@@ -81,7 +81,7 @@ def sandbox_checkout(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(amount)s credits added to your balance.")
-                % {"amount": format_credits(found.amount)},
+                % {"amount": credits_number(found.amount)},
             )
         return redirect("billing:topup_detail", pk=found.pk)
     return render(request, "billing/sandbox_checkout.html", {"topup": found})

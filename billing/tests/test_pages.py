@@ -73,6 +73,16 @@ def test_buying_a_package_through_the_sandbox_credits_the_wallet(logged_in_clien
     assert "Succeeded" in logged_in_client.get(paid["Location"]).content.decode()
 
 
+def test_a_russian_reader_is_told_the_credits_added_with_a_decimal_comma(logged_in_client, user):
+    response = logged_in_client.post(reverse("billing:topup"), {"amount": "25.00"})
+
+    paid = logged_in_client.post(
+        response["Location"], {"decision": "pay"}, follow=True, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+
+    assert "На ваш баланс зачислено 25,00 кредита." in paid.content.decode()  # noqa: RUF001
+
+
 def test_declining_in_the_sandbox_fails_the_top_up(logged_in_client, user):
     topup = topup_create(user=user, amount=2_500)
     logged_in_client.post(

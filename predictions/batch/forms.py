@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import format_credits
+from billing.money import credits_number
 from predictions.batch.csv_rows import LIST_SEPARATOR
 from predictions.batch.services import BatchError, BatchFileError, UploadCheck, batch_upload_check
 from predictions.ml.cases import CASES
@@ -46,7 +46,7 @@ class BatchUploadForm(forms.Form):
         ) % {"separator": LIST_SEPARATOR}
         self.fields["model"].label_from_instance = lambda m: (
             _("%(title)s (%(price)s credits per row)")
-            % {"title": _(m.title), "price": format_credits(m.price_per_row)}
+            % {"title": _(m.title), "price": credits_number(m.price_per_row)}
         )
 
     def clean(self) -> dict[str, Any]:

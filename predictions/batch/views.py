@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.errors import InsufficientCredits
-from billing.money import format_credits
+from billing.money import credits_number
 from predictions.batch.downloads import result_response, template_response, upload_too_large
 from predictions.batch.forms import BatchUploadForm
 from predictions.batch.selectors import batch_job_for_user, batch_job_progress, batch_jobs_for_user
@@ -78,7 +78,7 @@ def batch_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
                 "Your wallet cannot cover this job: it needs %(needed)s credits, "
                 "%(available)s are available."
             )
-            % {"needed": format_credits(exc.needed), "available": format_credits(exc.available)},
+            % {"needed": credits_number(exc.needed), "available": credits_number(exc.available)},
         )
     except JobNotConfirmable as exc:
         messages.info(request, str(exc))

@@ -159,3 +159,21 @@ def test_the_navigation_links_batches_for_signed_in_users_only(client, funded_us
     assert url not in client.get(reverse("home")).content.decode()
     client.force_login(funded_user)
     assert url in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_russian_reader_sees_prices_and_shortfalls_with_a_decimal_comma(client, served, enqueued):
+    poor = UserFactory(language="ru")
+    client.force_login(poor)
+    form = client.get(reverse("predictions:batch_new"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    post_file(client, b"x1,x2\n1,2\n")
+    job = BatchJob.objects.get()
+
+    response = client.post(
+        reverse("predictions:batch_confirm", args=[job.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+
+    assert "(0,07 кредита за строку)" in form
+    page = response.content.decode()
+    assert "На кошельке не хватает кредитов для этого задания: нужно 0,07" in page  # noqa: RUF001
+    assert "0.07" not in page
