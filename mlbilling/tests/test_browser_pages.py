@@ -92,9 +92,19 @@ class Sweep:
                     found += [f"English: {t}" for t in page_checks.english_on_russian_page(page)]
                 found += page_checks.accessibility_violations(page)
             name = f"{who}-{language}-{width}-{path.strip('/').replace('/', '_') or 'home'}"
+            # The screenshot shows the whole page: its lazy images load now, and finish here,
+            # or the next page's navigation would abort them and count them against it.
+            page.evaluate(IMAGES_LOADED)
             page.screenshot(path=SCREENSHOTS / "pages" / f"{name[:120]}.png", full_page=True)
             if found:
                 self.problems[f"{who} {language} {width}px {path}"] = found
+
+
+# Loads every image of the page, lazy ones too; resolves once each has loaded or failed.
+IMAGES_LOADED = """() => Promise.all([...document.images].map((image) => {
+  image.loading = "eager";
+  return image.complete ? null : new Promise((done) => { image.onload = image.onerror = done; });
+}))"""
 
 
 @pytest.fixture
