@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.forms import DateTimeInput, NullBooleanSelect
 from django.test import Client
+from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from billing.selectors import wallet_balance
@@ -193,3 +194,19 @@ def test_the_model_card_carries_the_form(served, browser):
     assert page.status_code == 200
     assert 'action="/models/tiny/predict/"' in html
     assert 'name="x1"' in html
+
+
+def test_a_refused_prediction_reads_in_its_readers_language(served, customer):
+    poor = UserFactory(language="ru")
+    client = Client()
+    client.force_login(poor)
+    client.post(FORM_URL, {"x1": "5"})
+    refused = Prediction.objects.get(user=poor)
+
+    page = client.get(
+        reverse("predictions:detail", args=[refused.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    assert refused.status == Prediction.Status.REFUSED
+    assert "Недостаточно кредитов: прогноз отклонён и ничего не стоил." in page
+    assert "Not enough credits" not in page

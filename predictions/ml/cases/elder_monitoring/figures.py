@@ -145,7 +145,7 @@ def _scores(frame: pd.DataFrame) -> tuple:
     fig = Figure(figsize=(9, 5.5))
     ax = fig.subplots()
     # A log axis shows both the crowd near 1 and the far tail; a score of 0 is drawn at 0.01.
-    ax.boxplot([np.maximum(v, 0.01) for v in samples.values()], vert=False)
+    ax.boxplot([np.maximum(v, 0.01) for v in samples.values()], orientation="horizontal")
     ax.set_yticks(range(1, len(samples) + 1), list(samples))
     ax.axvline(model.threshold_, color="red", linestyle="--", label=gettext("threshold"))
     ax.set_xscale("log")
