@@ -3,8 +3,10 @@ amount of credits (settings BILLING_CURRENCY and BILLING_CREDIT_PRICE_MINOR)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.utils.formats import get_format
+from django.utils.formats import number_format
 
 from billing.money import UNITS_PER_CREDIT
 
@@ -16,7 +18,7 @@ def price_minor(units: int) -> int:
 
 
 def price_text(units: int) -> str:
-    """ "12.50 EUR" (with the active language's decimal separator)."""
-    whole, cents = divmod(price_minor(units), 100)
-    separator = get_format("DECIMAL_SEPARATOR")
-    return f"{whole}{separator}{cents:02d} {settings.BILLING_CURRENCY}"
+    """ "12.50 EUR", formatted like every other number on the page ("12,50 EUR" in
+    Russian; see billing.money.credits_number)."""
+    amount = Decimal(price_minor(units)) / 100
+    return f"{number_format(amount, decimal_pos=2)} {settings.BILLING_CURRENCY}"
