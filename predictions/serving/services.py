@@ -32,7 +32,6 @@ from predictions.ml.cases.base import Case
 from predictions.ml.schema import SchemaError
 from predictions.models import Prediction
 from predictions.registry.artifacts import load_model
-from predictions.serving.idempotency import idempotency_key_claimed
 from predictions.serving.selectors import prediction_context
 from predictions.signals import prediction_recorded
 
@@ -133,11 +132,7 @@ def prediction_run(
     _check_shape(rows, idempotency_key)
     clean_rows = case.schema.validate_rows(rows)
     request = _PaidRequest(user, slug, rows, clean_rows, idempotency_key, source, started)
-    if not idempotency_key:
-        return _run_paid(case, request)
-    # Duplicates wait here for the first request with this key, then replay its success.
-    with idempotency_key_claimed(user_id=user.pk, key=idempotency_key):
-        return _run_paid(case, request)
+    return _run_paid(case, request)
 
 
 @dataclass(frozen=True)
@@ -177,14 +172,22 @@ def _run_paid(case: Case, request: _PaidRequest) -> PredictionOutcome:
     prediction.outputs = _run_model(case, prediction, request.clean_rows, started)
     try:
         _charge_and_record(prediction, started, balance=context.balance)
-    except IntegrityError:
-        # A concurrent duplicate with the same key committed first (the partial unique
-        # index decided, and our charge rolled back with the insert): answer with its
-        # result. On PostgreSQL the key's lock makes this rare; SQLite relies on it.
+    except (IntegrityError, InsufficientCredits) as exc:
+        # Duplicates with one key that arrive together all pass the context read, run the
+        # model and race to charge. The first to commit wins; each other one either finds
+        # the wallet emptied by it (on a wallet holding one price) or, its debit done,
+        # collides with it on the key's partial unique index, which rolls that charge
+        # back with its insert. Either way it answers with the winner's result: one
+        # charge, one record, no 402 (no lock is held across the model run for this).
         winner = _succeeded_with_key(user=user, key=key) if key else None
-        if winner is None:
+        if winner is not None:
+            return _replay(winner, fingerprint)
+        if isinstance(exc, IntegrityError):
             raise
-        return _replay(winner, fingerprint)
+        # A concurrent request spent the credits after the pre-check: the result is
+        # dropped, not given away.
+        prediction.outputs = None
+        _record_refused(prediction, started, balance=exc.balance, available=exc.available)
     return PredictionOutcome(prediction=prediction)
 
 
@@ -212,27 +215,22 @@ def _run_model(
 
 def _charge_and_record(prediction: Prediction, started: float, *, balance: int) -> None:
     """The guarded charge and the record commit together (on PostgreSQL in one statement,
-    see `wallet_charge_with_row`): both or neither. When this returns, they are committed."""
+    see `wallet_charge_with_row`): both or neither. When this returns, they are committed.
+    Raises InsufficientCredits, and IntegrityError when the key was spent meanwhile."""
     version = prediction.model_version
     slug = version.model.slug
     if not prediction.cost:
         prediction.balance_after = balance
         _save(prediction, started)
         return
-    try:
-        transfer = wallet_charge_with_row(
-            user=prediction.user,
-            amount=prediction.cost,
-            reference=f"prediction:{prediction.id}",
-            revenue_account=revenue_account(slug),
-            line=prediction_line(model=slug, version=version.version, rows=prediction.rows),
-            row=_record_row(prediction, started),
-        )
-    except InsufficientCredits as exc:
-        # A concurrent request spent the credits after the pre-check: the result is
-        # dropped, not given away.
-        prediction.outputs = None
-        _record_refused(prediction, started, balance=exc.balance, available=exc.available)
+    transfer = wallet_charge_with_row(
+        user=prediction.user,
+        amount=prediction.cost,
+        reference=f"prediction:{prediction.id}",
+        revenue_account=revenue_account(slug),
+        line=prediction_line(model=slug, version=version.version, rows=prediction.rows),
+        row=_record_row(prediction, started),
+    )
     prediction.balance_after = transfer.balance_after
     _mark_saved(prediction)
 

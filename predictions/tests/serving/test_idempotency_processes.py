@@ -1,7 +1,7 @@
 """Sixteen identical requests under one Idempotency-Key, at the same moment, from sixteen
 client threads, against a real gunicorn with three worker processes on PostgreSQL. The wallet
-holds exactly one price: the first request is charged, every duplicate waits for it and
-answers with its response; none is refused, recorded or charged."""
+holds exactly one price: the first charge to commit wins, and every duplicate answers with
+its response; none is refused, recorded or charged."""
 
 from __future__ import annotations
 
