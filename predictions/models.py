@@ -118,6 +118,7 @@ class Prediction(models.Model):
         on_delete=models.PROTECT,
         related_name="predictions",
         verbose_name=_("user"),
+        db_index=False,  # prediction_user_created (user, -created_at) leads with it
     )
     model_version = models.ForeignKey(
         "predictions.ModelVersion",
