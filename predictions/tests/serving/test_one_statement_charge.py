@@ -60,6 +60,22 @@ def test_a_paid_prediction_writes_with_one_statement_and_no_transaction(served, 
     assert ledger_reconcile().clean
 
 
+def test_a_paid_prediction_with_a_key_sends_the_context_read_and_the_charge_only(served, customer):
+    # Every round trip to the database costs about as much as the model (bench/api.py):
+    # a key adds none, no lock to take and release around the call.
+    client = _client_of(customer)
+    _predict(client, "warm")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _predict(client, "k-2")
+
+    assert response.status_code == 200
+    statements = [q["sql"].lstrip() for q in queries.captured_queries]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("SELECT v.id")
+    assert statements[1].startswith("WITH")
+
+
 def test_the_first_charge_to_a_new_revenue_account_creates_it(served, customer):
     assert not Account.objects.filter(code=revenue_account("tiny")).exists()
 
