@@ -1,5 +1,10 @@
 """gunicorn reads this file from the working directory by itself.
 
+A worker's imported modules live as long as it does: once the application is loaded they
+are left out of the cyclic collector's walks (`gc.freeze`), as a loaded model is
+(predictions.registry.artifacts). Each full collection walked them all, stalling every
+thread of the worker for up to 250 ms under bench/api.py's load.
+
 With several workers, prometheus_client keeps each process's metrics in files under
 PROMETHEUS_MULTIPROC_DIR; /metrics merges them. The directory must start empty (old files
 would add a previous run's counts) and a dead worker's live gauges must be dropped.
@@ -7,6 +12,7 @@ would add a previous run's counts) and a dead worker's live gauges must be dropp
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -24,3 +30,7 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    gc.freeze()

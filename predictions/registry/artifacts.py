@@ -8,6 +8,7 @@ unpickling runs code: a file changed on disk is refused, not loaded.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import io
@@ -113,6 +114,11 @@ def load_model(version: ModelVersion) -> Any:
             _cache.move_to_end(version.pk)
             return _cache[version.pk]
         model = _load_verified(version)
+        # The model lives as long as the process serves it: leave its objects (and
+        # everything else alive now) out of the cyclic collector's walks. A full
+        # collection walking them stalled every thread of a web worker for 190-250 ms
+        # (bench/api.py); garbage a request leaves is collected as before.
+        gc.freeze()
         _cache[version.pk] = model
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import hashlib
 import sys
 import threading
@@ -118,6 +119,21 @@ def test_loaded_models_are_cached_per_version_id(register_tiny):
     unpickle.assert_not_called()
     assert again is model
     assert other is not model
+
+
+def test_a_loaded_model_is_left_out_of_the_collectors_walks(register_tiny):
+    version = register_tiny()
+    gc.unfreeze()
+    try:
+        model = load_model(version)
+
+        # Frozen objects sit in the permanent generation, which no collection walks and
+        # gc.get_objects() does not list.
+        assert gc.is_tracked(model)
+        assert gc.get_freeze_count() > 0
+        assert not any(tracked is model for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()
 
 
 def test_production_version_raises_when_none_is_promoted(register_tiny):
