@@ -169,7 +169,7 @@ def _count_rows(binary: IO[bytes], *, width: int, max_rows: int) -> int:
             rows += batch.num_rows
             if rows + bad_rows.count > max_rows + 1:
                 break
-    except pa.ArrowInvalid as exc:  # e.g. a row, quoted line breaks included, over 4 MB
+    except pa.ArrowInvalid as exc:  # e.g. a row, quoted line breaks included, over 2 MB
         raise BatchFileError(
             [
                 _("Line %(line)d is not valid CSV (%(error)s).")

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from billing.selectors import wallet_balance
+from predictions.batch.csv_stream import BLOCK_BYTES
 from predictions.models import BatchJob
 from predictions.tests.api.batch_uploads import PRICE, csv_file, good_rows, upload
 
@@ -51,6 +52,27 @@ def test_a_bad_file_is_refused_at_once_with_its_problem(
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_file"
     assert message in " ".join(response.json()["errors"]["file"])
+    assert not BatchJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_row_larger_than_the_readers_block_is_refused_at_upload_naming_its_line(client, served):
+    # Every line is under BATCH_MAX_LINE_BYTES, but one quoted cell's line breaks make
+    # its row larger than the block the worker's reader parses at a time: refused here,
+    # not failed later in the worker.
+    line = "a" * 200_000
+    cell = "\n".join([line] * (3 * BLOCK_BYTES // len(line)))
+    content = f'x1,x2\n1,2\n1,"{cell}"\n'.encode()
+
+    response = client.post(
+        "/api/v1/batches",
+        {"model": "tiny", "file": SimpleUploadedFile("f.csv", content)},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_file"
+    assert "Line 3 is not valid CSV" in " ".join(response.json()["errors"]["file"])
     assert not BatchJob.objects.exists()
 
 
