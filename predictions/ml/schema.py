@@ -200,14 +200,16 @@ def _clean_text(f: Field, value: Any) -> str:
         raise FieldError(_("A string is required."))
     if not _storable(value):
         raise FieldError(_("Text must not contain NUL characters or unpaired surrogates."))
-    text = value.strip()
-    if not text:
-        raise FieldError(_("This field may not be blank."))
-    if f.max_length is not None and len(text) > f.max_length:
+    # The text as sent, as the published schema's maxLength counts it: 300 characters and
+    # a leading form feed are 301, refused, although stripped they would fit.
+    if f.max_length is not None and len(value) > f.max_length:
         raise FieldError(
             ngettext("At most %(count)d character.", "At most %(count)d characters.", f.max_length)
             % {"count": f.max_length}
         )
+    text = value.strip()
+    if not text:
+        raise FieldError(_("This field may not be blank."))
     return text
 
 

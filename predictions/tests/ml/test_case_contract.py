@@ -97,6 +97,8 @@ def _out_of_range(field: Field) -> list[Any]:
         values.append(["not-one-of-the-choices"])
     if field.kind == "text" and field.max_length is not None:
         values.append("x" * (field.max_length + 1))
+        # Over maxLength as sent, as the published schema counts, though it fits stripped.
+        values.append("\f" + "x" * field.max_length)
     return values
 
 
