@@ -216,7 +216,10 @@ def _clean_text(f: Field, value: Any) -> str:
 def _clean_datetime(f: Field, value: Any) -> Any:
     from django.utils.dateparse import parse_datetime
 
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such moment: minute 99, 30 February
+        parsed = None
     if parsed is None:
         raise FieldError(_("An ISO 8601 date and time is required, e.g. 2020-01-05T14:00:00Z."))
     return parsed

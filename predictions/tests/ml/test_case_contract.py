@@ -95,6 +95,9 @@ def _out_of_range(field: Field) -> list[Any]:
         values.append("not-one-of-the-choices")
     if field.kind == "multichoice":
         values.append(["not-one-of-the-choices"])
+    if field.kind == "datetime":
+        # Well formed, but no such moment: a 400 naming the field, not a server error.
+        values += ["2024-01-01T12:99:00Z", "2024-02-30T10:00:00Z"]
     if field.kind == "text" and field.max_length is not None:
         values.append("x" * (field.max_length + 1))
         # Over maxLength as sent, as the published schema counts, though it fits stripped.
