@@ -5,7 +5,8 @@ documented here, once, so that a generated client and schemathesis see every sta
 API really returns, each with the common error body of `mlbilling.api_errors`:
 401 where a token is needed, 429 everywhere (the default throttles cover every view),
 400 where the client sends parameters or a body, 404 where the path names an object or a
-list has pages, 415 where a JSON body is expected.
+list has pages, 415 where a JSON body is expected, 414 where there are query parameters
+(the HTTP server's own answer, before the application: its body is not the error body).
 Registered in SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].
 """
 
@@ -15,6 +16,8 @@ import re
 from typing import Any
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Statuses the HTTP server (gunicorn) answers by itself, with a body of its own.
+SERVER_ANSWERS = {"414"}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 DESCRIPTIONS = {
@@ -22,6 +25,7 @@ DESCRIPTIONS = {
     "401": "No token, or an invalid, expired or revoked one.",
     "404": "No such object, not yours, or no such page.",
     "413": "The body is larger than the server accepts.",
+    "414": "The request line is longer than the HTTP server accepts (4,094 bytes).",
     "415": "The body is not JSON.",
     "429": "Too many requests; wait `Retry-After` seconds.",
 }
@@ -35,6 +39,8 @@ def _stack_statuses(path: str, operation: dict[str, Any]) -> set[str]:
         statuses.add("401")
     if body or any(p["in"] != "path" for p in parameters):
         statuses.add("400")
+    if any(p["in"] == "query" for p in parameters):
+        statuses.add("414")
     if "{" in path or any(p["name"] == "page" for p in parameters):
         statuses.add("404")
     if "application/json" in body:
@@ -57,7 +63,11 @@ def document_error_statuses(result: dict[str, Any], **_kwargs: Any) -> dict[str,
             for status in _stack_statuses(path, operation):
                 responses.setdefault(status, {"description": DESCRIPTIONS[status]})
             for status, response in responses.items():
-                if int(status) >= 400 and "content" not in response:
+                if (
+                    int(status) >= 400
+                    and status not in SERVER_ANSWERS
+                    and "content" not in response
+                ):
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
     return result
 

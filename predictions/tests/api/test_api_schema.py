@@ -83,8 +83,11 @@ def test_every_error_answer_is_documented_with_the_error_body(document):
             if {} not in operation.get("security", [{}]):
                 assert "401" in responses, f"{method} {path}"
             assert "429" in responses, f"{method} {path}"
+            if any(p["in"] == "query" for p in operation.get("parameters", [])):
+                # gunicorn's own answer to an overlong request line, with its own body.
+                assert "content" not in responses["414"], f"{method} {path}"
             for status, response in responses.items():
-                if int(status) >= 400:
+                if int(status) >= 400 and status != "414":
                     schema = response["content"]["application/json"]["schema"]
                     assert "$ref" in schema, f"{method} {path} {status}"
 
